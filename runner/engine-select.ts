@@ -1,0 +1,76 @@
+// Which load generator runs a scenario: a real k6 binary (K6_BIN or PATH) or the embedded engine.
+// Both take the same command line after their prefix (`run -e KEY=VALUE ... dist/<scenario>.js`),
+// so results from either are comparable.
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { delimiter, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { UsageError } from '../lib/cli.ts';
+
+const run = promisify(execFile);
+
+/** Oldest k6 the bundles run on: native ESM and async/await (see k6-FACTS.md). */
+export const MIN_K6_VERSION = '0.53.0';
+
+export type EngineMode = 'auto' | 'k6' | 'embedded';
+
+export interface SelectedEngine {
+  kind: 'k6' | 'embedded';
+  /** Command and leading arguments; append `run ...` to them. */
+  command: string[];
+  /** "v0.55.2" for k6, the package version for the embedded engine. */
+  version: string;
+}
+
+const BIN = fileURLToPath(new URL('../bin/llmux-bench.mjs', import.meta.url));
+
+export const K6_INSTALL_HINT =
+  'install k6 (https://grafana.com/docs/k6/latest/set-up/install-k6/) or point K6_BIN at it, or use --engine embedded';
+
+/** Finds k6 from K6_BIN or PATH; null when absent. */
+export function findK6(env: NodeJS.ProcessEnv = process.env): string | null {
+  if (env.K6_BIN) return existsSync(env.K6_BIN) ? resolve(env.K6_BIN) : null;
+  for (const dir of (env.PATH ?? '').split(delimiter)) {
+    if (!dir) continue;
+    const candidate = join(dir, 'k6');
+    if (existsSync(candidate)) return candidate;
+  }
+  return null;
+}
+
+/** Parses `k6 version` output ("k6 v0.55.2 (commit/..., go1.23, linux/amd64)") to "v0.55.2". */
+export function parseK6Version(output: string): string | null {
+  const match = /\bv?(\d+\.\d+\.\d+(?:-[\w.]+)?)/.exec(output);
+  return match ? `v${match[1]}` : null;
+}
+
+export function compareVersions(a: string, b: string): number {
+  const pa = a.replace(/^v/, '').split(/[.-]/).slice(0, 3).map(Number);
+  const pb = b.replace(/^v/, '').split(/[.-]/).slice(0, 3).map(Number);
+  for (let i = 0; i < 3; i++) if ((pa[i] ?? 0) !== (pb[i] ?? 0)) return (pa[i] ?? 0) - (pb[i] ?? 0);
+  return 0;
+}
+
+export async function k6Version(bin: string, env: NodeJS.ProcessEnv = process.env): Promise<string> {
+  const { stdout } = await run(bin, ['version'], { env, timeout: 10_000 });
+  const version = parseK6Version(stdout);
+  if (!version) throw new UsageError(`could not read the version from '${bin} version' (got ${JSON.stringify(stdout.trim())})`);
+  return version;
+}
+
+export async function selectEngine(mode: EngineMode, env: NodeJS.ProcessEnv = process.env): Promise<SelectedEngine> {
+  const k6 = mode === 'embedded' ? null : findK6(env);
+  if (mode === 'k6' && !k6) {
+    throw new UsageError(`--engine k6: no k6 binary found in ${env.K6_BIN ? `K6_BIN (${env.K6_BIN})` : 'PATH'}; ${K6_INSTALL_HINT}`);
+  }
+  if (k6) {
+    const version = await k6Version(k6, env);
+    if (compareVersions(version, MIN_K6_VERSION) < 0) {
+      throw new UsageError(`k6 ${version} at ${k6} is older than ${MIN_K6_VERSION}, which the scenarios need; upgrade k6 or use --engine embedded`);
+    }
+    return { kind: 'k6', command: [k6], version };
+  }
+  const { version } = (await import('../package.json', { with: { type: 'json' } })).default;
+  return { kind: 'embedded', command: [process.execPath, BIN, 'engine'], version };
+}
