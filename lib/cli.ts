@@ -140,7 +140,17 @@ export const zDurationMs = (bareUnit: 'ms' | 's' = 'ms') =>
 
 /** zod type for a number given as text, with bounds checked after conversion. */
 export const zNumber = (check: (schema: z.ZodNumber) => z.ZodNumber = (s) => s) =>
-  z.union([z.string(), z.number()]).pipe(z.coerce.number({ message: 'expected a number' }).pipe(check(z.number())));
+  z
+    .union([z.string(), z.number()])
+    .transform((value, ctx) => {
+      const n = typeof value === 'number' ? value : value.trim() === '' ? NaN : Number(value);
+      if (Number.isNaN(n)) {
+        ctx.addIssue({ code: 'custom', message: 'expected a number' });
+        return z.NEVER;
+      }
+      return n;
+    })
+    .pipe(check(z.number()));
 
 /**
  * Runs one command with a single error boundary: --help prints usage (exit 0), a UsageError prints
