@@ -1,0 +1,116 @@
+// One load-generator run: k6 or the embedded engine, same command line after the engine's prefix
+// (`run -e K=V ... dist/<scenario>.js`). The script's handleSummary writes the end-of-test summary to
+// `${OUTPUT}/${NAME}.summary.json`; this module reads it back.
+import { rm, readFile } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
+import type { SelectedEngine } from './engine-select.ts';
+import { BenchError } from './errors.ts';
+import { killTree, spawnError, spawnGroup, tailOf } from './process-tree.ts';
+
+/** The embedded engine's `--progress ndjson` line (every 500 ms, on stderr). */
+export interface LoadProgress {
+  elapsed_ms: number;
+  requests: number;
+  failed: number;
+  iterations?: number;
+  vus?: number;
+  dropped?: number;
+}
+
+export interface RunLoadOptions {
+  engine: SelectedEngine;
+  script: string;
+  /** Passed as `-e K=V`; values may be secrets, so this module never prints them. */
+  env: Record<string, string>;
+  summaryPath: string;
+  onProgress?: (progress: LoadProgress) => void;
+  /** Called with the load generator's pid as soon as it is spawned (for resource sampling). */
+  onSpawn?: (pid: number) => void;
+  /** Aborting sends SIGINT (k6 and the engine stop and still write their summary). */
+  signal?: AbortSignal;
+  /** Command prefix, e.g. ['taskset', '-c', '1']. */
+  prefix?: string[];
+  /** After SIGINT, how long to wait for the summary before killing the tree. */
+  stopGraceMs?: number;
+}
+
+export interface LoadRun {
+  exitCode: number;
+  /** The handleSummary data written by the script (with its `llmux` key); null when none was written. */
+  summary: Record<string, unknown> | null;
+  pid: number;
+  /** Tail of the load generator's stderr (progress lines removed), for error messages. */
+  stderr: string;
+  /** The handleSummary text the script printed on stdout. */
+  stdout: string;
+  aborted: boolean;
+}
+
+/** The argument vector, for tests and for `--help` style display (never logged: it holds secrets). */
+export function loadArgv(engine: SelectedEngine, script: string, env: Record<string, string>): string[] {
+  const flags = engine.kind === 'embedded' ? ['--progress', 'ndjson'] : ['--quiet'];
+  const pairs = Object.entries(env).flatMap(([key, value]) => {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) throw new BenchError(`invalid environment variable name for the script: ${key}`);
+    return ['-e', `${key}=${value}`];
+  });
+  return [...engine.command, 'run', ...flags, ...pairs, script];
+}
+
+export async function runLoad(options: RunLoadOptions): Promise<LoadRun> {
+  const { engine, script, env, summaryPath, onProgress, onSpawn, signal, prefix = [], stopGraceMs = 20_000 } = options;
+  await rm(summaryPath, { force: true }); // a stale summary must never pass for this run's
+  const argv = [...prefix, ...loadArgv(engine, script, env)];
+  const proc = spawnGroup(argv[0], argv.slice(1), { env: { ...process.env, K6_NO_USAGE_REPORT: 'true' } });
+  onSpawn?.(proc.pid);
+  const stdout = tailOf(proc.child.stdout, 20_000);
+  let stderrText = '';
+  const lines = createInterface({ input: proc.child.stderr! });
+  lines.on('line', (line) => {
+    if (line.startsWith('{"progress"')) {
+      try {
+        onProgress?.((JSON.parse(line) as { progress: LoadProgress }).progress);
+        return;
+      } catch {
+        // Not a progress line after all: keep it as text.
+      }
+    }
+    stderrText = `${stderrText}${line}\n`.slice(-8000);
+  });
+
+  let aborted = false;
+  let hardKill: NodeJS.Timeout | undefined;
+  const onAbort = () => {
+    aborted = true;
+    try {
+      process.kill(proc.pid, 'SIGINT');
+    } catch {
+      // Already gone.
+    }
+    hardKill = setTimeout(() => void killTree(proc.pid, { graceMs: 2000 }), stopGraceMs);
+  };
+  if (signal?.aborted) onAbort();
+  else signal?.addEventListener('abort', onAbort, { once: true });
+
+  const exit = await proc.exited;
+  signal?.removeEventListener('abort', onAbort);
+  clearTimeout(hardKill);
+  await killTree(proc.pid, { graceMs: 1000 }); // anything the generator left behind
+  const failure = spawnError(proc);
+  if (failure) throw new BenchError(`could not start the load generator (${argv[0]}): ${failure.message}`);
+
+  let summary: Record<string, unknown> | null = null;
+  try {
+    summary = JSON.parse(await readFile(summaryPath, 'utf8')) as Record<string, unknown>;
+  } catch {
+    summary = null;
+  }
+  const signalNumber = exit.signal ? ({ SIGINT: 2, SIGKILL: 9, SIGTERM: 15 } as Record<string, number>)[exit.signal] ?? 1 : 0;
+  return {
+    exitCode: exit.code ?? 128 + signalNumber,
+    summary,
+    pid: proc.pid,
+    stderr: stderrText,
+    stdout: stdout(),
+    aborted,
+  };
+}

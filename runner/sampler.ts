@@ -1,0 +1,163 @@
+// Samples, every 250 ms, the resident memory and CPU of whole process trees (the target proxy with
+// its workers, the mock, the load generator). On Linux it reads /proc directly (see proc-table.ts);
+// elsewhere it asks pidtree + pidusage.
+import { performance } from 'node:perf_hooks';
+import pidtree from 'pidtree';
+import pidusage from 'pidusage';
+import { procUnits, readProcTable, treeOf, type ProcEntry } from './proc-table.ts';
+
+export interface UsageSample {
+  /** ms since the sampler started. */
+  t: number;
+  rssBytes: number;
+  /** Percent of one core over the interval since the previous sample; null for the first one. */
+  cpuPercent: number | null;
+  pids: number;
+}
+
+export interface UsageSummary {
+  peak_rss_bytes: number;
+  avg_rss_bytes: number;
+  samples: number;
+  /** Time-weighted mean over the run, percent of one core. */
+  avg_cpu_percent: number | null;
+  /** Highest 1-second average (four 250 ms samples), so one GC burst is not read as saturation. */
+  peak_cpu_percent: number | null;
+}
+
+export const SAMPLE_INTERVAL_MS = 250;
+const PEAK_WINDOW = 4;
+
+export class ResourceSampler {
+  readonly series = new Map<string, UsageSample[]>();
+  private roots = new Map<string, number>();
+  private previous = new Map<number, { ticks: number; start: number }>();
+  private previousAt = 0;
+  private started = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private busy = false;
+  private readonly linux = process.platform === 'linux';
+
+  constructor(private readonly intervalMs = SAMPLE_INTERVAL_MS) {}
+
+  /** Watches the tree rooted at `pid` under `role` (call again to move the role to another pid). */
+  track(role: string, pid: number | null | undefined): void {
+    if (pid && pid > 0) this.roots.set(role, pid);
+    else this.roots.delete(role);
+    if (!this.series.has(role)) this.series.set(role, []);
+  }
+
+  start(): void {
+    this.started = performance.now();
+    void this.tick();
+    this.timer = setInterval(() => void this.tick(), this.intervalMs);
+    this.timer.unref();
+  }
+
+  /** Takes a last sample, stops, and summarises each role (null for a role never seen alive). */
+  async stop(): Promise<Record<string, UsageSummary | null>> {
+    clearInterval(this.timer);
+    while (this.busy) await new Promise((resolve) => setTimeout(resolve, 5));
+    await this.tick();
+    const out: Record<string, UsageSummary | null> = {};
+    for (const [role, samples] of this.series) out[role] = summarise(samples);
+    return out;
+  }
+
+  private async tick(): Promise<void> {
+    if (this.busy) return;
+    this.busy = true;
+    try {
+      if (this.linux) this.tickProc();
+      else await this.tickPidusage();
+    } catch {
+      // A failed sample is a gap, not a failed run.
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private tickProc(): void {
+    const now = performance.now();
+    const table = readProcTable();
+    const seconds = (now - this.previousAt) / 1000;
+    const first = this.previousAt === 0;
+    const { clockTicks } = procUnits();
+    for (const [role, root] of this.roots) {
+      const pids = treeOf(table, root);
+      if (pids.length === 0) continue;
+      let rss = 0;
+      let ticks = 0;
+      for (const pid of pids) {
+        const entry = table.get(pid) as ProcEntry;
+        rss += entry.rssBytes;
+        const before = this.previous.get(pid);
+        // A pid seen for the first time contributes from the next interval on.
+        if (before && before.start === entry.start) ticks += entry.ticks - before.ticks;
+      }
+      const cpu = first || seconds <= 0 ? null : (ticks / clockTicks / seconds) * 100;
+      this.series.get(role)!.push({ t: now - this.started, rssBytes: rss, cpuPercent: cpu, pids: pids.length });
+    }
+    this.previous.clear();
+    for (const entry of table.values()) this.previous.set(entry.pid, { ticks: entry.ticks, start: entry.start });
+    this.previousAt = now;
+  }
+
+  private async tickPidusage(): Promise<void> {
+    const now = performance.now();
+    const first = this.previousAt === 0;
+    for (const [role, root] of this.roots) {
+      const pids = await pidtree(root, { root: true }).catch(() => [] as number[]);
+      if (pids.length === 0) continue;
+      const stats = await pidusage(pids).catch(() => ({}) as Record<string, pidusage.Status>);
+      let rss = 0;
+      let cpu = 0;
+      for (const stat of Object.values(stats)) {
+        rss += stat.memory;
+        cpu += stat.cpu;
+      }
+      this.series.get(role)!.push({ t: now - this.started, rssBytes: rss, cpuPercent: first ? null : cpu, pids: pids.length });
+    }
+    this.previousAt = now;
+  }
+}
+
+export function summarise(samples: UsageSample[]): UsageSummary | null {
+  if (samples.length === 0) return null;
+  let peak = 0;
+  let rssSum = 0;
+  for (const s of samples) {
+    peak = Math.max(peak, s.rssBytes);
+    rssSum += s.rssBytes;
+  }
+  const cpu = samples.filter((s) => s.cpuPercent !== null);
+  let avg: number | null = null;
+  let peakCpu: number | null = null;
+  if (cpu.length > 0) {
+    // Intervals are nearly equal, but weight by their length anyway (a late tick is a longer interval).
+    let weighted = 0;
+    let span = 0;
+    for (let i = 0; i < samples.length; i++) {
+      const s = samples[i];
+      if (s.cpuPercent === null || i === 0) continue;
+      const dt = s.t - samples[i - 1].t;
+      weighted += s.cpuPercent * dt;
+      span += dt;
+    }
+    avg = span > 0 ? weighted / span : cpu[0].cpuPercent;
+    const width = Math.min(PEAK_WINDOW, cpu.length);
+    for (let i = 0; i + width <= cpu.length; i++) {
+      let sum = 0;
+      for (let j = i; j < i + width; j++) sum += cpu[j].cpuPercent!;
+      peakCpu = Math.max(peakCpu ?? 0, sum / width);
+    }
+  }
+  const round = (n: number | null) => (n === null ? null : Math.round(n * 10) / 10);
+  return {
+    peak_rss_bytes: peak,
+    avg_rss_bytes: Math.round(rssSum / samples.length),
+    samples: samples.length,
+    avg_cpu_percent: round(avg),
+    peak_cpu_percent: round(peakCpu),
+  };
+}
