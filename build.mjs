@@ -1,0 +1,75 @@
+// Bundles the k6 scenarios: k6/<name>.ts → dist/<name>.js, one self-contained ESM file each,
+// importing nothing but k6's own modules. `node build.mjs --watch` rebuilds on change.
+import * as esbuild from 'esbuild';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('.', import.meta.url));
+const watch = process.argv.includes('--watch');
+const unknown = process.argv.slice(2).filter((arg) => arg !== '--watch');
+if (unknown.length > 0) {
+  console.error(`build.mjs: unknown argument ${unknown[0]} (only --watch is accepted)`);
+  process.exit(2);
+}
+
+/** Scenario entry points, listed explicitly so a helper module never becomes a bundle. */
+const ENTRY_POINTS = ['basic', 'streaming', 'concurrency'];
+
+/** @type {import('esbuild').BuildOptions} */
+const options = {
+  absWorkingDir: root,
+  // Explicit entries; `[name]` below keeps dist/<scenario>.js.
+  entryPoints: ENTRY_POINTS.map((name) => `k6/${name}.ts`),
+  entryNames: '[name]',
+  outdir: 'dist',
+  // Inline the shared lib so each scenario is one file k6 can run (k6 resolves no node_modules).
+  bundle: true,
+  // ES modules: k6 runs them natively since v0.53.
+  format: 'esm',
+  // Neither Node nor a browser: no built-in shims, no `process`, no browser field resolution.
+  platform: 'neutral',
+  // sobek (k6's runtime) handles ES2020 syntax, async/await included; newer syntax is lowered.
+  target: 'es2020',
+  // Provided by k6 at run time; remote jslib URLs would be fetched by k6, never bundled.
+  external: ['k6', 'k6/*', 'https://*'],
+  // Inline maps: k6 reads `//# sourceMappingURL=` data URLs, and the file stays self-contained
+  // for `k6 cloud run` archives and the embedded engine.
+  sourcemap: 'inline',
+  // Readable output: stack traces and diffs of dist/ stay meaningful; the bundles are small anyway.
+  minify: false,
+  // The metafile feeds the summary line below (and nothing else).
+  metafile: true,
+  // Fail on warnings' worst cousins only; esbuild reports warnings to stderr itself.
+  logLevel: 'warning',
+};
+
+function report(result) {
+  const outputs = result.metafile?.outputs ?? {};
+  for (const [file, info] of Object.entries(outputs)) {
+    console.log(`built ${file} (${(info.bytes / 1024).toFixed(1)} KiB incl. source map)`);
+  }
+}
+
+if (watch) {
+  const ctx = await esbuild.context({
+    ...options,
+    plugins: [
+      {
+        name: 'report',
+        setup(build) {
+          build.onEnd((result) => {
+            if (result.errors.length === 0) report(result);
+          });
+        },
+      },
+    ],
+  });
+  await ctx.watch();
+  console.log('watching k6/ for changes (Ctrl-C to stop)');
+} else {
+  try {
+    report(await esbuild.build(options));
+  } catch {
+    // esbuild already printed the errors.
+    process.exit(1);
+  }
+}

@@ -1,0 +1,122 @@
+// What makes a chat completion response valid, for plain JSON and for SSE streams.
+// Pure code, no k6 imports.
+import { parseSse } from './sse.ts';
+
+export interface CompletionCheck {
+  json: boolean;
+  content: boolean;
+  usage: boolean;
+  completionTokens: number | null;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Non-streaming: JSON body, non-empty choices[0].message.content, a usage object. */
+export function checkCompletion(body: string | null | undefined): CompletionCheck {
+  const result: CompletionCheck = { json: false, content: false, usage: false, completionTokens: null };
+  if (typeof body !== 'string' || body === '') return result;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    return result;
+  }
+  result.json = isObject(parsed);
+  if (!isObject(parsed)) return result;
+  const choices = parsed.choices;
+  const first = Array.isArray(choices) ? choices[0] : undefined;
+  const message = isObject(first) ? first.message : undefined;
+  result.content = isObject(message) && typeof message.content === 'string' && message.content.length > 0;
+  if (isObject(parsed.usage)) {
+    result.usage = true;
+    const tokens = parsed.usage.completion_tokens;
+    if (typeof tokens === 'number' && Number.isFinite(tokens)) result.completionTokens = tokens;
+  }
+  return result;
+}
+
+export interface StreamReport {
+  /** Data events, [DONE] included. */
+  events: number;
+  done: boolean;
+  /** Events after [DONE]. */
+  afterDone: number;
+  invalidJson: number;
+  /** An `event: error` or a chunk with an "error" member. */
+  errorEvent: boolean;
+  /** Chunks carrying a non-empty delta.content. */
+  contentChunks: number;
+  /** usage.completion_tokens from the final chunk, when the server sent usage. */
+  usageTokens: number | null;
+  /** The body ended inside an event. */
+  truncated: boolean;
+  /** usage.completion_tokens when present, else content chunks. */
+  outputTokens: number;
+  /** [DONE] seen, every event valid JSON, no error, chunks == usage tokens when usage present. */
+  ok: boolean;
+}
+
+/** Reads an OpenAI-style chat completion stream (`data: {...}` chunks, `data: [DONE]`). */
+export function analyseStream(body: string | null | undefined): StreamReport {
+  const report: StreamReport = {
+    events: 0,
+    done: false,
+    afterDone: 0,
+    invalidJson: 0,
+    errorEvent: false,
+    contentChunks: 0,
+    usageTokens: null,
+    truncated: false,
+    outputTokens: 0,
+    ok: false,
+  };
+  if (typeof body !== 'string') return report;
+  const { events, truncated } = parseSse(body);
+  report.truncated = truncated;
+  for (const event of events) {
+    report.events++;
+    if (report.done) {
+      report.afterDone++;
+      continue;
+    }
+    if (event.data === '[DONE]') {
+      report.done = true;
+      continue;
+    }
+    if (event.event === 'error') report.errorEvent = true;
+    let chunk: unknown;
+    try {
+      chunk = JSON.parse(event.data);
+    } catch {
+      report.invalidJson++;
+      continue;
+    }
+    if (!isObject(chunk)) {
+      report.invalidJson++;
+      continue;
+    }
+    if ('error' in chunk && chunk.error !== null && chunk.error !== undefined) report.errorEvent = true;
+    if (Array.isArray(chunk.choices)) {
+      for (const choice of chunk.choices) {
+        const delta = isObject(choice) ? choice.delta : undefined;
+        if (isObject(delta) && typeof delta.content === 'string' && delta.content.length > 0) {
+          report.contentChunks++;
+          break;
+        }
+      }
+    }
+    if (isObject(chunk.usage) && typeof chunk.usage.completion_tokens === 'number') {
+      report.usageTokens = chunk.usage.completion_tokens;
+    }
+  }
+  report.outputTokens = report.usageTokens ?? report.contentChunks;
+  report.ok =
+    report.done &&
+    report.afterDone === 0 &&
+    report.invalidJson === 0 &&
+    !report.errorEvent &&
+    (report.usageTokens === null || report.usageTokens === report.contentChunks);
+  return report;
+}

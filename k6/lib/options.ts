@@ -1,0 +1,225 @@
+// Maps the configuration onto k6 options: executors, warm-up, thresholds, cloud, trend stats.
+// Pure code (no k6 imports); the scenario files assign the result to k6's typed `Options`.
+import type { Config } from './config.ts';
+import { ERROR_KINDS } from './classify.ts';
+
+export const SUMMARY_TREND_STATS = ['avg', 'min', 'med', 'max', 'p(50)', 'p(90)', 'p(95)', 'p(99)', 'count'];
+
+/** Tag on every sample: "warmup" during WARMUP, "measure" after it. */
+export const PHASE_TAG = 'phase';
+export const MEASURE_FILTER = `{${PHASE_TAG}:measure}`;
+
+/** Shared-iterations upper bound: a count-driven run must end by request count, not by this. */
+export const SHARED_ITERATIONS_MAX_DURATION = '24h';
+
+// Concurrency scenario: plateaus at these fractions of CONCURRENCY.
+export const PLATEAU_FRACTIONS = [0.1, 0.25, 0.5, 1];
+/** Per plateau with DURATION=0: ramp to the level, then hold it. */
+export const DEFAULT_RAMP_MS = 5_000;
+export const DEFAULT_HOLD_MS = 15_000;
+
+export interface Plateau {
+  vus: number;
+  /** Offsets from the scenario start, in ms. */
+  rampStartMs: number;
+  holdStartMs: number;
+  endMs: number;
+}
+
+interface BaseScenario {
+  startTime?: string;
+  gracefulStop?: string;
+  exec?: string;
+  tags?: Record<string, string>;
+}
+export type Scenario = BaseScenario &
+  (
+    | { executor: 'shared-iterations'; vus: number; iterations: number; maxDuration: string }
+    | { executor: 'constant-vus'; vus: number; duration: string }
+    | { executor: 'ramping-vus'; startVUs: number; stages: { duration: string; target: number }[]; gracefulRampDown: string }
+    | {
+        executor: 'constant-arrival-rate';
+        rate: number;
+        timeUnit: string;
+        duration: string;
+        preAllocatedVUs: number;
+        maxVUs: number;
+      }
+  );
+
+export interface ScenarioOptions {
+  scenarios: Record<string, Scenario>;
+  thresholds: Record<string, string[]>;
+  summaryTrendStats: string[];
+  cloud: Record<string, unknown>;
+}
+
+const ms = (value: number) => `${Math.round(value)}ms`;
+
+/**
+ * Concurrency plateaus: distinct VU levels at 10/25/50/100% of CONCURRENCY. With DURATION=0
+ * each plateau ramps for 5 s and holds for 15 s; with DURATION>0 the plateaus share DURATION
+ * equally, a quarter of each (at most 5 s) ramping.
+ */
+export function plateauPlan(concurrency: number, durationMs: number): Plateau[] {
+  const levels = [...new Set(PLATEAU_FRACTIONS.map((f) => Math.max(1, Math.round(f * concurrency))))];
+  let rampMs = DEFAULT_RAMP_MS;
+  let holdMs = DEFAULT_HOLD_MS;
+  if (durationMs > 0) {
+    const each = Math.floor(durationMs / levels.length);
+    rampMs = Math.min(DEFAULT_RAMP_MS, Math.floor(each / 4));
+    holdMs = each - rampMs;
+  }
+  return levels.map((vus, i) => {
+    const rampStartMs = i * (rampMs + holdMs);
+    return { vus, rampStartMs, holdStartMs: rampStartMs + rampMs, endMs: rampStartMs + rampMs + holdMs };
+  });
+}
+
+/** The `plateau` tag for a request started `elapsedMs` after the scenario start. */
+export function plateauTag(plan: Plateau[], elapsedMs: number): string {
+  for (const p of plan) {
+    if (elapsedMs < p.holdStartMs) return 'ramp';
+    if (elapsedMs < p.endMs) return String(p.vus);
+  }
+  return String(plan[plan.length - 1].vus);
+}
+
+/** RATE with decimals → an integer rate over a longer time unit (2.5/s → 25 per 10s). */
+export function arrivalRate(rate: number): { rate: number; timeUnit: string } {
+  for (const unit of [1, 10, 100, 1000]) {
+    const scaled = rate * unit;
+    if (Math.abs(scaled - Math.round(scaled)) < 1e-9) return { rate: Math.round(scaled), timeUnit: `${unit}s` };
+  }
+  return { rate: Math.round(rate * 1000), timeUnit: '1000s' };
+}
+
+/** The measured scenario's executor for this configuration. */
+export function measuredExecutor(config: Config): Scenario {
+  if (config.scenario === 'concurrency') {
+    const stages = plateauPlan(config.concurrency, config.durationMs).flatMap((p) => [
+      { duration: ms(p.holdStartMs - p.rampStartMs), target: p.vus },
+      { duration: ms(p.endMs - p.holdStartMs), target: p.vus },
+    ]);
+    return { executor: 'ramping-vus', startVUs: 0, stages, gracefulRampDown: '30s' };
+  }
+  if (config.rate !== null) {
+    const maxVUs = config.maxVUs ?? config.concurrency;
+    const durationMs = config.durationMs > 0 ? config.durationMs : Math.ceil((config.requests / config.rate) * 1000);
+    return {
+      executor: 'constant-arrival-rate',
+      ...arrivalRate(config.rate),
+      duration: ms(durationMs),
+      preAllocatedVUs: Math.min(config.concurrency, maxVUs),
+      maxVUs,
+    };
+  }
+  if (config.durationMs > 0) {
+    return { executor: 'constant-vus', vus: config.concurrency, duration: ms(config.durationMs) };
+  }
+  // k6 refuses more VUs than iterations.
+  return {
+    executor: 'shared-iterations',
+    vus: Math.min(config.concurrency, config.requests),
+    iterations: config.requests,
+    maxDuration: SHARED_ITERATIONS_MAX_DURATION,
+  };
+}
+
+/** VUs the measured scenario runs at its peak (what the result calls concurrency). */
+export function effectiveConcurrency(config: Config): number {
+  const executor = measuredExecutor(config);
+  switch (executor.executor) {
+    case 'shared-iterations':
+    case 'constant-vus':
+      return executor.vus;
+    case 'constant-arrival-rate':
+      return executor.maxVUs;
+    case 'ramping-vus':
+      return Math.max(...executor.stages.map((s) => s.target));
+  }
+}
+
+/** Metrics whose `{phase:measure}` submetric is shown when there is a warm-up. */
+export function headlineMetrics(config: Config): string[] {
+  const names = [
+    'http_reqs',
+    'http_req_failed',
+    'http_req_duration',
+    'http_req_duration{expected_response:true}',
+    'http_req_waiting',
+    'http_req_receiving',
+    'iterations',
+    'checks',
+    'llm_errors',
+    ...ERROR_KINDS.map((kind) => `llm_errors_${kind}`),
+  ];
+  if (config.scenario === 'streaming') {
+    names.push('ttft', 'stream_duration', 'output_tokens', 'tokens_per_second', 'itl', 'stream_ok');
+  }
+  return names;
+}
+
+/** `http_req_duration{expected_response:true}` + `{phase:measure}` → one selector. */
+export function withFilter(metric: string, filter: string): string {
+  if (filter === '') return metric;
+  return metric.endsWith('}') ? `${metric.slice(0, -1)},${filter.slice(1)}` : metric + filter;
+}
+
+const ALWAYS_TRUE: Record<string, string> = { trend: 'max>=0', rate: 'rate>=0', counter: 'count>=0' };
+function kindOf(metric: string): 'trend' | 'rate' | 'counter' {
+  const base = metric.replace(/\{.*$/, '');
+  if (['http_req_failed', 'checks', 'stream_ok'].includes(base)) return 'rate';
+  if (base === 'http_reqs' || base === 'iterations' || base === 'output_tokens' || base.startsWith('llm_errors')) {
+    return 'counter';
+  }
+  return 'trend';
+}
+
+export function buildThresholds(config: Config): Record<string, string[]> {
+  const thresholds: Record<string, string[]> = {};
+  const filter = config.warmupMs > 0 ? MEASURE_FILTER : '';
+  const t = config.thresholds;
+  if (t.errorRate !== null) thresholds[withFilter('http_req_failed', filter)] = [`rate<${t.errorRate}`];
+  if (t.checksRate !== null) thresholds[withFilter('checks', filter)] = [`rate>${t.checksRate}`];
+  if (t.p95Ms !== null) thresholds[withFilter('http_req_duration', filter)] = [`p(95)<${t.p95Ms}`];
+  if (t.ttftP95Ms !== null && config.scenario === 'streaming') thresholds[withFilter('ttft', filter)] = [`p(95)<${t.ttftP95Ms}`];
+
+  // Always-true thresholds only make submetrics appear in the end-of-test summary.
+  const show = (metric: string) => {
+    if (!(metric in thresholds)) thresholds[metric] = [ALWAYS_TRUE[kindOf(metric)]];
+  };
+  if (filter !== '') for (const metric of headlineMetrics(config)) show(withFilter(metric, filter));
+  if (config.scenario === 'concurrency') {
+    for (const p of plateauPlan(config.concurrency, config.durationMs)) {
+      for (const metric of ['http_reqs', 'http_req_failed', 'http_req_duration', 'llm_errors']) {
+        show(`${metric}{plateau:${p.vus}}`);
+      }
+    }
+  }
+  return thresholds;
+}
+
+export function buildOptions(config: Config): ScenarioOptions {
+  const scenarios: Record<string, Scenario> = {};
+  const measured = measuredExecutor(config);
+  if (config.warmupMs > 0) {
+    // Same load shape at its start level; stopped hard at WARMUP so it never overlaps the
+    // measured scenario (its in-flight requests are cut and stay tagged phase:warmup).
+    const vus =
+      measured.executor === 'ramping-vus' ? measured.stages[0].target : effectiveConcurrency(config);
+    scenarios.warmup =
+      measured.executor === 'constant-arrival-rate'
+        ? { ...measured, duration: ms(config.warmupMs), gracefulStop: '0s', tags: { [PHASE_TAG]: 'warmup' } }
+        : { executor: 'constant-vus', vus, duration: ms(config.warmupMs), gracefulStop: '0s', tags: { [PHASE_TAG]: 'warmup' } };
+    measured.startTime = ms(config.warmupMs);
+  }
+  measured.tags = { [PHASE_TAG]: 'measure' };
+  scenarios[config.scenario] = measured;
+  return {
+    scenarios,
+    thresholds: buildThresholds(config),
+    summaryTrendStats: SUMMARY_TREND_STATS,
+    cloud: { ...config.cloud },
+  };
+}

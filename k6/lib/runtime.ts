@@ -1,0 +1,64 @@
+// The k6-facing glue every scenario shares: the request, error counters, per-iteration tags and
+// prompt, setup data. The only lib module (with the scenario files) that imports k6.
+import exec from 'k6/execution';
+import http, { type RefinedResponse } from 'k6/http';
+import { Counter } from 'k6/metrics';
+import { ERROR_KINDS, type ErrorKind } from './classify.ts';
+import type { Config } from './config.ts';
+import { PHASE_TAG, plateauTag, type Plateau } from './options.ts';
+import { newRunId, requestHeaders, uniquePrompt } from './payload.ts';
+import type { SetupData } from './summary.ts';
+
+// One counter tagged by kind (for per-kind series) and one per kind, so the end-of-test summary
+// shows every kind without submetric thresholds.
+const llmErrors = new Counter('llm_errors');
+const errorsByKind = {} as Record<ErrorKind, Counter>;
+for (const kind of ERROR_KINDS) errorsByKind[kind] = new Counter(`llm_errors_${kind}`);
+
+export function recordFailure(kind: ErrorKind, tags: Record<string, string>): void {
+  llmErrors.add(1, { ...tags, kind });
+  errorsByKind[kind].add(1, tags);
+}
+
+export function newSetupData(): SetupData {
+  const now = Date.now();
+  return { start_time: new Date(now).toISOString(), run_id: newRunId(now, Math.random()) };
+}
+
+export interface Iteration {
+  tags: Record<string, string>;
+  prompt: string;
+}
+
+/** Tags and the unique prompt of the current iteration. `plan` tags concurrency plateaus. */
+export function currentIteration(config: Config, data: SetupData | undefined, plan?: Plateau[]): Iteration {
+  const scenario = exec.scenario.name;
+  const tags: Record<string, string> = { [PHASE_TAG]: scenario === 'warmup' ? 'warmup' : 'measure' };
+  if (plan && scenario !== 'warmup') tags.plateau = plateauTag(plan, Date.now() - exec.scenario.startTime);
+  const prompt = uniquePrompt(config.prompt, {
+    run: data?.run_id ?? 'run',
+    scenario,
+    vu: exec.vu.idInTest,
+    iteration: exec.vu.iterationInScenario,
+  });
+  return { tags, prompt };
+}
+
+export function postCompletion(
+  config: Config,
+  body: string,
+  tags: Record<string, string>,
+  stream: boolean,
+): Promise<RefinedResponse<'text'>> {
+  return http.asyncRequest('POST', config.url, body, {
+    headers: requestHeaders(config, stream),
+    tags,
+    timeout: `${config.timeoutMs}ms`,
+    responseType: 'text',
+  });
+}
+
+/** Facts classifyFailure needs from a k6 response. */
+export function responseFacts(res: RefinedResponse<'text'>, bodyOk: boolean) {
+  return { status: res.status, error: res.error, errorCode: res.error_code, bodyOk };
+}

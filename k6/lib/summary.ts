@@ -1,0 +1,80 @@
+// handleSummary's outputs: the k6 summary data plus our `llmux` metadata, as a JSON file, and a
+// readable text summary for stdout. Pure code, no k6 imports. Never writes the API key or
+// header values.
+import { summaryPath, type Config } from './config.ts';
+import { effectiveConcurrency } from './options.ts';
+import { renderTextSummary } from './summary-text.ts';
+
+export interface SummaryMetric {
+  type: 'counter' | 'gauge' | 'rate' | 'trend';
+  contains: 'default' | 'time' | 'data';
+  values: Record<string, number>;
+  thresholds?: Record<string, { ok: boolean }>;
+}
+
+export interface SummaryData {
+  metrics: Record<string, SummaryMetric>;
+  root_group?: {
+    checks?: { name: string; passes: number; fails: number }[];
+    groups?: unknown[];
+  };
+  state?: { testRunDurationMs?: number };
+  options?: unknown;
+  setup_data?: unknown;
+  [key: string]: unknown;
+}
+
+export interface LlmuxMeta {
+  scenario: string;
+  name: string;
+  target: string;
+  endpoint: string;
+  model: string;
+  requests: number;
+  concurrency: number;
+  duration_s: number;
+  rate: number | null;
+  max_vus: number | null;
+  warmup_s: number;
+  max_tokens: number | null;
+  start_time: string | null;
+  end_time: string;
+}
+
+/** What setup() returns; handleSummary finds it again in data.setup_data. */
+export interface SetupData {
+  start_time: string;
+  run_id: string;
+}
+
+export function llmuxMeta(config: Config, setupData: unknown, endTime: Date): LlmuxMeta {
+  const start =
+    typeof setupData === 'object' && setupData !== null && typeof (setupData as SetupData).start_time === 'string'
+      ? (setupData as SetupData).start_time
+      : null;
+  return {
+    scenario: config.scenario,
+    name: config.name,
+    target: config.target,
+    endpoint: config.endpoint,
+    model: config.model,
+    requests: config.requests,
+    concurrency: effectiveConcurrency(config),
+    duration_s: config.durationMs / 1000,
+    rate: config.rate,
+    max_vus: config.rate === null ? null : effectiveConcurrency(config),
+    warmup_s: config.warmupMs / 1000,
+    max_tokens: config.maxTokens,
+    start_time: start,
+    end_time: endTime.toISOString(),
+  };
+}
+
+/** The object handleSummary returns: stdout text and `${OUTPUT}/${NAME}.summary.json`. */
+export function summaryOutputs(data: SummaryData, config: Config, endTime: Date): Record<string, string> {
+  const out = { ...data, llmux: llmuxMeta(config, data.setup_data, endTime) };
+  return {
+    stdout: renderTextSummary(out, { summaryFile: summaryPath(config) }),
+    [summaryPath(config)]: JSON.stringify(out, null, 2),
+  };
+}
