@@ -2,18 +2,30 @@
 // Both take the same command line after their prefix (`run -e KEY=VALUE ... dist/<scenario>.js`),
 // so results from either are comparable.
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { UsageError } from '../lib/cli.ts';
+import { z } from 'zod';
+import { UsageError, type FlagSpec } from '../lib/cli.ts';
 
 const run = promisify(execFile);
 
 /** Oldest k6 the bundles run on: native ESM and async/await (see k6-FACTS.md). */
 export const MIN_K6_VERSION = '0.53.0';
 
-export type EngineMode = 'auto' | 'k6' | 'embedded';
+export const ENGINE_MODES = ['auto', 'k6', 'embedded'] as const;
+export type EngineMode = (typeof ENGINE_MODES)[number];
+
+/** The `--engine` flag as every command declares it. */
+export const ENGINE_FLAG = {
+  type: 'string',
+  value: 'auto|k6|embedded',
+  env: 'LLMUX_ENGINE',
+  default: 'auto',
+  description: 'load generator: k6 from K6_BIN or PATH when present (auto), k6, or the embedded engine',
+} satisfies FlagSpec;
+export const zEngineMode = z.enum(ENGINE_MODES, { error: 'expected auto, k6 or embedded' });
 
 export interface SelectedEngine {
   kind: 'k6' | 'embedded';
@@ -28,13 +40,33 @@ const BIN = fileURLToPath(new URL('../bin/llmux-bench.mjs', import.meta.url));
 export const K6_INSTALL_HINT =
   'install k6 (https://grafana.com/docs/k6/latest/set-up/install-k6/) or point K6_BIN at it, or use --engine embedded';
 
-/** Finds k6 from K6_BIN or PATH; null when absent. */
+function isExecutableFile(path: string): boolean {
+  try {
+    if (!statSync(path).isFile()) return false;
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Finds k6 from K6_BIN or PATH (executable files only, like `which`); null when absent.
+ * A K6_BIN that is set but unusable is an error, not a silent fallback to the embedded engine.
+ */
 export function findK6(env: NodeJS.ProcessEnv = process.env): string | null {
-  if (env.K6_BIN) return existsSync(env.K6_BIN) ? resolve(env.K6_BIN) : null;
+  if (env.K6_BIN) {
+    const bin = resolve(env.K6_BIN);
+    if (!isExecutableFile(bin)) throw new UsageError(`K6_BIN=${env.K6_BIN}: not an executable file; fix or unset K6_BIN`);
+    return bin;
+  }
+  const names = process.platform === 'win32' ? ['k6.exe', 'k6'] : ['k6'];
   for (const dir of (env.PATH ?? '').split(delimiter)) {
     if (!dir) continue;
-    const candidate = join(dir, 'k6');
-    if (existsSync(candidate)) return candidate;
+    for (const name of names) {
+      const candidate = join(dir, name);
+      if (isExecutableFile(candidate)) return candidate;
+    }
   }
   return null;
 }
@@ -53,7 +85,13 @@ export function compareVersions(a: string, b: string): number {
 }
 
 export async function k6Version(bin: string, env: NodeJS.ProcessEnv = process.env): Promise<string> {
-  const { stdout } = await run(bin, ['version'], { env, timeout: 10_000 });
+  let stdout: string;
+  try {
+    ({ stdout } = await run(bin, ['version'], { env, timeout: 10_000 }));
+  } catch (error) {
+    const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    throw new UsageError(`'${bin} version' failed (${reason}); ${K6_INSTALL_HINT}`);
+  }
   const version = parseK6Version(stdout);
   if (!version) throw new UsageError(`could not read the version from '${bin} version' (got ${JSON.stringify(stdout.trim())})`);
   return version;
@@ -62,7 +100,7 @@ export async function k6Version(bin: string, env: NodeJS.ProcessEnv = process.en
 export async function selectEngine(mode: EngineMode, env: NodeJS.ProcessEnv = process.env): Promise<SelectedEngine> {
   const k6 = mode === 'embedded' ? null : findK6(env);
   if (mode === 'k6' && !k6) {
-    throw new UsageError(`--engine k6: no k6 binary found in ${env.K6_BIN ? `K6_BIN (${env.K6_BIN})` : 'PATH'}; ${K6_INSTALL_HINT}`);
+    throw new UsageError(`--engine k6: no k6 binary found in PATH; ${K6_INSTALL_HINT}`);
   }
   if (k6) {
     const version = await k6Version(k6, env);
@@ -73,4 +111,9 @@ export async function selectEngine(mode: EngineMode, env: NodeJS.ProcessEnv = pr
   }
   const { version } = (await import('../package.json', { with: { type: 'json' } })).default;
   return { kind: 'embedded', command: [process.execPath, BIN, 'engine'], version };
+}
+
+/** "k6 v0.55.2 (/usr/local/bin/k6)" or "embedded engine 0.1.0", for logs and result files. */
+export function describeEngine(engine: SelectedEngine): string {
+  return engine.kind === 'k6' ? `k6 ${engine.version} (${engine.command[0]})` : `embedded engine ${engine.version}`;
 }
