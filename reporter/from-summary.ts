@@ -1,0 +1,374 @@
+// Any supported input (k6 handleSummary data, legacy --summary-export, machine-readable summary, or
+// an LLMux result) → an LLMux result. Statistics the input lacks become null with a warning.
+import { isHandleSummary, readHandleSummary } from './inputs/handle-summary.ts';
+import { isMachineReadable, readMachineReadable } from './inputs/machine-readable.ts';
+import { InputError, parseOrThrow, type InputFormat, type NormMetric, type NormSummary } from './inputs/normalized.ts';
+import { isSummaryExport, readSummaryExport } from './inputs/summary-export.ts';
+import { ERROR_KINDS, ResultSchema, SCHEMA_VERSION, type Plateau, type Result, type Streaming } from './schema.ts';
+import { epochNs, formatEpochNs, msToNs } from './time.ts';
+
+export { InputError, type InputFormat } from './inputs/normalized.ts';
+
+/** What the caller knows that the summary does not (or overrides it). */
+export interface ResultMeta {
+  name?: string;
+  target?: string;
+  scenario?: string;
+  engine?: NonNullable<Result['engine']>;
+  requests?: number;
+  concurrency?: number;
+  start_time?: string;
+  end_time?: string;
+  memory?: Result['memory'];
+  cpu?: Result['cpu'];
+  rig?: Result['rig'];
+  mock?: Result['mock'];
+  environment?: Result['environment'];
+  baseline_file?: string;
+  /** Baseline result of the same load: overhead = this run − baseline, per percentile. */
+  baseline?: Result;
+  overhead?: Result['overhead'];
+  repeat?: Result['repeat'];
+  partial?: boolean;
+  points_file?: string;
+  warmup_seconds?: number;
+  /** File the input came from, recorded in `source.file`. */
+  sourceFile?: string;
+}
+
+export interface Conversion {
+  result: Result;
+  warnings: string[];
+}
+
+const DEFAULT_NAME = 'benchmark';
+
+export function detectInput(json: unknown): InputFormat | null {
+  if (!json || typeof json !== 'object' || Array.isArray(json)) return null;
+  const root = json as Record<string, unknown>;
+  if (!('metrics' in root) && 'total_requests' in root && ('success_requests' in root || 'latency_p50' in root)) return 'llmux-result';
+  if (isMachineReadable(root)) return 'k6-machine-readable';
+  if (isHandleSummary(root)) return 'k6-handle-summary';
+  if (isSummaryExport(root)) return 'k6-summary-export';
+  return null;
+}
+
+export function resultFromSummary(json: unknown, meta: ResultMeta = {}): Conversion {
+  const format = detectInput(json);
+  switch (format) {
+    case 'llmux-result':
+      return fromLlmuxResult(json, meta);
+    case 'k6-handle-summary':
+      return fromNormalized(readHandleSummary(json), meta);
+    case 'k6-summary-export':
+      return fromNormalized(readSummaryExport(json), meta);
+    case 'k6-machine-readable':
+      return fromNormalized(readMachineReadable(json), meta);
+    default:
+      throw new InputError(
+        '(root)',
+        'not a k6 summary (handleSummary data, --summary-export, machine-readable) nor an LLMux result file',
+      );
+  }
+}
+
+/** An LLMux result (Go runner or ours) passes through, validated; flags given by the caller override. */
+function fromLlmuxResult(json: unknown, meta: ResultMeta): Conversion {
+  const result = parseOrThrow(ResultSchema, json);
+  if (meta.name !== undefined) result.name = meta.name;
+  if (meta.target !== undefined) result.target = meta.target;
+  if (meta.scenario !== undefined) result.scenario = meta.scenario;
+  return { result, warnings: [] };
+}
+
+const round = (n: number) => Math.round(n);
+
+function fromNormalized(sum: NormSummary, meta: ResultMeta): Conversion {
+  const warnings: string[] = [];
+  const warn = (text: string) => warnings.push(text);
+  const metric = (name: string) => sum.metrics.get(name);
+  const llmux = sum.llmux;
+
+  // Requests: total, failed, success.
+  const httpReqs = metric('http_reqs');
+  if (!httpReqs || httpReqs.values.count === undefined) {
+    throw new InputError('metrics.http_reqs', 'missing (the run made no HTTP requests, or this is not an HTTP test)');
+  }
+  const total = round(httpReqs.values.count);
+  const llmErrors = metric('llm_errors');
+  const httpFailed = metric('http_req_failed');
+  const okDuration = metric('http_req_duration{expected_response:true}');
+  let failed: number | null;
+  if (llmErrors) {
+    failed = round(llmErrors.values.count ?? 0);
+    const httpFailedCount = httpFailed?.values.passes;
+    if (httpFailedCount !== undefined && httpFailedCount > failed) {
+      warn(`failed_requests: llm_errors (${failed}) counts fewer failures than http_req_failed (${httpFailedCount})`);
+    }
+  } else if (httpFailed && httpFailed.values.passes !== undefined) {
+    // A "pass" of the http_req_failed Rate is a failed request.
+    failed = round(httpFailed.values.passes);
+  } else if (llmux) {
+    failed = 0; // our scripts count every failure in llm_errors; k6 omits a counter that never moved
+  } else if (okDuration?.values.count !== undefined) {
+    failed = total - round(okDuration.values.count);
+  } else {
+    failed = null;
+    warn('failed_requests: unknown (no http_req_failed or llm_errors metric); success_requests, rps and error_rate are null');
+  }
+  if (failed !== null && failed > total) {
+    warn(`failed_requests: ${failed} exceeds total_requests ${total}; capped`);
+    failed = total;
+  }
+  const success = failed === null ? null : total - failed;
+
+  // Wall time and timestamps.
+  const startNs = pickTime(meta.start_time ?? llmux?.start_time ?? null);
+  let endNs = pickTime(meta.end_time ?? llmux?.end_time ?? null);
+  let durationNs: number | null = null;
+  if (sum.testRunDurationMs !== null) durationNs = msToNs(sum.testRunDurationMs);
+  else if (startNs !== null && endNs !== null && endNs >= startNs) durationNs = Number(endNs - startNs);
+  else if (httpReqs.values.rate && httpReqs.values.rate > 0) {
+    durationNs = Math.round((httpReqs.values.count / httpReqs.values.rate) * 1e9);
+    warn('duration: derived from http_reqs count / rate (the summary has no test run duration)');
+  } else warn('duration: unknown (the summary has no test run duration); rps is null');
+  let start = startNs;
+  if (start === null && sum.generatedAt && durationNs !== null) {
+    endNs = epochNs(sum.generatedAt);
+    if (endNs !== null) {
+      start = endNs - BigInt(durationNs);
+      warn('start_time: derived as metadata.generatedAt − config.duration');
+    }
+  }
+  if (start !== null && endNs === null && durationNs !== null) endNs = start + BigInt(durationNs);
+  if (start === null) warn('start_time, end_time: unknown (the summary carries no times)');
+  const startText = meta.start_time ?? llmux?.start_time ?? (start !== null ? formatEpochNs(start) : null);
+  const endText = meta.end_time ?? llmux?.end_time ?? (endNs !== null ? formatEpochNs(endNs) : null);
+
+  const seconds = durationNs !== null && durationNs > 0 ? durationNs / 1e9 : null;
+  const rps = success !== null && seconds !== null ? success / seconds : null;
+
+  // Latency of successful requests.
+  let latencySource: NormMetric | undefined = okDuration;
+  let latencyName = 'http_req_duration{expected_response:true}';
+  if (!latencySource) {
+    if (success === 0) {
+      warn('latency_*: null (no successful requests)');
+    } else {
+      latencySource = metric('http_req_duration');
+      latencyName = 'http_req_duration';
+      if (latencySource && failed !== 0) {
+        warn('latency_*: from http_req_duration, which includes failed requests (no http_req_duration{expected_response:true} in the summary)');
+      }
+      if (!latencySource) warn('latency_*: null (no http_req_duration metric)');
+    }
+  }
+  const lat = (stat: string, field: string) => trendStat(latencySource, latencyName, stat, field, warn);
+
+  // Streaming.
+  const streamingPresent = ['ttft', 'itl', 'tokens_per_second', 'output_tokens', 'stream_ok'].some((n) => sum.metrics.has(n));
+  const scenario = meta.scenario ?? llmux?.scenario ?? null;
+  let streaming: Streaming | null = null;
+  if (streamingPresent || scenario === 'streaming') {
+    const ttft = metric('ttft');
+    const itl = metric('itl');
+    const tps = metric('tokens_per_second');
+    const t = (m: NormMetric | undefined, name: string, stat: string, field: string) => trendStat(m, name, stat, field, warn);
+    streaming = {
+      ttft_p50: t(ttft, 'ttft', 'p50', 'streaming.ttft_p50'),
+      ttft_p90: t(ttft, 'ttft', 'p(90)', 'streaming.ttft_p90'),
+      ttft_p95: t(ttft, 'ttft', 'p(95)', 'streaming.ttft_p95'),
+      ttft_p99: t(ttft, 'ttft', 'p(99)', 'streaming.ttft_p99'),
+      ttft_mean: t(ttft, 'ttft', 'avg', 'streaming.ttft_mean'),
+      itl_p50: t(itl, 'itl', 'p50', 'streaming.itl_p50'),
+      itl_p95: t(itl, 'itl', 'p(95)', 'streaming.itl_p95'),
+      itl_p99: t(itl, 'itl', 'p(99)', 'streaming.itl_p99'),
+      itl_mean: t(itl, 'itl', 'avg', 'streaming.itl_mean'),
+      tokens_per_second_p50: t(tps, 'tokens_per_second', 'p50', 'streaming.tokens_per_second_p50'),
+      tokens_per_second_mean: t(tps, 'tokens_per_second', 'avg', 'streaming.tokens_per_second_mean'),
+      output_tokens: metric('output_tokens')?.values.count !== undefined ? round(metric('output_tokens')!.values.count) : llmux ? 0 : null,
+      stream_ok_rate: metric('stream_ok')?.values.rate ?? null,
+    };
+    if (!metric('stream_ok')) warn('streaming.stream_ok_rate: null (no stream_ok metric)');
+  }
+
+  // Errors by kind.
+  let errors: Result['errors'] = null;
+  const kindCounters = [...sum.metrics.keys()].filter((n) => /^llm_errors_[a-z0-9_]+$/.test(n));
+  if (llmErrors || llmux || kindCounters.length > 0) {
+    errors = Object.fromEntries(ERROR_KINDS.map((kind) => [kind, 0])) as NonNullable<Result['errors']>;
+    for (const name of kindCounters) errors[name.slice('llm_errors_'.length)] = round(metric(name)!.values.count ?? 0);
+  }
+
+  // Checks and thresholds.
+  let checks: Result['checks'] = null;
+  if (sum.checks && sum.checks.length > 0) {
+    checks = {
+      passes: sum.checks.reduce((a, c) => a + c.passes, 0),
+      fails: sum.checks.reduce((a, c) => a + c.fails, 0),
+      by_name: sum.checks.map((c) => ({ name: c.name, group: c.group, passes: c.passes, fails: c.fails })),
+    };
+  } else if (metric('checks')?.values.passes !== undefined) {
+    const values = metric('checks')!.values;
+    checks = { passes: round(values.passes), fails: round(values.fails ?? 0) };
+  }
+  let thresholds: Result['thresholds'] = null;
+  if (sum.format !== 'k6-machine-readable') {
+    thresholds = [];
+    for (const [name, m] of sum.metrics) for (const t of m.thresholds ?? []) thresholds.push({ metric: name, expression: t.expression, ok: t.ok });
+    thresholds.sort((a, b) => a.metric.localeCompare(b.metric) || a.expression.localeCompare(b.expression));
+  }
+
+  // Load model.
+  const dropped = metric('dropped_iterations');
+  let load: Result['load'] = null;
+  if (llmux || dropped) {
+    const rate = llmux?.rate ?? null;
+    const open = (rate !== null && rate > 0) || dropped !== undefined;
+    load = {
+      model: open ? 'open' : 'closed',
+      offered_rps: rate !== null && rate > 0 ? rate : null,
+      achieved_rps: rps,
+      dropped_iterations: dropped ? round(dropped.values.count ?? 0) : 0,
+      warmup_seconds: meta.warmup_seconds ?? llmux?.warmup_s ?? null,
+    };
+  }
+
+  // Configuration of the run.
+  let requests = meta.requests ?? llmux?.requests ?? null;
+  if (requests === null) warn('requests: unknown (not in the summary; pass it from the runner)');
+  else requests = round(requests);
+  let concurrency = meta.concurrency ?? llmux?.concurrency ?? null;
+  if (concurrency === null) {
+    const vusMax = metric('vus_max')?.values.max ?? metric('vus_max')?.values.value;
+    if (vusMax !== undefined) {
+      concurrency = round(vusMax);
+      warn(`concurrency: taken from vus_max (${concurrency})`);
+    } else warn('concurrency: unknown (no llmux key and no vus_max metric)');
+  } else concurrency = round(concurrency);
+
+  const engine = meta.engine ?? (sum.k6Version ? { name: 'k6', version: sum.k6Version } : null);
+  const baseline = meta.baseline;
+
+  const result: Result = {
+    name: meta.name ?? llmux?.name ?? DEFAULT_NAME,
+    target: meta.target ?? llmux?.target ?? '',
+    start_time: startText,
+    end_time: endText,
+    duration: durationNs,
+    requests,
+    concurrency,
+    total_requests: total,
+    success_requests: success,
+    failed_requests: failed,
+    rps,
+    latency_min: lat('min', 'latency_min'),
+    latency_max: lat('max', 'latency_max'),
+    latency_mean: lat('avg', 'latency_mean'),
+    latency_p50: lat('p50', 'latency_p50'),
+    latency_p95: lat('p(95)', 'latency_p95'),
+    latency_p99: lat('p(99)', 'latency_p99'),
+    schema_version: SCHEMA_VERSION,
+    scenario,
+    engine,
+    latency_p90: lat('p(90)', 'latency_p90'),
+    error_rate: failed !== null && total > 0 ? failed / total : null,
+    errors,
+    checks,
+    thresholds,
+    streaming,
+    load,
+    memory: meta.memory ?? null,
+    cpu: meta.cpu ?? null,
+    rig: meta.rig ?? null,
+    baseline_file: meta.baseline_file ?? null,
+    overhead: null,
+    repeat: meta.repeat ?? null,
+    mock: meta.mock ?? null,
+    environment: meta.environment ?? null,
+    partial: meta.partial ?? null,
+    plateaus: readPlateaus(sum, warn),
+    points_file: meta.points_file ?? null,
+    source: { format: sum.format, file: meta.sourceFile ?? null },
+    warnings,
+  };
+  if (!result.target) warn('target: unknown (not in the summary; pass --target)');
+  result.overhead = meta.overhead ?? (baseline ? overheadOf(result, baseline) : null);
+  if (baseline && !meta.baseline_file && baseline.source?.file) result.baseline_file = baseline.source.file;
+  return { result: parseOrThrow(ResultSchema, result, '(result)'), warnings };
+}
+
+function pickTime(text: string | null): bigint | null {
+  return text === null ? null : epochNs(text);
+}
+
+/**
+ * One statistic of a Trend in the result's unit: integer ns for time metrics, the plain number
+ * otherwise. "p50" reads p(50) or med. Absent → null with a warning naming the field.
+ */
+function trendStat(
+  metric: NormMetric | undefined,
+  metricName: string,
+  stat: string,
+  field: string,
+  warn: (text: string) => void,
+): number | null {
+  if (!metric) {
+    warn(`${field}: null (no ${metricName} metric in the summary)`);
+    return null;
+  }
+  const value = stat === 'p50' ? (metric.values['p(50)'] ?? metric.values.med) : metric.values[stat];
+  if (value === undefined) {
+    const key = stat === 'p50' ? 'p(50) or med' : stat;
+    warn(`${field}: null (${metricName} has no ${key}; add it to summaryTrendStats)`);
+    return null;
+  }
+  if (metric.contains !== 'time') return value;
+  return Math.max(0, msToNs(value));
+}
+
+const PLATEAU_KEY = /^([a-z_]+)\{plateau:(\d+)\}$/;
+
+/** Per-plateau numbers from `<metric>{plateau:<vus>}` submetrics (concurrency scenario). */
+function readPlateaus(sum: NormSummary, warn: (text: string) => void): Plateau[] | null {
+  const byVus = new Map<number, Map<string, NormMetric>>();
+  for (const [name, m] of sum.metrics) {
+    const match = PLATEAU_KEY.exec(name);
+    if (!match) continue;
+    const vus = Number(match[2]);
+    if (!byVus.has(vus)) byVus.set(vus, new Map());
+    byVus.get(vus)!.set(match[1], m);
+  }
+  if (byVus.size === 0) return null;
+  const quiet = () => {};
+  return [...byVus.entries()]
+    .filter(([vus]) => vus > 0)
+    .sort(([a], [b]) => a - b)
+    .map(([vus, ms]) => {
+      const duration = ms.get('http_req_duration');
+      const stat = (s: string, field: string) => trendStat(duration, `http_req_duration{plateau:${vus}}`, s, `plateaus[${vus}].${field}`, duration ? warn : quiet);
+      const reqs = ms.get('http_reqs')?.values.count;
+      const failedPasses = ms.get('http_req_failed')?.values.passes;
+      return {
+        vus,
+        total_requests: reqs !== undefined ? Math.round(reqs) : (duration?.values.count ?? null),
+        failed_requests: failedPasses !== undefined ? Math.round(failedPasses) : null,
+        latency_p50: stat('p50', 'latency_p50'),
+        latency_p95: stat('p(95)', 'latency_p95'),
+        latency_p99: stat('p(99)', 'latency_p99'),
+      };
+    });
+}
+
+const OVERHEAD_FIELDS = ['latency_p50', 'latency_p90', 'latency_p95', 'latency_p99', 'latency_mean'] as const;
+const STREAM_OVERHEAD_FIELDS = ['ttft_p50', 'ttft_p95', 'ttft_p99'] as const;
+
+/** this run − baseline per percentile, integer ns; null where either side was not measured. */
+export function overheadOf(run: Result, baseline: Result): NonNullable<Result['overhead']> {
+  const diff = (a: number | null | undefined, b: number | null | undefined) =>
+    a === null || a === undefined || b === null || b === undefined ? null : a - b;
+  const out: Record<string, number | null> = {};
+  for (const field of OVERHEAD_FIELDS) out[field] = diff(run[field], baseline[field]);
+  for (const field of STREAM_OVERHEAD_FIELDS) out[field] = diff(run.streaming?.[field], baseline.streaming?.[field]);
+  return out as NonNullable<Result['overhead']>;
+}

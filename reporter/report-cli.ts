@@ -1,0 +1,58 @@
+// `llmux-bench report <file>`: a k6 summary (or an LLMux result) → an LLMux result file.
+import { z } from 'zod';
+import { runCommand, UsageError, validateFlags, type CommandSpec } from '../lib/cli.ts';
+import { InputFileError, loadResult } from './read.ts';
+import { writeResultFile } from './write.ts';
+
+export const reportSpec: CommandSpec = {
+  name: 'report',
+  summary:
+    'Convert a k6 end-of-test summary (handleSummary data, --summary-export, machine-readable summary) or an\n' +
+    'LLMux result into an LLMux result file <output>/<name>_<YYYYMMDD_HHMMSS>.json (UTC, from start_time).',
+  positionals: '<file>',
+  flags: {
+    name: { type: 'string', value: 'NAME', description: 'result name (default: the summary\'s llmux.name, else "benchmark")' },
+    output: { type: 'string', value: 'DIR', default: 'results/', description: 'directory for the result file' },
+    target: { type: 'string', value: 'URL', description: 'target URL to record (default: the summary\'s llmux.target)' },
+    scenario: { type: 'string', value: 'NAME', description: 'scenario to record (default: the summary\'s llmux.scenario)' },
+    points: { type: 'string', value: 'FILE', description: 'k6 --out json NDJSON file of the run, recorded for HTML time series' },
+    quiet: { type: 'boolean', short: 'q', description: 'do not print warnings' },
+  },
+  epilog: 'Prints the path written on stdout and what could not be measured on stderr. Never overwrites a file.',
+};
+
+const FlagsSchema = z.object({
+  name: z.string().min(1, 'expected a non-empty name').optional(),
+  output: z.string().min(1),
+  target: z.string().optional(),
+  scenario: z.string().min(1).optional(),
+  points: z.string().optional(),
+  quiet: z.boolean().optional(),
+});
+
+export function main(argv: string[]): Promise<number> {
+  return runCommand(reportSpec, argv, async (args) => {
+    const flags = validateFlags(FlagsSchema, args);
+    if (args.positionals.length !== 1) throw new UsageError(args.positionals.length ? `expected one input file, got ${args.positionals.length}` : 'missing the input <file>');
+    const file = args.positionals[0];
+    try {
+      const { result, warnings } = await loadResult(file, {
+        ...(flags.name !== undefined && { name: flags.name }),
+        ...(flags.target !== undefined && { target: flags.target }),
+        ...(flags.scenario !== undefined && { scenario: flags.scenario }),
+        ...(flags.points !== undefined && { points_file: flags.points }),
+      });
+      if (flags.points !== undefined) result.points_file = flags.points;
+      const written = await writeResultFile(result, flags.output);
+      if (!flags.quiet) for (const warning of warnings) process.stderr.write(`warning: ${warning}\n`);
+      process.stdout.write(`${written}\n`);
+      return 0;
+    } catch (error) {
+      if (error instanceof InputFileError) {
+        process.stderr.write(`llmux-bench report: ${error.message}\n`);
+        return 1;
+      }
+      throw error;
+    }
+  });
+}
