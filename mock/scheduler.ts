@@ -1,0 +1,157 @@
+// One timer for every stream. Tasks are due at absolute deadlines (performance.now() ms), grouped in
+// 1 ms buckets; a single setTimeout is armed for the earliest bucket. A stream's next deadline is its
+// previous deadline plus the gap, never "now" plus the gap, so timer lateness does not accumulate,
+// and thousands of streams due in the same millisecond are served by one wake-up.
+import { performance } from 'node:perf_hooks';
+
+export interface Task {
+  /** Set by cancel(); a cancelled task is dropped when its bucket comes due. */
+  cancelled: boolean;
+  run(now: number): void;
+}
+
+/** Binary min-heap of bucket keys (integers). */
+class KeyHeap {
+  private items: number[] = [];
+  get size(): number {
+    return this.items.length;
+  }
+  peek(): number | undefined {
+    return this.items[0];
+  }
+  push(key: number): void {
+    const a = this.items;
+    a.push(key);
+    let i = a.length - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (a[parent] <= key) break;
+      a[i] = a[parent];
+      i = parent;
+    }
+    a[i] = key;
+  }
+  pop(): number | undefined {
+    const a = this.items;
+    const top = a[0];
+    const last = a.pop();
+    if (a.length > 0 && last !== undefined) {
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        if (l >= a.length) break;
+        const r = l + 1;
+        const c = r < a.length && a[r] < a[l] ? r : l;
+        if (a[c] >= last) break;
+        a[i] = a[c];
+        i = c;
+      }
+      a[i] = last;
+    }
+    return top;
+  }
+  clear(): void {
+    this.items = [];
+  }
+}
+
+export class Scheduler {
+  private buckets = new Map<number, Task[]>();
+  private keys = new KeyHeap();
+  private timer: NodeJS.Timeout | null = null;
+  private immediate: NodeJS.Immediate | null = null;
+  private armedFor = Infinity;
+  private stopped = false;
+  private readonly tick = () => this.fire();
+
+  /** Number of live (not yet run) entries, cancelled ones included until their bucket is dropped. */
+  pending = 0;
+
+  now(): number {
+    return performance.now();
+  }
+
+  /** Runs `task` at `deadline` (performance.now() ms); past deadlines run on the next wake-up. */
+  at(deadline: number, task: Task): void {
+    if (this.stopped) return;
+    // Round to the nearest millisecond: a bucket runs once its key is within half a millisecond.
+    const key = Math.round(deadline);
+    let bucket = this.buckets.get(key);
+    if (!bucket) {
+      bucket = [];
+      this.buckets.set(key, bucket);
+      this.keys.push(key);
+    }
+    bucket.push(task);
+    this.pending++;
+    if (key < this.armedFor) this.arm(key);
+  }
+
+  /** Promise resolved at `deadline` unless cancelled through the returned task. */
+  sleep(deadline: number): { promise: Promise<boolean>; task: Task & { resolve?: (ok: boolean) => void } } {
+    const task: Task & { resolve?: (ok: boolean) => void } = {
+      cancelled: false,
+      run() {
+        task.resolve?.(true);
+      },
+    };
+    const promise = new Promise<boolean>((resolve) => {
+      task.resolve = resolve;
+    });
+    this.at(deadline, task);
+    return { promise, task };
+  }
+
+  /** Stops every timer; pending tasks never run. */
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    if (this.immediate) clearImmediate(this.immediate);
+    this.timer = null;
+    this.immediate = null;
+    this.buckets.clear();
+    this.keys.clear();
+    this.pending = 0;
+    this.armedFor = Infinity;
+  }
+
+  private arm(key: number): void {
+    if (this.timer) clearTimeout(this.timer);
+    if (this.immediate) clearImmediate(this.immediate);
+    this.timer = null;
+    this.immediate = null;
+    this.armedFor = key;
+    const wait = key - 0.5 - performance.now();
+    // setTimeout cannot wait less than 1 ms; below that, check again on the next loop turn.
+    if (wait < 1) this.immediate = setImmediate(this.tick);
+    else this.timer = setTimeout(this.tick, Math.floor(wait));
+  }
+
+  private fire(): void {
+    this.timer = null;
+    this.immediate = null;
+    this.armedFor = Infinity;
+    let now = performance.now();
+    for (;;) {
+      const key = this.keys.peek();
+      if (key === undefined) return;
+      if (key - 0.5 > now) {
+        now = performance.now();
+        if (key - 0.5 > now) {
+          this.arm(key);
+          return;
+        }
+      }
+      this.keys.pop();
+      const bucket = this.buckets.get(key)!;
+      this.buckets.delete(key);
+      // Tasks may schedule into later buckets (or, if late, an earlier key), which the loop then picks up.
+      for (let i = 0; i < bucket.length; i++) {
+        const task = bucket[i];
+        this.pending--;
+        if (!task.cancelled) task.run(now);
+      }
+      if (this.stopped) return;
+    }
+  }
+}

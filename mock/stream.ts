@@ -1,0 +1,194 @@
+// Paced token streams. A stream is one scheduler task that writes one chunk per wake-up. Where it
+// writes is a Sink: straight onto Node's ServerResponse when served by @hono/node-server (a web
+// ReadableStream costs a promise per chunk, which matters at 100k chunks/s), or a ReadableStream
+// when the app runs in-process (app.request()).
+import type { ServerResponse } from 'node:http';
+import { nextGapMs, type RequestPlan } from './plan.ts';
+import type { MockOptions } from './options.ts';
+import type { Scheduler, Task } from './scheduler.ts';
+import type { MockStats } from './stats.ts';
+
+/** Wire framing of one streaming protocol (OpenAI chat, legacy completions, Anthropic messages). */
+export interface StreamProtocol {
+  /** Events sent just before the first content chunk (role chunk, message_start, ...). */
+  head(): string;
+  /** Content event(s) for tokens [from, to). */
+  chunk(from: number, to: number): string;
+  /** Events after the last content chunk (finish, usage, [DONE] / message_delta, message_stop). */
+  tail(): string;
+}
+
+export interface Sink {
+  /** Sends the status line and headers together with the first bytes. */
+  start(data: string): void;
+  write(data: string): void;
+  end(data: string): void;
+  /** Cuts the connection without a proper end (fault injection). */
+  abort(): void;
+  /** `listener` runs once if the client goes away before end() or abort(). */
+  onClientGone(listener: () => void): void;
+}
+
+export class NodeSink implements Sink {
+  private done = false;
+  constructor(
+    private readonly res: ServerResponse,
+    private readonly headers: Record<string, string>,
+  ) {}
+  start(data: string): void {
+    this.res.writeHead(200, this.headers);
+    this.res.write(data);
+  }
+  write(data: string): void {
+    this.res.write(data);
+  }
+  end(data: string): void {
+    this.done = true;
+    this.res.end(data);
+  }
+  abort(): void {
+    this.done = true;
+    this.res.destroy();
+  }
+  onClientGone(listener: () => void): void {
+    this.res.once('close', () => {
+      if (!this.done) listener();
+    });
+  }
+}
+
+const encoder = new TextEncoder();
+
+export class WebSink implements Sink {
+  private controller!: ReadableStreamDefaultController<Uint8Array>;
+  private done = false;
+  private gone: (() => void) | null = null;
+  readonly stream: ReadableStream<Uint8Array>;
+  /** Resolves with the Response once the first bytes are queued. */
+  readonly response: Promise<Response>;
+  private resolve!: (r: Response) => void;
+
+  constructor(private readonly headers: Record<string, string>, signal?: AbortSignal) {
+    this.stream = new ReadableStream<Uint8Array>({
+      start: (controller) => {
+        this.controller = controller;
+      },
+      cancel: () => this.clientGone(),
+    });
+    this.response = new Promise((resolve) => {
+      this.resolve = resolve;
+    });
+    signal?.addEventListener('abort', () => this.clientGone(), { once: true });
+  }
+  private clientGone(): void {
+    if (this.done) return;
+    this.done = true;
+    this.gone?.();
+  }
+  start(data: string): void {
+    this.controller.enqueue(encoder.encode(data));
+    this.resolve(new Response(this.stream, { status: 200, headers: this.headers }));
+  }
+  write(data: string): void {
+    this.controller.enqueue(encoder.encode(data));
+  }
+  end(data: string): void {
+    this.done = true;
+    this.controller.enqueue(encoder.encode(data));
+    this.controller.close();
+  }
+  abort(): void {
+    this.done = true;
+    this.controller.error(new Error('connection cut by the mock (abort injection)'));
+    this.resolve(new Response(this.stream, { status: 200, headers: this.headers }));
+  }
+  onClientGone(listener: () => void): void {
+    this.gone = listener;
+  }
+}
+
+export interface StreamDeps {
+  opts: MockOptions;
+  scheduler: Scheduler;
+  stats: MockStats;
+  /** Called once when the stream is over, however it ended. */
+  onDone: () => void;
+}
+
+export class TokenStream implements Task {
+  cancelled = false;
+  private sent = 0;
+  private started = false;
+  private stalled = false;
+  private deadline = 0;
+  private readonly perChunk: number;
+
+  constructor(
+    private readonly plan: RequestPlan,
+    private readonly protocol: StreamProtocol,
+    private readonly sink: Sink,
+    private readonly deps: StreamDeps,
+  ) {
+    this.perChunk = Math.max(1, deps.opts.tokensPerChunk);
+    sink.onClientGone(() => {
+      deps.stats.clientDisconnects++;
+      this.finish();
+    });
+  }
+
+  /** Schedules the first token `firstTokenDelayMs` after `admittedAt`. */
+  begin(admittedAt: number): void {
+    this.deadline = admittedAt + this.plan.firstTokenDelayMs;
+    this.deps.scheduler.at(this.deadline, this);
+  }
+
+  run(): void {
+    const { plan, deps } = this;
+    if (plan.stallAt !== null && !this.stalled && this.sent >= plan.stallAt) {
+      this.stalled = true;
+      deps.stats.stallsInjected++;
+      this.deadline += plan.stallMs;
+      deps.scheduler.at(this.deadline, this);
+      return;
+    }
+    if (plan.abortAfter !== null && this.sent >= Math.min(plan.abortAfter, plan.outputTokens)) {
+      deps.stats.abortsInjected++;
+      this.sink.abort();
+      this.finish();
+      return;
+    }
+    const to = Math.min(this.sent + this.perChunk, plan.outputTokens, plan.abortAfter ?? Infinity);
+    let data = to > this.sent ? this.protocol.chunk(this.sent, to) : '';
+    deps.stats.tokensSent += to - this.sent;
+    const count = to - this.sent;
+    this.sent = to;
+    const last = this.sent >= plan.outputTokens && plan.abortAfter === null;
+    if (last) data += this.protocol.tail();
+    if (!this.started) {
+      this.started = true;
+      deps.stats.openStreams++;
+      data = this.protocol.head() + data;
+      if (last) {
+        this.sink.start(data);
+        this.sink.end('');
+        this.finish();
+        return;
+      }
+      this.sink.start(data);
+    } else if (last) {
+      this.sink.end(data);
+      this.finish();
+      return;
+    } else this.sink.write(data);
+    this.deadline += nextGapMs(plan, deps.opts, Math.max(1, count));
+    deps.scheduler.at(this.deadline, this);
+  }
+
+  /** Stops the stream for good (end, abort or client gone); idempotent. */
+  finish(): void {
+    if (this.cancelled) return;
+    this.cancelled = true;
+    if (this.started) this.deps.stats.openStreams--;
+    this.deps.onDone();
+  }
+}
