@@ -8,3 +8,5 @@ export { parseThresholdExpression, aggregationKey, type ThresholdExpression } fr
 export { parseThresholds, Thresholds, ThresholdSet, Threshold, type Evaluation, type ThresholdResult, type ThresholdInput } from './thresholds.ts';
 export { DEFAULT_SUMMARY_TREND_STATS, validateTrendStats } from './trend-stats.ts';
 export { buildSummaryData, metricValues, type SummaryData, type SummaryMetric, type SummaryOptions } from './summary.ts';
+export { toLegacySummaryExport, formatLegacySummaryExport, type LegacySummaryExport } from './legacy-export.ts';
+export { renderTextSummary, humanizeDuration, type TextSummaryOptions } from './text-summary.ts';

@@ -1,0 +1,78 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import type { SummaryData } from './summary.ts';
+import { humanizeDuration, renderTextSummary } from './text-summary.ts';
+
+const load = (): SummaryData => JSON.parse(readFileSync(new URL('./testdata/handle-summary-p9999.json', import.meta.url), 'utf8'));
+const ANSI = /\x1b\[/;
+
+describe('renderTextSummary', () => {
+  it('shows thresholds, checks and every metric with its stats', () => {
+    const data = load();
+    data.metrics.http_req_duration.thresholds!['p(99)<100'] = { ok: false };
+    data.root_group.groups.push({
+      name: 'login',
+      path: '::login',
+      id: '',
+      groups: [],
+      checks: [{ name: 'token present', path: '::login::token present', id: '', passes: 3, fails: 1 }],
+    });
+    const text = renderTextSummary(data, { enableColors: false });
+    const lines = text.split('\n');
+    expect(text).not.toMatch(ANSI);
+    expect(lines).toContain("     ✓ 'p(95)<500' p(95)=59.66ms");
+    expect(lines).toContain("     ✗ 'p(99)<100' p(99)=109.76ms");
+    expect(lines).toContain('     ✓ is status 200');
+    expect(lines).toContain('     █ login');
+    expect(lines).toContain('       ✗ token present');
+    expect(lines).toContain('        ↳  75% — ✓ 3 / ✗ 1');
+    const line = (name: string) => lines.find((l) => l.includes(` ${name}.`))!;
+    expect(line('http_req_duration')).toMatch(/^ {3}✗ http_req_duration\.+: avg=43\.53ms +min=23\.3ms +med=39\.68ms +max=1\.26s +p\(95\)=59\.66ms +p\(99\)=109\.76ms +p\(99\.99\)=1\.08s +count=17044$/);
+    expect(line('{ expected_response:true }')).toMatch(/^ {5} {2}\{ expected_response:true \}\.+: avg=43\.53ms/);
+    expect(line('http_reqs')).toMatch(/http_reqs\.+: 17044 +567\.961859\/s$/);
+    expect(line('checks')).toMatch(/checks\.+: 100\.00% 17044 out of 17044$/);
+    expect(line('http_req_failed')).toMatch(/http_req_failed\.+: 0\.00% +0 out of 17044$/);
+    expect(line('data_received')).toMatch(/data_received\.+: 384 MB +13 MB\/s$/);
+    expect(line('vus_max')).toMatch(/vus_max\.+: 50 +min=50 +max=50$/);
+    expect(line('http_req_blocked')).toContain('min=158ns');
+    expect(line('http_req_sending')).toContain('med=26.55µs');
+    // submetric right after its parent
+    expect(lines.indexOf(line('{ expected_response:true }'))).toBe(lines.indexOf(line('http_req_duration')) + 1);
+    expect(text).toContain('test run duration: 30s');
+  });
+
+  it('colours only for a TTY without noColor', () => {
+    const data = load();
+    expect(renderTextSummary(data)).toMatch(ANSI); // fixture: isStdOutTTY true, noColor false
+    data.options.noColor = true;
+    expect(renderTextSummary(data)).not.toMatch(ANSI);
+    data.options.noColor = false;
+    data.state.isStdOutTTY = false;
+    expect(renderTextSummary(data)).not.toMatch(ANSI);
+  });
+
+  it('omits the thresholds block when there are none and honours summaryTimeUnit', () => {
+    const data = load();
+    delete data.metrics.http_req_duration.thresholds;
+    data.options.summaryTimeUnit = 'ms';
+    const text = renderTextSummary(data, { enableColors: false });
+    expect(text).not.toContain('THRESHOLDS');
+    expect(text).toContain('max=1269.04ms');
+  });
+});
+
+describe('humanizeDuration', () => {
+  it.each([
+    [0, '0s'],
+    [0.000158, '158ns'],
+    [0.0265, '26.5µs'],
+    [43.537, '43.53ms'],
+    [1269.04, '1.26s'],
+    [65_000, '1m5s'],
+    [3_723_000, '1h2m3s'],
+  ])('%s ms → %s', (ms, text) => expect(humanizeDuration(ms)).toBe(text));
+  it('uses a fixed unit when asked', () => {
+    expect(humanizeDuration(1500, 's')).toBe('1.50s');
+    expect(humanizeDuration(0.5, 'us')).toBe('500.00µs');
+  });
+});
