@@ -22,7 +22,7 @@ export const cloudSpec: CommandSpec = {
     apiKeySecret: { type: 'string', value: 'NAME', description: `--operator: Secret holding API_KEY (default ${'llmux-bench-api-key'} when --api-key is given)` },
     namespace: { type: 'string', value: 'NS', description: '--operator: Kubernetes namespace of the ConfigMap and TestRun' },
     image: { type: 'string', value: 'IMAGE', description: '--operator: k6 runner image (operator default: grafana/k6:latest)' },
-    operatorArgs: { type: 'string', value: 'ARGS', description: '--operator: extra k6 arguments (spec.arguments), e.g. "--out experimental-prometheus-rw"' },
+    operatorArgs: { type: 'string', value: 'ARGS', description: '--operator: extra k6 arguments (spec.arguments); write it as --operator-args="--out ..."' },
     ...ENV_FLAGS,
     ...EXTRA_ENV_FLAG,
   },

@@ -84,6 +84,7 @@ export async function cloudCommand(options: CloudOptions, deps: CloudDeps): Prom
     if (problem) throw new UsageError(`--distribution: ${problem}`);
   }
   if (options.mode === 'operator') return writeOperatorManifest(options, deps, say, print);
+  const env = scenarioEnv(options, cloudEnv(options, deps.env)); // validates -e pairs too
 
   if (options.mode !== 'local') {
     const reason = unreachableFromCloud(options.target);
@@ -98,8 +99,6 @@ export async function cloudCommand(options: CloudOptions, deps: CloudDeps): Prom
   requireCloudCredentials(deps.env, options.loggedIn);
   const k6 = await deps.selectK6(deps.env);
   const script = await scenarioBundle(options.scenario, options.script, deps.cwd, deps.build);
-
-  const env = scenarioEnv(options, cloudEnv(options, deps.env));
   const args = k6CloudArgs(options.mode, env, displayPath(script, deps.cwd));
   say(`using ${describeEngine(k6)}`);
   if (options.mode !== 'local' && options.apiKey) {
@@ -137,12 +136,12 @@ async function writeOperatorManifest(options: CloudOptions, deps: CloudDeps, say
   if (isLoopbackTarget(options.target)) {
     say(`warning: --target ${options.target}: inside a runner pod this is the pod itself; use the target's Service name or address`);
   }
+  // Pods keep no files: OUTPUT points handleSummary at a writable folder; summaries go to the pod logs.
+  const env = scenarioEnv({ ...options, apiKey: undefined, output: '/tmp/' });
+  const apiKeySecret = options.apiKeySecret ?? (options.apiKey ? DEFAULT_API_KEY_SECRET : undefined);
   const script = await scenarioBundle(options.scenario, options.script, deps.cwd, deps.build);
   const file = basename(script);
   const mapPath = `${script}.map`;
-  const apiKeySecret = options.apiKeySecret ?? (options.apiKey ? DEFAULT_API_KEY_SECRET : undefined);
-  // Pods keep no files: OUTPUT points handleSummary at a writable folder; summaries go to the pod logs.
-  const env = scenarioEnv({ ...options, apiKey: undefined, output: '/tmp/' });
   const { yaml, name, bytes } = operatorManifest({
     scenario: options.scenario,
     file,

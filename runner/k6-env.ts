@@ -1,10 +1,9 @@
 // The scenarios' env contract as command-line flags, turned into `-e KEY=VALUE` arguments for k6 or
 // the embedded engine, and printed with secrets masked.
 import { z } from 'zod';
-import { zDurationMs, zNumber, UsageError, type FlagSpec, type ParsedArgs } from '../lib/cli.ts';
+import { zDurationMs, zNumber, UsageError, type FlagSpec } from '../lib/cli.ts';
 
-export const SCENARIOS = ['basic', 'streaming', 'concurrency'] as const;
-export type Scenario = (typeof SCENARIOS)[number];
+export { SCENARIOS, type Scenario } from './build.ts';
 
 /** Flags that map one to one onto a scenario env variable, in the order they are passed. */
 export const ENV_FLAGS = {
@@ -126,10 +125,4 @@ export function formatCommand(argv: string[]): string {
 
 export function shellQuote(arg: string): string {
   return /^[\w@%+=:,./*-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
-}
-
-/** Validates the env flags of a parsed command, naming the flag in errors (see lib/cli.ts). */
-export function pickEnvFlags(parsed: ParsedArgs): Record<string, unknown> {
-  const keys = [...Object.keys(ENV_FLAGS), 'env'];
-  return Object.fromEntries(keys.map((key) => [key, parsed.values[key]]));
 }

@@ -56,8 +56,9 @@ export function operatorManifest(options: OperatorManifestOptions): { yaml: stri
     data[options.sourceMap.file] = options.sourceMap.text;
     bytes += Buffer.byteLength(options.sourceMap.text);
   } else {
-    // Without its map beside it, k6 would warn about the missing file on every runner.
-    data[options.file] = options.bundle.replace(/\n\/\/# sourceMappingURL=\S+\s*$/, '\n');
+    // A map file that is not beside the bundle would make k6 warn on every runner (inline maps stay).
+    data[options.file] = options.bundle.replace(/\n\/\/# sourceMappingURL=(?!data:)\S+\s*$/, '\n');
+    bytes = Buffer.byteLength(data[options.file]);
   }
   if (bytes > CONFIGMAP_LIMIT_BYTES) {
     throw new UsageError(
