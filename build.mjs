@@ -1,14 +1,23 @@
 // Bundles the k6 scenarios: k6/<name>.ts → dist/<name>.js, one self-contained ESM file each,
-// importing nothing but k6's own modules. `node build.mjs --watch` rebuilds on change.
+// importing nothing but k6's own modules.
+//   node build.mjs                 build once into dist/
+//   node build.mjs --watch         rebuild on every change under k6/ (and lib/duration.ts)
+//   node build.mjs --outdir DIR    build into DIR instead (tests use a temporary directory)
 import * as esbuild from 'esbuild';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
-const watch = process.argv.includes('--watch');
-const unknown = process.argv.slice(2).filter((arg) => arg !== '--watch');
-if (unknown.length > 0) {
-  console.error(`build.mjs: unknown argument ${unknown[0]} (only --watch is accepted)`);
-  process.exit(2);
+let watch = false;
+let outdir = 'dist';
+const args = process.argv.slice(2);
+for (let i = 0; i < args.length; i++) {
+  if (args[i] === '--watch') watch = true;
+  else if (args[i] === '--outdir' && args[i + 1] !== undefined && !args[i + 1].startsWith('--')) outdir = resolve(args[++i]);
+  else {
+    console.error(`build.mjs: unknown or incomplete argument ${args[i]} (accepted: --watch, --outdir DIR)`);
+    process.exit(2);
+  }
 }
 
 /** Scenario entry points, listed explicitly so a helper module never becomes a bundle. */
@@ -20,7 +29,7 @@ const options = {
   // Explicit entries; `[name]` below keeps dist/<scenario>.js.
   entryPoints: ENTRY_POINTS.map((name) => `k6/${name}.ts`),
   entryNames: '[name]',
-  outdir: 'dist',
+  outdir,
   // Inline the shared lib so each scenario is one file k6 can run (k6 resolves no node_modules).
   bundle: true,
   // ES modules: k6 runs them natively since v0.53.

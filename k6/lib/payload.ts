@@ -30,8 +30,10 @@ export function chatBody(config: Pick<Config, 'model' | 'maxTokens'>, prompt: st
 
 export function requestHeaders(config: Pick<Config, 'apiKey' | 'headers'>, stream: boolean): Record<string, string> {
   const headers: Record<string, string> = { 'Content-Type': 'application/json', ...config.headers };
-  if (stream) headers.Accept = headers.Accept ?? 'text/event-stream';
-  if (config.apiKey !== '') headers.Authorization = `Bearer ${config.apiKey}`;
+  const has = (name: string) => Object.keys(headers).some((key) => key.toLowerCase() === name);
+  if (stream && !has('accept')) headers.Accept = 'text/event-stream';
+  // An Authorization header given in HEADERS (another scheme, say) replaces the Bearer key.
+  if (config.apiKey !== '' && !has('authorization')) headers.Authorization = `Bearer ${config.apiKey}`;
   return headers;
 }
 

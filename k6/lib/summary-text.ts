@@ -51,7 +51,8 @@ function metricLine(name: string, metric: SummaryMetric): string {
   const v = metric.values;
   switch (metric.type) {
     case 'trend':
-      return TREND_COLUMNS.map((col) => padLeft(formatValue(metric, v[col]), 10)).join(' ') +
+      // k6's own "med" is the same statistic as p(50) when the latter was not asked for.
+      return TREND_COLUMNS.map((col) => padLeft(formatValue(metric, v[col] ?? (col === 'p(50)' ? v.med : undefined)), 10)).join(' ') +
         padLeft(v.count === undefined ? '' : String(v.count), 9);
     case 'rate':
       return `${percent(v.rate ?? 0)}  (${v.passes ?? 0} of ${(v.passes ?? 0) + (v.fails ?? 0)})`;

@@ -1,0 +1,120 @@
+// The bundles as k6 will see them: built by build.mjs (into a temporary directory, so runs of
+// other tests reading dist/ are not disturbed), ESM, importing nothing but k6 modules.
+import { execFile } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import * as esbuild from 'esbuild';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const SCENARIOS = ['basic', 'streaming', 'concurrency'];
+/** Code only, source map excluded. Today ~26-33 KiB; a validation library would blow it. */
+const CODE_BUDGET_BYTES = 48 * 1024;
+const MAP_MARKER = '//# sourceMappingURL=data:application/json;base64,';
+
+let outdir: string;
+
+beforeAll(async () => {
+  outdir = mkdtempSync(join(tmpdir(), 'llmux-k6-bundle-'));
+  await run(process.execPath, [join(ROOT, 'build.mjs'), '--outdir', outdir], { cwd: ROOT, timeout: 60_000 });
+});
+
+afterAll(() => {
+  if (outdir) rmSync(outdir, { recursive: true, force: true });
+});
+
+function splitBundle(scenario: string): { code: string; map: { sources: string[] } } {
+  const text = readFileSync(join(outdir, `${scenario}.js`), 'utf8');
+  const at = text.lastIndexOf(MAP_MARKER);
+  expect(at, 'inline source map').toBeGreaterThan(0);
+  const map = JSON.parse(Buffer.from(text.slice(at + MAP_MARKER.length).trim(), 'base64').toString('utf8'));
+  return { code: text.slice(0, at), map };
+}
+
+/** Every import of a file, as esbuild's parser sees it (nothing resolved: all external). */
+async function importsOf(file: string): Promise<{ path: string; kind: string }[]> {
+  const result = await esbuild.build({
+    entryPoints: [file],
+    bundle: true,
+    write: false,
+    metafile: true,
+    format: 'esm',
+    platform: 'neutral',
+    external: ['*'],
+    logLevel: 'silent',
+  });
+  return Object.values(result.metafile.inputs).flatMap((input) => input.imports.map(({ path, kind }) => ({ path, kind })));
+}
+
+async function exportsOf(file: string): Promise<string[]> {
+  const result = await esbuild.build({
+    entryPoints: [file],
+    bundle: true,
+    write: false,
+    metafile: true,
+    format: 'esm',
+    platform: 'neutral',
+    external: ['*'],
+    logLevel: 'silent',
+  });
+  return Object.values(result.metafile.outputs)[0].exports.sort();
+}
+
+describe('import checks can fail (controls)', () => {
+  it('sees a Node built-in, a require() and a bare npm import', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'llmux-k6-control-'));
+    try {
+      const file = join(dir, 'bad.js');
+      writeFileSync(file, "import fs from 'node:fs';\nimport z from 'zod';\nconst p = require('path');\nexport default () => [fs, z, p];\n");
+      expect(await importsOf(file)).toEqual([
+        { path: 'node:fs', kind: 'import-statement' },
+        { path: 'zod', kind: 'import-statement' },
+        { path: 'path', kind: 'require-call' },
+      ]);
+      const broken = join(dir, 'broken.mjs');
+      writeFileSync(broken, 'export default function ( {\n');
+      await expect(run(process.execPath, ['--check', broken])).rejects.toThrow();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe.each(SCENARIOS)('dist/%s.js', (scenario) => {
+  it('parses as an ES module (node --check)', async () => {
+    const copy = join(outdir, `${scenario}.check.mjs`);
+    copyFileSync(join(outdir, `${scenario}.js`), copy);
+    await run(process.execPath, ['--check', copy]);
+  });
+
+  it('imports nothing but k6 modules, with static import statements', async () => {
+    const imports = await importsOf(join(outdir, `${scenario}.js`));
+    expect(imports.length).toBeGreaterThan(0);
+    for (const { path, kind } of imports) {
+      expect(path === 'k6' || path.startsWith('k6/'), path).toBe(true);
+      expect(kind).toBe('import-statement');
+    }
+    expect(imports.map((i) => i.path)).toEqual(expect.arrayContaining(['k6', 'k6/http', 'k6/execution', 'k6/metrics']));
+  });
+
+  it('exports options, setup, default and handleSummary', async () => {
+    expect(await exportsOf(join(outdir, `${scenario}.js`))).toEqual(['default', 'handleSummary', 'options', 'setup']);
+  });
+
+  it('contains no Node built-ins, require() or bundled libraries, and stays small', () => {
+    const { code, map } = splitBundle(scenario);
+    expect(code).not.toMatch(/\brequire\s*\(/);
+    expect(code).not.toMatch(/\bprocess\.|\bBuffer\b|__dirname|from ["']node:/);
+    expect(code).not.toMatch(/\bsleep\(|http\.(get|post|request|batch)\(/);
+    expect(code).toContain('http.asyncRequest(');
+    expect(code.length).toBeLessThan(CODE_BUDGET_BYTES);
+    // Sources: our k6/ code and the pure lib/duration.ts, nothing from node_modules.
+    const sources = map.sources.map((source) => relative(ROOT, resolve(outdir, source)));
+    for (const source of sources) expect(source).toMatch(/^(k6\/[\w/-]+|lib\/duration)\.ts$/);
+    expect(sources).toContain(`k6/${scenario}.ts`);
+  });
+});
