@@ -1,0 +1,435 @@
+// `npm run bench`: mock up, target up, baseline and target runs under the same load, resource
+// sampling, rig checks, one result file per kind of run, a table, and everything stopped after.
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { resultFromSummary, writeResultFile, type Result, type ResultMeta } from '../reporter/index.ts';
+import { ensureBuilt, scriptPath } from './build.ts';
+import { selectEngine, type EngineMode, type SelectedEngine } from './engine-select.ts';
+import { describeEnvironment, type Environment } from './environment.ts';
+import { BenchError, lastLine } from './errors.ts';
+import { runLoad, type LoadRun } from './load.ts';
+import { startMockProcess, type MockProcess } from './mock-process.ts';
+import { describePinning, pinPids, planPinning, tasksetPath, tasksetPrefix, type PinPlan } from './pinning.ts';
+import { createProgress, progressMode, type ProgressView } from './progress.ts';
+import { descendants } from './process-tree.ts';
+import {
+  calibrationFor,
+  calibrationPath,
+  fetchMockStats,
+  judgeRig,
+  mockServerErrors,
+  readCalibration,
+  type CalibrationEntry,
+} from './rig.ts';
+import { ResourceSampler, type UsageSummary } from './sampler.ts';
+import { locateTarget, startTargetCommand, waitUntilAnswers, type StartedTarget } from './target.ts';
+import { renderRunTable } from './table.ts';
+
+export interface BenchOptions {
+  /** URL of the proxy under test; null = benchmark the mock itself. */
+  target: string | null;
+  targetCmd: string | null;
+  targetPid: number | null;
+  scenario: string;
+  /** null = the scenario's default. */
+  requests: number | null;
+  concurrency: number | null;
+  durationS: number;
+  rate: number | null;
+  maxVus: number | null;
+  name: string;
+  output: string;
+  engine: EngineMode;
+  headers: Record<string, string>;
+  apiKey: string | null;
+  model: string | null;
+  endpoint: string | null;
+  maxTokens: number | null;
+  /** Flags for `llmux-bench mock` (e.g. ['--latency', '50ms']). */
+  mockArgs: string[];
+  /** What the result records under `mock` (durations in ns). */
+  mockSettings: NonNullable<Result['mock']>;
+  warmupS: number;
+  repeat: number;
+  baseline: boolean;
+  pin: boolean;
+  readyTimeoutMs: number;
+  quiet: boolean;
+}
+
+export interface BenchIO {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WriteStream;
+  /** Aborted on Ctrl-C: the current run stops and what was measured is written as partial. */
+  signal: AbortSignal;
+}
+
+/** One load run with what was sampled around it. */
+export interface Measured {
+  kind: 'baseline' | 'target';
+  url: string;
+  load: LoadRun;
+  usage: Record<string, UsageSummary | null>;
+  mockErrors: number;
+  memorySource: string;
+  /** Why the rig counts as saturated (empty when it does not). */
+  rigReasons: string[];
+  meta: ResultMeta;
+  /** The result without baseline/overhead, used to pick the median run. */
+  draft: Result;
+}
+
+export const EXIT_INTERRUPTED = 130;
+
+/** Environment for the scenario script (`-e K=V`); never printed, it may hold the API key. */
+export function scriptEnv(opts: BenchOptions, url: string, runName: string, outputDir: string): Record<string, string> {
+  // Warm-up is a separate, discarded run (see warmUp), so the measured summary holds only measured requests.
+  const env: Record<string, string> = { TARGET: url, NAME: runName, OUTPUT: outputDir, WARMUP: '0' };
+  if (opts.requests !== null) env.REQUESTS = String(opts.requests);
+  if (opts.concurrency !== null) env.CONCURRENCY = String(opts.concurrency);
+  if (opts.durationS > 0) env.DURATION = String(opts.durationS);
+  if (opts.rate !== null) env.RATE = String(opts.rate);
+  if (opts.maxVus !== null) env.MAX_VUS = String(opts.maxVus);
+  if (opts.model !== null) env.MODEL = opts.model;
+  if (opts.endpoint !== null) env.ENDPOINT = opts.endpoint;
+  if (opts.maxTokens !== null) env.MAX_TOKENS = String(opts.maxTokens);
+  if (opts.apiKey !== null) env.API_KEY = opts.apiKey;
+  if (Object.keys(opts.headers).length > 0) env.HEADERS = JSON.stringify(opts.headers);
+  return env;
+}
+
+/** Replaces every secret (API key, header values) in text that came from a child process. */
+export function redactor(opts: Pick<BenchOptions, 'apiKey' | 'headers'>): (text: string) => string {
+  const secrets = [opts.apiKey, ...Object.values(opts.headers)].filter((s): s is string => Boolean(s && s.length >= 3));
+  return (text) => secrets.reduce((out, secret) => out.split(secret).join('***'), text);
+}
+
+export async function runBench(opts: BenchOptions, io: BenchIO): Promise<number> {
+  const say = (line: string) => io.stderr.write(`${line}\n`);
+  const redact = redactor(opts);
+  const cleanups: Array<() => Promise<void>> = [];
+  try {
+    if (await ensureBuilt()) say('built the scenarios (dist/ was missing or older than k6/)');
+    const engine = await selectEngine(opts.engine);
+    const script = scriptPath(opts.scenario);
+    const output = resolve(opts.output);
+    try {
+      await mkdir(output, { recursive: true });
+    } catch (error) {
+      throw new BenchError(`--output ${opts.output}: cannot create the directory (${(error as Error).message})`);
+    }
+
+    let pin: PinPlan | null = null;
+    let taskset: string | null = null;
+    if (opts.pin) {
+      taskset = tasksetPath();
+      pin = taskset ? planPinning() : null;
+      if (!pin) say(`--pin: ${taskset ? 'one core only' : 'taskset (util-linux) not found'}; running unpinned`);
+    }
+    const prefix = (role: keyof PinPlan) => (pin && taskset ? tasksetPrefix(taskset, pin[role]) : []);
+    const environment = describeEnvironment(engine, pin ? describePinning(pin) : null);
+    const calibration = calibrationFor(await readCalibration(calibrationPath(output)), environment, engine.kind, opts.scenario);
+
+    const mock = await startMockProcess(opts.mockArgs, { prefix: prefix('mock') });
+    cleanups.push(mock.stop);
+    if (io.signal.aborted) throw new AbortedError('aborted');
+    say(`mock listening on ${mock.url} (pid ${mock.pid})`);
+
+    // The process tree measured as "the target".
+    let targetUrl = mock.url;
+    let targetPid: number | null = mock.pid;
+    let memorySource = 'mock';
+    const warnings: string[] = [];
+    if (opts.target) {
+      targetUrl = opts.target.replace(/\/+$/, '');
+      let started: StartedTarget | undefined;
+      if (opts.targetCmd) {
+        started = startTargetCommand(opts.targetCmd, mock.url, prefix('target'));
+        cleanups.push(started.stop);
+        say(`started --target-cmd (pid ${started.pid}); waiting for ${targetUrl}`);
+      }
+      await waitUntilAnswers(targetUrl, { started, timeoutMs: opts.readyTimeoutMs, signal: io.signal }).catch((error) => {
+        throw error instanceof BenchError ? new BenchError(redact(error.message)) : error;
+      });
+      if (io.signal.aborted) throw new AbortedError('aborted');
+      if (started) {
+        targetPid = started.pid;
+        memorySource = 'target-cmd';
+      } else {
+        const located = locateTarget(targetUrl, opts.targetPid);
+        targetPid = located.pid;
+        memorySource = located.source;
+        if (located.warning) warnings.push(located.warning);
+        if (pin && taskset && targetPid) await pinPids(taskset, [targetPid, ...(await descendants(targetPid))], pin.target);
+      }
+      say(`target ${targetUrl} answers${targetPid ? ` (measuring pid ${targetPid}, ${memorySource})` : ''}`);
+    }
+    for (const warning of warnings) say(`warning: ${warning}`);
+
+    const work = await mkdtemp(join(tmpdir(), 'llmux-bench-'));
+    cleanups.push(() => rm(work, { recursive: true, force: true }));
+
+    const ctx: RunContext = { opts, io, engine, script, work, mock, environment, calibration, prefix: prefix('loadgen'), redact };
+    const withBaseline = Boolean(opts.target) && opts.baseline;
+    // Through the target to the mock: warms the proxy (JIT, upstream connection pools) and the mock.
+    if (opts.warmupS > 0) await warmUp(ctx, targetUrl);
+    const runs: Record<'baseline' | 'target', Measured[]> = { baseline: [], target: [] };
+    for (let i = 1; i <= opts.repeat && !io.signal.aborted; i++) {
+      const suffix = opts.repeat > 1 ? ` ${i}/${opts.repeat}` : '';
+      if (withBaseline) {
+        const run = await measure(ctx, 'baseline', mock.url, mock.pid, 'mock', `baseline${suffix}`);
+        if (run) runs.baseline.push(run);
+        if (io.signal.aborted) break;
+      }
+      const run = await measure(ctx, 'target', targetUrl, targetPid, memorySource, `${opts.target ? 'target' : 'mock'}${suffix}`);
+      if (run) runs.target.push(run);
+    }
+
+    const interrupted = io.signal.aborted;
+    const written: Result[] = [];
+    const files: string[] = [];
+    let baselineResult: Result | null = null;
+    let baselineFile: string | null = null;
+    if (runs.baseline.length > 0) {
+      const { result, file } = await writeMedian(ctx, runs.baseline, 'baseline', null, null, interrupted);
+      baselineResult = result;
+      baselineFile = file;
+      written.push(result);
+      files.push(file);
+    }
+    if (runs.target.length > 0) {
+      const { result, file } = await writeMedian(ctx, runs.target, opts.name, baselineResult, baselineFile, interrupted);
+      written.push(result);
+      files.push(file);
+    }
+
+    if (written.length > 0) io.stdout.write(`\n${renderRunTable(written)}\n`);
+    for (const file of files) io.stdout.write(`wrote ${file}\n`);
+    for (const result of written) {
+      if (result.rig?.rig_saturated) {
+        io.stdout.write(`\nRIG SATURATED (${result.name}): this number measures the benchmark rig, not the proxy.\n`);
+        for (const reason of rigReasons(result)) io.stdout.write(`  - ${reason}\n`);
+      }
+    }
+    if (interrupted) {
+      io.stdout.write(`\ninterrupted: ${written.length > 0 ? 'results marked "partial": true' : 'nothing was measured'}\n`);
+      return EXIT_INTERRUPTED;
+    }
+    if (!opts.target) {
+      io.stdout.write(
+        [
+          '',
+          'That was the mock measured directly: the ceiling any proxy in front of it is compared with.',
+          'To benchmark a proxy, point it at the mock and at the proxy:',
+          '  npm run bench -- --target http://localhost:4000 --name my-proxy        (proxy already running, upstream http://localhost:8080)',
+          '  npm run bench -- --target http://127.0.0.1:4000 --target-cmd "my-proxy --upstream \\$MOCK_URL"',
+          '',
+        ].join('\n'),
+      );
+    }
+    const failedThresholds = written.flatMap((r) => (r.thresholds ?? []).filter((t) => !t.ok).map((t) => `${r.name}: ${t.metric} ${t.expression}`));
+    if (failedThresholds.length > 0) {
+      io.stdout.write(`thresholds failed: ${failedThresholds.join('; ')}\n`);
+      return 99;
+    }
+    return 0;
+  } catch (error) {
+    if (error instanceof AbortedError) {
+      io.stdout.write('interrupted before any load ran: nothing was measured\n');
+      return EXIT_INTERRUPTED;
+    }
+    throw error;
+  } finally {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
+  }
+}
+
+/** A short run of the same scenario and load, results discarded. */
+async function warmUp(ctx: RunContext, url: string): Promise<void> {
+  const { opts, io, engine } = ctx;
+  const runName = `warmup-${Date.now()}`;
+  const env: Record<string, string> = { ...scriptEnv(opts, url, runName, ctx.work), DURATION: String(opts.warmupS), THRESHOLDS: 'off' };
+  delete env.REQUESTS;
+  const progress = createProgress(progressMode(io.stderr, opts.quiet), { label: 'warm-up', totalRequests: null, totalSeconds: opts.warmupS });
+  try {
+    const load = await runLoad({
+      engine,
+      script: ctx.script,
+      env,
+      summaryPath: join(ctx.work, `${runName}.summary.json`),
+      prefix: ctx.prefix,
+      signal: io.signal,
+      onProgress: (p) => progress.update({ elapsedMs: p.elapsed_ms, requests: p.requests, failed: p.failed }),
+    });
+    if (!load.summary && !load.aborted) {
+      const why = ctx.redact(lastLine(load.stderr) || lastLine(load.stdout));
+      throw new BenchError(`the warm-up run (${engine.kind}) exited with code ${load.exitCode}${why ? `: ${why}` : ''}`);
+    }
+  } finally {
+    progress.stop();
+  }
+}
+
+export interface RunContext {
+  opts: BenchOptions;
+  io: BenchIO;
+  engine: SelectedEngine;
+  script: string;
+  work: string;
+  mock: MockProcess;
+  environment: Environment;
+  calibration: CalibrationEntry | null;
+  prefix: string[];
+  redact: (text: string) => string;
+}
+
+/** Runs the load once against `url`, sampling the target tree, the mock and the load generator. */
+export async function measure(
+  ctx: RunContext,
+  kind: 'baseline' | 'target',
+  url: string,
+  targetPid: number | null,
+  memorySource: string,
+  label: string,
+): Promise<Measured | null> {
+  const { opts, io, engine, mock } = ctx;
+  const runName = `${kind}-${Date.now()}`;
+  const sampler = new ResourceSampler();
+  sampler.track('target', targetPid);
+  sampler.track('mock', mock.pid);
+  sampler.track('loadgen', null);
+  const totalRequests = opts.durationS > 0 || opts.scenario === 'concurrency' ? null : (opts.requests ?? 10_000);
+  const progress: ProgressView = createProgress(progressMode(io.stderr, opts.quiet), {
+    label,
+    totalRequests,
+    totalSeconds: opts.durationS > 0 ? opts.durationS + opts.warmupS : null,
+  });
+  const before = await fetchMockStats(mock.url);
+  // k6 has no machine-readable progress: count what reached the mock instead.
+  let poll: NodeJS.Timeout | undefined;
+  if (engine.kind !== 'embedded') {
+    const t0 = Date.now();
+    poll = setInterval(() => {
+      void fetchMockStats(mock.url).then((now) => {
+        if (now?.requests_total !== undefined) progress.update({ elapsedMs: Date.now() - t0, requests: now.requests_total - (before?.requests_total ?? 0), failed: null });
+      });
+    }, 500);
+  }
+  sampler.start();
+  let load: LoadRun;
+  try {
+    load = await runLoad({
+      engine,
+      script: ctx.script,
+      env: scriptEnv(opts, url, runName, ctx.work),
+      summaryPath: join(ctx.work, `${runName}.summary.json`),
+      prefix: ctx.prefix,
+      signal: io.signal,
+      onSpawn: (pid) => sampler.track('loadgen', pid),
+      onProgress: (p) => progress.update({ elapsedMs: p.elapsed_ms, requests: p.requests, failed: p.failed }),
+    });
+  } finally {
+    clearInterval(poll);
+    progress.stop();
+  }
+  const usage = await sampler.stop();
+  const after = await fetchMockStats(mock.url);
+  if (!load.summary) {
+    if (load.aborted) return null;
+    const why = ctx.redact(lastLine(load.stderr) || lastLine(load.stdout));
+    throw new BenchError(`the load generator (${engine.kind}) exited with code ${load.exitCode} and wrote no summary${why ? `: ${why}` : ''}`);
+  }
+  const sampled = { kind, url, load, usage, mockErrors: mockServerErrors(before, after), memorySource };
+  const { meta, rigReasons } = runMeta(ctx, sampled);
+  const { result } = resultFromSummary(load.summary, meta);
+  return { ...sampled, meta, rigReasons, draft: result };
+}
+
+type Sampled = Pick<Measured, 'kind' | 'url' | 'load' | 'usage' | 'mockErrors' | 'memorySource'>;
+
+function runMeta(ctx: RunContext, m: Sampled): { meta: ResultMeta; rigReasons: string[] } {
+  const { opts, engine, environment, calibration } = ctx;
+  const target = m.usage.target;
+  const mockUsage = m.usage.mock;
+  const loadgen = m.usage.loadgen;
+  const summary = m.load.summary as { metrics?: Record<string, { values?: Record<string, number> }>; state?: { testRunDurationMs?: number } };
+  // Rate of successful requests, for the RPS ceiling check (the reporter computes the same later).
+  const reqs = summary.metrics?.http_reqs?.values?.count ?? 0;
+  const seconds = (summary.state?.testRunDurationMs ?? 0) / 1000;
+  const verdict = judgeRig({
+    mockCpuPeak: mockUsage?.peak_cpu_percent ?? null,
+    loadgenCpuPeak: loadgen?.peak_cpu_percent ?? null,
+    mockErrors: m.mockErrors,
+    achievedRps: seconds > 0 ? reqs / seconds : null,
+    loadgenCores: engine.kind === 'k6' ? environment.cores : 1,
+    calibration,
+  });
+  const meta: ResultMeta = {
+    name: m.kind === 'baseline' ? 'baseline' : opts.name,
+    target: m.url,
+    scenario: opts.scenario,
+    engine: { name: engine.kind, version: engine.version },
+    memory: target
+      ? { peak_rss_bytes: target.peak_rss_bytes, avg_rss_bytes: target.avg_rss_bytes, samples: target.samples, source: m.memorySource }
+      : null,
+    cpu: target ? { avg_percent: target.avg_cpu_percent, peak_percent: target.peak_cpu_percent } : null,
+    rig: {
+      mock_cpu_peak_percent: mockUsage?.peak_cpu_percent ?? null,
+      loadgen_cpu_peak_percent: loadgen?.peak_cpu_percent ?? null,
+      rig_saturated: verdict.saturated,
+    },
+    mock: opts.mockSettings,
+    environment,
+    warmup_seconds: opts.warmupS,
+    partial: m.load.aborted,
+  };
+  return { meta, rigReasons: verdict.reasons };
+}
+
+function rigReasons(result: Result): string[] {
+  return (result.warnings ?? []).filter((w) => w.startsWith('rig: ')).map((w) => w.slice(5));
+}
+
+/** Coefficient of variation (sample standard deviation / mean); null for fewer than two values. */
+export function coefficientOfVariation(values: number[]): number | null {
+  if (values.length < 2) return null;
+  const mean = values.reduce((a, b) => a + b, 0) / values.length;
+  if (mean === 0) return null;
+  const variance = values.reduce((a, v) => a + (v - mean) ** 2, 0) / (values.length - 1);
+  return Math.sqrt(variance) / mean;
+}
+
+/** The run with the median RPS (the lower middle for an even count). */
+export function medianRun<T extends { draft: Pick<Result, 'rps'> }>(runs: T[]): T {
+  const sorted = [...runs].sort((a, b) => (a.draft.rps ?? 0) - (b.draft.rps ?? 0));
+  return sorted[Math.floor((sorted.length - 1) / 2)];
+}
+
+async function writeMedian(
+  ctx: RunContext,
+  runs: Measured[],
+  name: string,
+  baseline: Result | null,
+  baselineFile: string | null,
+  interrupted: boolean,
+): Promise<{ result: Result; file: string }> {
+  const { opts } = ctx;
+  const chosen = medianRun(runs);
+  const { result, warnings } = resultFromSummary(chosen.load.summary, {
+    ...chosen.meta,
+    name,
+    partial: chosen.load.aborted || (interrupted && runs.length < opts.repeat),
+    repeat: { runs: runs.length, rps_cov: coefficientOfVariation(runs.map((r) => r.draft.rps ?? 0)) },
+    ...(baseline ? { baseline, baseline_file: baselineFile ?? undefined } : {}),
+  });
+  // The result file says why the rig flag is set, beside the flag.
+  result.warnings = [...warnings, ...chosen.rigReasons.map((r) => `rig: ${r}`)];
+  if (opts.repeat > 1) {
+    ctx.io.stderr.write(`${name}: rps over ${runs.length} runs: ${runs.map((r) => (r.draft.rps ?? 0).toFixed(0)).join(', ')} (median ${(chosen.draft.rps ?? 0).toFixed(0)})\n`);
+  }
+  const file = await writeResultFile(result, resolve(opts.output));
+  return { result, file };
+}
+
+class AbortedError extends Error {}

@@ -1,0 +1,228 @@
+// `llmux-bench bench` / `npm run bench`: flags → BenchOptions → runBench (or calibration, or compare).
+import { z } from 'zod';
+import { kebab, parseCommandArgs, runCommand, UsageError, validateFlags, zDurationMs, zNumber, type CommandSpec, type FlagSpec, type ParsedArgs } from '../lib/cli.ts';
+import { mockCommand, mockFlagsSchema, toMockOptions } from '../mock/cli.ts';
+import { runBench, type BenchOptions } from './bench.ts';
+import { runCalibration } from './calibrate.ts';
+import { BenchError } from './errors.ts';
+import { SCENARIOS } from './build.ts';
+
+/** Mock settings passed through as --mock-<flag> (the mock's own flags; --mock-port included). */
+const MOCK_FLAGS = Object.keys(mockCommand.flags).filter((key) => key !== 'host');
+const mockKey = (key: string) => `mock${key[0].toUpperCase()}${key.slice(1)}`;
+
+const mockFlagSpecs: Record<string, FlagSpec> = Object.fromEntries(
+  MOCK_FLAGS.map((key) => {
+    const flag = mockCommand.flags[key];
+    const description =
+      key === 'port'
+        ? 'port of the mock (default: 8080 with --target alone, so a proxy configured for http://localhost:8080 finds it; a free one otherwise)'
+        : `mock: ${flag.description} (mock default: ${String(flag.default)})`;
+    return [mockKey(key), { type: 'string', value: flag.value, description } satisfies FlagSpec];
+  }),
+);
+
+export const benchCommand: CommandSpec = {
+  name: 'bench',
+  summary:
+    'One-key benchmark: starts the mock, runs a baseline straight at it and the same load at the target, samples memory and CPU, writes one result file per run and prints a table.',
+  positionals: '[--compare a.json b.json ...]',
+  flags: {
+    target: { type: 'string', value: 'URL', description: 'proxy under test (none: benchmark the mock itself)' },
+    targetCmd: { type: 'string', value: 'CMD', description: 'start the proxy with this shell command (gets MOCK_URL, MOCK_PORT, OPENAI_BASE_URL, OPENAI_API_BASE), stop it after; needs --target' },
+    targetPid: { type: 'string', value: 'N', description: 'pid of the running proxy to measure (default: found by the port --target listens on)' },
+    requests: { type: 'string', value: 'N', description: 'requests per run when --duration is 0 (default: 10000)' },
+    concurrency: { type: 'string', value: 'N', description: 'virtual users (default: 100; the concurrency scenario ramps to 1000)' },
+    duration: { type: 'string', default: '0', value: 'SEC', description: 'seconds per run, or 30s/1m form; 0 = run by request count' },
+    rate: { type: 'string', value: 'RPS', description: 'open model: requests per second offered (constant-arrival-rate)' },
+    maxVus: { type: 'string', value: 'N', description: 'with --rate: most VUs the load generator may use (default: --concurrency)' },
+    name: { type: 'string', default: 'benchmark', value: 'NAME', description: 'name of the result (file <output>/<name>_<UTC stamp>.json)' },
+    output: { type: 'string', default: 'results/', value: 'DIR', description: 'directory for result files' },
+    scenario: { type: 'string', default: 'basic', value: 'NAME', description: 'basic, streaming or concurrency' },
+    compare: { type: 'string', value: 'FILE', description: 'compare result files instead of running (llmux-bench compare a.json b.json)' },
+    engine: { type: 'string', default: 'auto', value: 'KIND', description: 'load generator: auto (k6 when installed), k6 or embedded' },
+    header: { type: 'string', multiple: true, value: '"K: V"', description: 'extra request header (values never written to results or logs)' },
+    apiKey: { type: 'string', env: 'BENCH_API_KEY', value: 'KEY', description: 'API key sent as Bearer token (default: the scenarios\' test key; never written)' },
+    model: { type: 'string', value: 'ID', description: 'model in the request body (default: gpt-4o)' },
+    endpoint: { type: 'string', value: 'PATH', description: 'request path (default: /v1/chat/completions)' },
+    maxTokens: { type: 'string', value: 'N', description: 'max_tokens in the request body' },
+    ...mockFlagSpecs,
+    mockArg: { type: 'string', multiple: true, value: 'FLAGS', description: 'any other flags for the mock, e.g. --mock-arg="--stall-rate 0.01"' },
+    warmup: { type: 'string', default: '2', value: 'SEC', description: 'warm-up run before the measured runs, excluded from results (0 = none)' },
+    repeat: { type: 'string', default: '1', value: 'N', description: 'runs per target; the median run is written with the RPS coefficient of variation' },
+    baseline: { type: 'boolean', default: true, description: 'run the baseline straight at the mock (--no-baseline skips it; no overhead then)' },
+    pin: { type: 'boolean', description: 'pin target, mock and load generator to separate cores with taskset' },
+    calibrate: { type: 'boolean', description: "measure the mock's and the load generator's ceilings on this machine, save <output>/.calibration.json" },
+    readyTimeout: { type: 'string', default: '30s', value: 'DUR', description: 'how long --target-cmd may take until the target answers' },
+    quiet: { type: 'boolean', description: 'no progress output' },
+  },
+  epilog: [
+    'Examples:',
+    '  npm run bench                                             # the mock itself, 10000 requests, 100 VUs',
+    '  npm run bench -- --target http://localhost:3000 --name llmux',
+    '  npm run bench -- --target http://127.0.0.1:4000 --target-cmd "my-proxy --upstream $MOCK_URL" --scenario streaming',
+    '  npm run bench -- --compare results/llmux_*.json results/litellm_*.json',
+    'Exit codes: 0 done, 1 failed, 2 bad flags, 99 thresholds failed, 130 interrupted (partial results written).',
+  ].join('\n'),
+};
+
+const positiveInt = zNumber((n) => n.int().min(1));
+const optional = <T extends z.ZodType>(schema: T) => schema.optional();
+const url = z.string().refine((text) => /^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/.test(text), { message: 'expected an http:// or https:// URL' });
+const HEADER = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+)\s*:\s*(.*)$/;
+
+const benchSchema = z
+  .object({
+    target: optional(url),
+    targetCmd: optional(z.string().min(1, { message: 'expected a command' })),
+    targetPid: optional(positiveInt),
+    requests: optional(positiveInt),
+    concurrency: optional(positiveInt),
+    duration: zDurationMs('s'),
+    rate: optional(zNumber((n) => n.positive())),
+    maxVus: optional(positiveInt),
+    name: z.string().regex(/^[A-Za-z0-9_-][A-Za-z0-9._-]*$/, { message: 'expected letters, digits, ".", "_" and "-" (it names files)' }),
+    output: z.string().min(1),
+    scenario: z.enum(SCENARIOS, { message: `expected ${SCENARIOS.join(', ')}` }),
+    compare: optional(z.string()),
+    engine: z.enum(['auto', 'k6', 'embedded'], { message: 'expected auto, k6 or embedded' }),
+    header: optional(z.array(z.string())),
+    apiKey: optional(z.string()),
+    model: optional(z.string().min(1)),
+    endpoint: optional(z.string().regex(/^\/\S*$/, { message: 'expected a path starting with /' })),
+    maxTokens: optional(positiveInt),
+    mockArg: optional(z.array(z.string())),
+    warmup: zDurationMs('s'),
+    repeat: zNumber((n) => n.int().min(1).max(100)),
+    baseline: z.boolean(),
+    pin: optional(z.boolean()),
+    calibrate: optional(z.boolean()),
+    readyTimeout: zDurationMs('s'),
+    quiet: optional(z.boolean()),
+  })
+  .loose();
+
+/** Header values are secrets: this error names the flag and the header, never the value. */
+function parseHeaders(values: string[] = []): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const text of values) {
+    const match = HEADER.exec(text)!;
+    headers[match[1]] = match[2].trim();
+  }
+  return headers;
+}
+
+/** The mock's own flags and env resolved exactly as the mock child will resolve them. */
+function mockSetup(args: ParsedArgs, portDefault: number): { mockArgs: string[]; settings: BenchOptions['mockSettings'] } {
+  const mockArgs: string[] = [];
+  for (const key of MOCK_FLAGS) {
+    const value = args.values[mockKey(key)];
+    if (typeof value === 'string') mockArgs.push(`--${kebab(key)}`, value);
+  }
+  if (args.values.mockPort === undefined) mockArgs.push('--port', String(portDefault));
+  for (const extra of (args.values.mockArg as string[] | undefined) ?? []) mockArgs.push(...extra.trim().split(/\s+/).filter(Boolean));
+  let options;
+  try {
+    options = toMockOptions(validateFlags(mockFlagsSchema, parseCommandArgs(mockCommand, mockArgs)));
+  } catch (error) {
+    // Name the bench flag the user typed (--mock-latency), not the mock's own (--latency).
+    const message = error instanceof Error ? error.message : String(error);
+    const renamed = message.replace(/^--([a-z-]+)/, (flag, name: string) => {
+      const key = MOCK_FLAGS.find((k) => kebab(k) === name);
+      return key && args.values[mockKey(key)] !== undefined ? `--mock-${name}` : `--mock-arg ${flag}`;
+    });
+    throw new UsageError(renamed);
+  }
+  const settings: BenchOptions['mockSettings'] = {
+    latency: Math.round(options.latencyMs * 1e6),
+    itl: Math.round(options.itlMs * 1e6),
+    tokens: options.tokens,
+    seed: options.seed,
+    jitter: options.jitter,
+  };
+  if (options.errorRate > 0) Object.assign(settings, { error_rate: options.errorRate, error_status: options.errorStatus });
+  if (options.abortRate > 0) settings.abort_rate = options.abortRate;
+  if (options.stallRate > 0) Object.assign(settings, { stall_rate: options.stallRate, stall: Math.round(options.stallMs * 1e6) });
+  if (options.maxConcurrency > 0) settings.max_concurrency = options.maxConcurrency;
+  if (options.prefillPerTokenMs > 0) settings.prefill_per_token = Math.round(options.prefillPerTokenMs * 1e6);
+  if (options.tokensPerChunk !== 1) settings.tokens_per_chunk = options.tokensPerChunk;
+  return { mockArgs, settings };
+}
+
+export function toBenchOptions(args: ParsedArgs): BenchOptions {
+  // Checked before zod, whose message would quote the value (header values are secrets).
+  for (const [i, text] of ((args.values.header as string[] | undefined) ?? []).entries()) {
+    if (!HEADER.test(text)) throw new UsageError(`--header #${i + 1}: expected "Name: value" with a valid header name`);
+  }
+  const flags = validateFlags(benchSchema, args);
+  if (flags.compare === undefined && args.positionals.length > 0) throw new UsageError(`unexpected argument '${args.positionals[0]}'`);
+  if (flags.targetCmd && !flags.target) throw new UsageError('--target-cmd needs --target, the URL the started proxy listens on');
+  if (flags.targetPid && !flags.target) throw new UsageError('--target-pid needs --target, the URL that process listens on');
+  if (flags.targetPid && flags.targetCmd) throw new UsageError('--target-pid and --target-cmd exclude each other (the runner measures the process it starts)');
+  if (flags.rate !== undefined && flags.scenario === 'concurrency') throw new UsageError('--rate: the concurrency scenario ramps VUs and takes no rate');
+  if (flags.maxVus !== undefined && flags.rate === undefined) throw new UsageError('--max-vus only applies with --rate');
+  // A proxy started elsewhere was configured with the mock's address: the seed's 8080.
+  const { mockArgs, settings } = mockSetup(args, flags.target && !flags.targetCmd ? 8080 : 0);
+  return {
+    target: flags.target ?? null,
+    targetCmd: flags.targetCmd ?? null,
+    targetPid: flags.targetPid ?? null,
+    scenario: flags.scenario,
+    requests: flags.requests ?? null,
+    concurrency: flags.concurrency ?? null,
+    durationS: flags.duration / 1000,
+    rate: flags.rate ?? null,
+    maxVus: flags.maxVus ?? null,
+    name: flags.name,
+    output: flags.output,
+    engine: flags.engine,
+    headers: parseHeaders(flags.header),
+    apiKey: flags.apiKey ?? null,
+    model: flags.model ?? null,
+    endpoint: flags.endpoint ?? null,
+    maxTokens: flags.maxTokens ?? null,
+    mockArgs,
+    mockSettings: settings,
+    warmupS: flags.warmup / 1000,
+    repeat: flags.repeat,
+    baseline: flags.baseline,
+    pin: Boolean(flags.pin),
+    readyTimeoutMs: flags.readyTimeout,
+    quiet: Boolean(flags.quiet),
+  };
+}
+
+export async function main(argv: string[]): Promise<number> {
+  return runCommand(benchCommand, argv, async (args) => {
+    if (typeof args.values.compare === 'string') {
+      const { main: compare } = await import('../reporter/compare-cli.ts');
+      return compare([args.values.compare, ...args.positionals]);
+    }
+    const opts = toBenchOptions(args);
+    // Ctrl-C (or SIGTERM/SIGHUP): stop the load, keep what was measured; a second one stops at once
+    // (the exit hook of process-tree.ts kills every child group).
+    const controller = new AbortController();
+    const onSignal = () => {
+      if (controller.signal.aborted) {
+        process.stderr.write('\nstopping now\n');
+        process.exit(130);
+      }
+      process.stderr.write('\nstopping: ending the load, writing what was measured (Ctrl-C again to stop at once)\n');
+      controller.abort();
+    };
+    const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+    for (const s of signals) process.on(s, onSignal);
+    try {
+      const io = { stdout: process.stdout, stderr: process.stderr, signal: controller.signal };
+      return await (args.values.calibrate ? runCalibration(opts, io) : runBench(opts, io));
+    } catch (error) {
+      if (error instanceof BenchError) {
+        process.stderr.write(`llmux-bench bench: ${error.message}\n`);
+        return error.exitCode;
+      }
+      throw error;
+    } finally {
+      for (const s of signals) process.off(s, onSignal);
+    }
+  });
+}

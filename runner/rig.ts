@@ -1,0 +1,116 @@
+// Is the number about the proxy or about the rig? The mock and the load generator share this
+// machine with the target; when either works near a full core (or near the ceiling `--calibrate`
+// measured for it here), or the mock itself fails requests, the result measures the rig.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../reporter/index.ts';
+import type { Environment } from './environment.ts';
+
+/** A process this close to its ceiling counts as saturated. */
+export const NEAR = 0.9;
+/** Achieved RPS this close to the rig's calibrated RPS ceiling counts as saturated. */
+export const NEAR_RPS = 0.8;
+
+export interface CalibrationEntry {
+  engine: string;
+  engine_version: string;
+  scenario: string;
+  concurrency: number;
+  duration_s: number;
+  /** Highest rate the rig sustained against a zero-latency mock. */
+  rps: number;
+  mock_cpu_peak_percent: number | null;
+  loadgen_cpu_peak_percent: number | null;
+  measured_at: string;
+}
+
+export interface Calibration {
+  cpu_model: string | null;
+  cores: number;
+  entries: Record<string, CalibrationEntry>;
+}
+
+export const calibrationPath = (outputDir: string): string => join(outputDir, '.calibration.json');
+export const calibrationKey = (engine: string, scenario: string): string => `${engine}:${scenario === 'streaming' ? 'streaming' : 'basic'}`;
+
+export async function readCalibration(path: string): Promise<Calibration | null> {
+  try {
+    const parsed = JSON.parse(await readFile(path, 'utf8')) as Calibration;
+    return parsed && typeof parsed.entries === 'object' ? parsed : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The entry for this engine and scenario, if it was measured on a machine like this one. */
+export function calibrationFor(calibration: Calibration | null, env: Environment, engine: string, scenario: string): CalibrationEntry | null {
+  if (!calibration || calibration.cpu_model !== env.cpu_model || calibration.cores !== env.cores) return null;
+  return calibration.entries[calibrationKey(engine, scenario)] ?? null;
+}
+
+export async function saveCalibration(path: string, env: Environment, entries: CalibrationEntry[]): Promise<Calibration> {
+  const previous = await readCalibration(path);
+  const same = previous && previous.cpu_model === env.cpu_model && previous.cores === env.cores;
+  const calibration: Calibration = { cpu_model: env.cpu_model, cores: env.cores, entries: same ? { ...previous.entries } : {} };
+  for (const entry of entries) calibration.entries[calibrationKey(entry.engine, entry.scenario)] = entry;
+  await writeFileAtomic(path, JSON.stringify(calibration, null, 2) + '\n', true);
+  return calibration;
+}
+
+export interface RigInput {
+  mockCpuPeak: number | null;
+  loadgenCpuPeak: number | null;
+  /** 5xx answers the mock gave without being told to inject them. */
+  mockErrors: number;
+  achievedRps: number | null;
+  /** k6 runs on every core; the mock and the embedded engine have one event loop each. */
+  loadgenCores: number;
+  calibration: CalibrationEntry | null;
+}
+
+export interface RigVerdict {
+  saturated: boolean;
+  reasons: string[];
+}
+
+export function judgeRig(input: RigInput): RigVerdict {
+  const reasons: string[] = [];
+  const cal = input.calibration;
+  const check = (who: string, peak: number | null, calibrated: number | null | undefined, cores: number) => {
+    if (peak === null) return;
+    const ceiling = calibrated && calibrated > 0 ? calibrated : 100 * cores;
+    const what = calibrated ? `its calibrated ceiling of ${calibrated.toFixed(0)}%` : cores === 1 ? 'a full core' : `${cores} full cores`;
+    if (peak >= NEAR * ceiling) reasons.push(`${who} CPU peaked at ${peak.toFixed(0)}%, near ${what}`);
+  };
+  check('the mock', input.mockCpuPeak, cal?.mock_cpu_peak_percent, 1);
+  check('the load generator', input.loadgenCpuPeak, cal?.loadgen_cpu_peak_percent, input.loadgenCores);
+  if (input.mockErrors > 0) reasons.push(`the mock itself answered ${input.mockErrors} request(s) with 5xx errors it was not told to inject`);
+  if (cal && input.achievedRps !== null && input.achievedRps >= NEAR_RPS * cal.rps) {
+    reasons.push(`${input.achievedRps.toFixed(0)} rps is ${Math.round((100 * input.achievedRps) / cal.rps)}% of the rig's own ceiling (${cal.rps.toFixed(0)} rps, --calibrate)`);
+  }
+  return { saturated: reasons.length > 0, reasons };
+}
+
+/** 5xx answers in the mock's /stats counters, minus the ones it injected on purpose. */
+export function mockServerErrors(before: MockStats | null, after: MockStats | null): number {
+  if (!before || !after) return 0;
+  const fivexx = (stats: MockStats) =>
+    Object.entries(stats.by_route ?? {}).reduce((sum, [key, n]) => (/ 5\d\d$/.test(key) ? sum + n : sum), 0);
+  const injected = (stats: MockStats) => stats.errors_injected ?? 0;
+  return Math.max(0, fivexx(after) - fivexx(before) - (injected(after) - injected(before)));
+}
+
+export interface MockStats {
+  requests_total?: number;
+  errors_injected?: number;
+  by_route?: Record<string, number>;
+}
+
+export async function fetchMockStats(mockUrl: string): Promise<MockStats | null> {
+  try {
+    const res = await fetch(`${mockUrl}/stats`, { signal: AbortSignal.timeout(2000) });
+    return res.ok ? ((await res.json()) as MockStats) : null;
+  } catch {
+    return null;
+  }
+}

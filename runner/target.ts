@@ -1,0 +1,122 @@
+// The proxy under test: started by the runner (`--target-cmd`, in a shell, with the mock's URL in
+// its environment) or already running (`--target`, `--target-pid`). Either way the runner waits
+// until the target answers HTTP before any load, and knows which process tree to measure.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { BenchError, lastLine } from './errors.ts';
+import { findListeningPids } from './port-owner.ts';
+import { isAlive, spawnGroup, spawnError, stopGroup, tailOf, type GroupProcess } from './process-tree.ts';
+
+export interface StartedTarget {
+  proc: GroupProcess;
+  pid: number;
+  output: () => string;
+  stop(): Promise<void>;
+}
+
+/** Variables a proxy's command line or config can use to find the mock. */
+export function mockEnv(mockUrl: string): Record<string, string> {
+  const port = new URL(mockUrl).port;
+  return {
+    MOCK_URL: mockUrl,
+    MOCK_PORT: port,
+    OPENAI_BASE_URL: `${mockUrl}/v1`,
+    OPENAI_API_BASE: `${mockUrl}/v1`,
+    ANTHROPIC_BASE_URL: mockUrl,
+  };
+}
+
+/** Starts `sh -c <command>` in its own process group. */
+export function startTargetCommand(command: string, mockUrl: string, prefix: string[] = []): StartedTarget {
+  const argv = [...prefix, '/bin/sh', '-c', command];
+  const proc = spawnGroup(argv[0], argv.slice(1), { env: { ...process.env, ...mockEnv(mockUrl) } });
+  const out = tailOf(proc.child.stdout);
+  const err = tailOf(proc.child.stderr);
+  return {
+    proc,
+    pid: proc.pid,
+    output: () => `${out()}\n${err()}`,
+    stop: async () => {
+      await stopGroup(proc, { signal: 'SIGTERM', graceMs: 5000 });
+    },
+  };
+}
+
+type Probe = { ok: true; status: number } | { ok: false; reason: string };
+
+/** One HTTP GET of the target's root: any HTTP status means something answers. */
+export async function probe(url: string, timeoutMs = 2000): Promise<Probe> {
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), redirect: 'manual' });
+    await res.body?.cancel();
+    return { ok: true, status: res.status };
+  } catch (error) {
+    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+    const name = (error as Error).name;
+    const reason = name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : (cause?.code ?? cause?.message ?? (error as Error).message);
+    return { ok: false, reason: reason === 'ECONNREFUSED' ? 'connection refused' : reason };
+  }
+}
+
+/**
+ * Waits until `url` answers. A started target gets `timeoutMs` and fails early if its command exits;
+ * an already-running one (`started` undefined) gets one short probe, so a wrong URL fails in seconds.
+ */
+export async function waitUntilAnswers(
+  url: string,
+  { started, timeoutMs, signal }: { started?: StartedTarget; timeoutMs: number; signal?: AbortSignal },
+): Promise<void> {
+  if (!started) {
+    const result = await probe(url, Math.min(timeoutMs, 3000));
+    if (!result.ok) {
+      throw new BenchError(`target ${url} is unreachable (${result.reason}): start the proxy first, or let the runner start it with --target-cmd`);
+    }
+    return;
+  }
+  const deadline = Date.now() + timeoutMs;
+  let last = 'no attempt';
+  while (!signal?.aborted) {
+    if (started.proc.exit) {
+      const { code, signal: sig } = started.proc.exit;
+      const why = spawnError(started.proc)?.message ?? lastLine(started.output());
+      throw new BenchError(`--target-cmd exited before ${url} answered (${sig ? `signal ${sig}` : `exit code ${code}`})${why ? `: ${why}` : ''}`);
+    }
+    const result = await probe(url, 1000);
+    if (result.ok) return;
+    last = result.reason;
+    if (Date.now() > deadline) {
+      throw new BenchError(`target ${url} did not answer within ${timeoutMs / 1000} s of starting --target-cmd (${last}); raise --ready-timeout or check the command`);
+    }
+    await sleep(100);
+  }
+}
+
+const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '::1', '[::1]', '0.0.0.0']);
+
+export interface TargetProcess {
+  pid: number | null;
+  /** How the pid was found: "target-cmd", "target-pid", "port <n>"; or why none was. */
+  source: string;
+  warning?: string;
+}
+
+/** Which process tree to measure for a target URL that the runner did not start. */
+export function locateTarget(url: string, targetPid: number | null): TargetProcess {
+  if (targetPid !== null) {
+    if (!isAlive(targetPid)) throw new BenchError(`--target-pid ${targetPid}: no such process`);
+    return { pid: targetPid, source: 'target-pid' };
+  }
+  const parsed = new URL(url);
+  const port = Number(parsed.port || (parsed.protocol === 'https:' ? 443 : 80));
+  if (!LOCAL_HOSTS.has(parsed.hostname)) {
+    return { pid: null, source: 'none', warning: `memory and CPU not measured: ${parsed.hostname} is not this machine (run the proxy here, or pass --target-pid)` };
+  }
+  const pids = findListeningPids(port);
+  if (pids.length === 0) {
+    return { pid: null, source: 'none', warning: `memory and CPU not measured: no process of this user visibly listens on port ${port} (pass --target-pid)` };
+  }
+  return {
+    pid: pids[0],
+    source: `port ${port}`,
+    warning: pids.length > 1 ? `several processes listen on port ${port} (${pids.join(', ')}); measuring ${pids[0]} (pass --target-pid to choose)` : undefined,
+  };
+}
