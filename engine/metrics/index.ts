@@ -10,3 +10,4 @@ export { DEFAULT_SUMMARY_TREND_STATS, validateTrendStats } from './trend-stats.t
 export { buildSummaryData, metricValues, type SummaryData, type SummaryMetric, type SummaryOptions } from './summary.ts';
 export { toLegacySummaryExport, formatLegacySummaryExport, type LegacySummaryExport } from './legacy-export.ts';
 export { renderTextSummary, humanizeDuration, type TextSummaryOptions } from './text-summary.ts';
+export { NdjsonOutput, TimeFormatter, type NdjsonOptions, type NdjsonStats } from './ndjson.ts';
