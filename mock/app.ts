@@ -102,19 +102,25 @@ export function createMockApp(options: Partial<MockOptions> = {}): MockApp {
     }
   };
 
-  const limitBody = bodyLimit({
-    maxSize: opts.bodyLimitBytes,
-    onError: (c) => {
-      stats.requestsTotal++;
-      stats.count(c.req.method, 'body-limit', 413);
-      const flavor: ErrorFlavor = c.req.path.endsWith('/messages') ? 'anthropic' : 'openai';
-      return errorResponse(
-        new MockHttpError(413, `Request body too large: the limit is ${opts.bodyLimitBytes} bytes.`, null, 'request_too_large'),
-        flavor,
-      );
-    },
+  const tooLarge = (c: Context<Env>) => {
+    stats.requestsTotal++;
+    stats.count(c.req.method, 'body-limit', 413);
+    const flavor: ErrorFlavor = c.req.path.endsWith('/messages') ? 'anthropic' : 'openai';
+    const error = new MockHttpError(413, `Request body too large: the limit is ${opts.bodyLimitBytes} bytes.`, null, 'request_too_large');
+    return errorResponse(error, flavor);
+  };
+  const limitBody = bodyLimit({ maxSize: opts.bodyLimitBytes, onError: tooLarge });
+  app.use('*', async (c, next) => {
+    if (c.req.method !== 'POST') return next();
+    // Hono's bodyLimit touches c.req.raw.body, which makes @hono/node-server build a full web
+    // Request per call; with a Content-Length the check needs only the header. Chunked bodies
+    // (no length) still go through bodyLimit, which counts the bytes as they arrive.
+    const length = c.req.header('content-length');
+    if (length !== undefined && c.req.header('transfer-encoding') === undefined) {
+      return Number(length) > opts.bodyLimitBytes ? tooLarge(c) : next();
+    }
+    return limitBody(c, next);
   });
-  app.use('*', async (c, next) => (c.req.method === 'POST' ? limitBody(c, next) : next()));
 
   async function readBody<S extends z.ZodType>(c: Context<Env>, schema: S): Promise<z.infer<S>> {
     const text = await c.req.text();
