@@ -127,10 +127,10 @@ function mockSetup(args: ParsedArgs, portDefault: number): { mockArgs: string[];
   } catch (error) {
     // Name the bench flag the user typed (--mock-latency), not the mock's own (--latency).
     const message = error instanceof Error ? error.message : String(error);
-    const renamed = message.replace(/^--([a-z-]+)/, (flag, name: string) => {
-      const key = MOCK_FLAGS.find((k) => kebab(k) === name);
-      return key && args.values[mockKey(key)] !== undefined ? `--mock-${name}` : `--mock-arg ${flag}`;
-    });
+    const flag = /^--([a-z-]+)/.exec(message)?.[1];
+    const key = MOCK_FLAGS.find((k) => kebab(k) === flag);
+    const renamed =
+      key && args.values[mockKey(key)] !== undefined ? message.replace(/^--/, '--mock-') : `--mock-arg${message.startsWith('--') ? ' ' : ': '}${message}`;
     throw new UsageError(renamed);
   }
   const settings: BenchOptions['mockSettings'] = {

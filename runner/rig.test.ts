@@ -1,0 +1,94 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { coefficientOfVariation, medianRun, redactor } from './bench.ts';
+import type { Environment } from './environment.ts';
+import { calibrationFor, calibrationPath, judgeRig, mockServerErrors, readCalibration, saveCalibration, type CalibrationEntry } from './rig.ts';
+
+const base = { mockCpuPeak: 20, loadgenCpuPeak: 30, mockErrors: 0, achievedRps: 500, loadgenCores: 1, calibration: null };
+const entry: CalibrationEntry = {
+  engine: 'embedded',
+  engine_version: '0.1.0',
+  scenario: 'basic',
+  concurrency: 64,
+  duration_s: 5,
+  rps: 4000,
+  mock_cpu_peak_percent: 80,
+  loadgen_cpu_peak_percent: 100,
+  measured_at: '2026-11-28T06:00:00Z',
+};
+const env: Environment = { cpu_model: 'Test CPU', cores: 2, os: 'linux 6', node: 'v20', k6: null, pinning: null };
+
+describe('judgeRig', () => {
+  it('passes a rig with headroom', () => {
+    expect(judgeRig(base)).toEqual({ saturated: false, reasons: [] });
+  });
+
+  it('flags a mock or load generator near a full core, naming which', () => {
+    const mock = judgeRig({ ...base, mockCpuPeak: 95 });
+    expect(mock.saturated).toBe(true);
+    expect(mock.reasons).toEqual(['the mock CPU peaked at 95%, near a full core']);
+    expect(judgeRig({ ...base, loadgenCpuPeak: 91 }).reasons[0]).toMatch(/^the load generator CPU peaked at 91%/);
+    // k6 uses every core: 150% of one core is not saturation on 2 cores, 185% is.
+    expect(judgeRig({ ...base, loadgenCpuPeak: 150, loadgenCores: 2 }).saturated).toBe(false);
+    expect(judgeRig({ ...base, loadgenCpuPeak: 185, loadgenCores: 2 }).reasons[0]).toMatch(/near 2 full cores/);
+  });
+
+  it('flags errors the mock returned on its own', () => {
+    expect(judgeRig({ ...base, mockErrors: 3 }).reasons).toEqual(['the mock itself answered 3 request(s) with 5xx errors it was not told to inject']);
+  });
+
+  it('uses calibrated ceilings: CPU and the rig RPS ceiling', () => {
+    const calibrated = { ...base, calibration: entry };
+    expect(judgeRig({ ...calibrated, mockCpuPeak: 73 }).reasons[0]).toMatch(/near its calibrated ceiling of 80%/);
+    expect(judgeRig({ ...calibrated, mockCpuPeak: 70 }).saturated).toBe(false);
+    expect(judgeRig({ ...calibrated, achievedRps: 3300 }).reasons[0]).toMatch(/83% of the rig's own ceiling \(4000 rps/);
+  });
+});
+
+describe('mockServerErrors', () => {
+  it('counts new 5xx answers minus the injected ones', () => {
+    const before = { errors_injected: 1, by_route: { 'POST /v1/chat/completions 200': 10, 'POST /v1/chat/completions 500': 1 } };
+    const after = { errors_injected: 3, by_route: { 'POST /v1/chat/completions 200': 50, 'POST /v1/chat/completions 500': 4, 'POST /v1/chat/completions 503': 1, 'GET /health 200': 2 } };
+    expect(mockServerErrors(before, after)).toBe(2);
+    expect(mockServerErrors(null, after)).toBe(0);
+  });
+});
+
+describe('calibration file', () => {
+  it('round-trips and applies only to the same machine, engine and scenario family', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'rig-'));
+    try {
+      const path = calibrationPath(dir);
+      expect(await readCalibration(path)).toBeNull();
+      await saveCalibration(path, env, [entry, { ...entry, scenario: 'streaming', rps: 900 }]);
+      const saved = await readCalibration(path);
+      expect(JSON.parse(await readFile(path, 'utf8')).entries['embedded:basic'].rps).toBe(4000);
+      expect(calibrationFor(saved, env, 'embedded', 'basic')?.rps).toBe(4000);
+      expect(calibrationFor(saved, env, 'embedded', 'concurrency')?.rps).toBe(4000);
+      expect(calibrationFor(saved, env, 'embedded', 'streaming')?.rps).toBe(900);
+      expect(calibrationFor(saved, env, 'k6', 'basic')).toBeNull();
+      expect(calibrationFor(saved, { ...env, cores: 8 }, 'embedded', 'basic')).toBeNull();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('repeat statistics', () => {
+  it('picks the median run by rps and computes the coefficient of variation', () => {
+    const runs = [300, 100, 200].map((rps) => ({ draft: { rps } }));
+    expect(medianRun(runs).draft.rps).toBe(200);
+    expect(medianRun(runs.slice(0, 2)).draft.rps).toBe(100);
+    expect(coefficientOfVariation([100, 200, 300])).toBeCloseTo(0.5, 6);
+    expect(coefficientOfVariation([100])).toBeNull();
+  });
+});
+
+describe('redactor', () => {
+  it('hides the API key and header values in child output', () => {
+    const redact = redactor({ apiKey: 'sk-secret-123', headers: { 'X-Team': 'team-token-9' } });
+    expect(redact('bad key sk-secret-123 and team-token-9!')).toBe('bad key *** and ***!');
+  });
+});
