@@ -246,7 +246,7 @@ describe('npm run cloud: refusals before anything runs', () => {
 
 describe('secrets', () => {
   it('the cloud token never appears in argv, output or files; the API key only in the k6 argv', async () => {
-    const env = fake.env({ ...CREDS, FAKE_K6_SUMMARY: SUMMARY_FIXTURES, API_KEY });
+    const env = fake.env({ ...CREDS, FAKE_K6_SUMMARY: SUMMARY_FIXTURES, BENCH_API_KEY: API_KEY });
     const runs = [
       await cloud(['--script', 'basic.js', '--target', 'https://staging.example.com'], env),
       await cloud(['--local', '--script', 'basic.js', '--target', 'http://localhost:3000', '--name', 'leak'], env),

@@ -9,9 +9,9 @@ import { requireCloudCredentials } from './cloud-auth.ts';
 import { isLoopbackTarget, unreachableFromCloud } from './cloud-target.ts';
 import { describeEngine, selectEngine, type SelectedEngine } from './engine-select.ts';
 import { buildBundles, displayPath, scenarioBundle } from './k6-bundle.ts';
-import { envArgs, formatCommand, scenarioEnv, shellQuote, type EnvFlags } from './k6-env.ts';
+import { envArgs, formatCommand, isSecretKey, scenarioEnv, shellQuote, type EnvFlags } from './k6-env.ts';
 import { parseCloudUrl, runK6Process } from './k6-process.ts';
-import { DEFAULT_API_KEY_SECRET, operatorManifest } from './operator.ts';
+import { DEFAULT_SECRET_NAME, operatorManifest, secretCommand } from './operator.ts';
 
 export type CloudMode = 'cloud' | 'local' | 'upload' | 'operator';
 
@@ -25,7 +25,8 @@ export interface CloudOptions extends EnvFlags {
   projectId?: string;
   cloudName?: string;
   distribution?: string;
-  apiKeySecret?: string;
+  /** --operator: Secret holding API_KEY, HEADERS and other secret-looking variables. */
+  secretName?: string;
   namespace?: string;
   image?: string;
   operatorArgs?: string;
@@ -137,8 +138,11 @@ async function writeOperatorManifest(options: CloudOptions, deps: CloudDeps, say
     say(`warning: --target ${options.target}: inside a runner pod this is the pod itself; use the target's Service name or address`);
   }
   // Pods keep no files: OUTPUT points handleSummary at a writable folder; summaries go to the pod logs.
-  const env = scenarioEnv({ ...options, apiKey: undefined, output: '/tmp/' });
-  const apiKeySecret = options.apiKeySecret ?? (options.apiKey ? DEFAULT_API_KEY_SECRET : undefined);
+  const all = scenarioEnv({ ...options, output: '/tmp/' });
+  const env = all.filter(([key]) => !isSecretKey(key));
+  const secretKeys = all.filter(([key]) => isSecretKey(key)).map(([key]) => key);
+  if (options.secretName && secretKeys.length === 0) secretKeys.push('API_KEY'); // the key lives in the cluster only
+  const secretName = secretKeys.length > 0 ? (options.secretName ?? DEFAULT_SECRET_NAME) : undefined;
   const script = await scenarioBundle(options.scenario, options.script, deps.cwd, deps.build);
   const file = basename(script);
   const mapPath = `${script}.map`;
@@ -149,7 +153,8 @@ async function writeOperatorManifest(options: CloudOptions, deps: CloudDeps, say
     sourceMap: existsSync(mapPath) ? { file: basename(mapPath), text: readFileSync(mapPath, 'utf8') } : undefined,
     parallelism: options.parallelism ?? 1,
     env,
-    apiKeySecret,
+    secretName,
+    secretKeys,
     name: options.name,
     namespace: options.namespace,
     image: options.image,
@@ -160,7 +165,7 @@ async function writeOperatorManifest(options: CloudOptions, deps: CloudDeps, say
   const path = writeNew(dir, `${name}.k6-operator.yaml`, yaml);
   const shown = displayPath(path, deps.cwd);
   print(`Wrote ${shown}: ConfigMap + TestRun ${name}, parallelism ${options.parallelism}, ${file} ${bytes} bytes.`);
-  if (apiKeySecret) print(`  kubectl create secret generic ${apiKeySecret} --from-literal=API_KEY=<your key>`);
+  if (secretName) print(`  ${secretCommand(secretName, secretKeys)}`);
   print(`  kubectl apply -f ${shellQuote(shown)}`);
   print(`  kubectl get testrun ${name} -w`);
   print(`  kubectl logs -l k6_cr=${name},runner=true   # each runner's end-of-test summary`);

@@ -9,6 +9,13 @@ describe('scenarioEnv', () => {
     ]);
   });
 
+  it('turns --header flags into the HEADERS JSON the scripts read', () => {
+    const flags = envFlagsSchema.parse({ target: 'http://h:1', name: 'n', output: 'o/', header: ['X-Team: a', 'Authorization: Bearer t:1'] });
+    expect(scenarioEnv(flags)).toContainEqual(['HEADERS', '{"X-Team":"a","Authorization":"Bearer t:1"}']);
+    expect(envFlagsSchema.safeParse({ target: 'http://h', name: 'n', output: 'o', header: ['no colon'] }).error?.issues[0].message).toBe('expected "Name: value"');
+    expect(() => parseExtraEnv(['HEADERS={}'])).toThrow('-e HEADERS: use --header instead');
+  });
+
   it('validates each flag with a message naming what was expected', () => {
     const bad = (values: Record<string, unknown>) => envFlagsSchema.safeParse({ target: 'http://h', name: 'n', output: 'o', ...values }).error?.issues[0].message;
     expect(bad({ target: 'ftp://x' })).toBe('expected an http:// or https:// URL');

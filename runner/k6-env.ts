@@ -18,16 +18,16 @@ export const ENV_FLAGS = {
   warmup: { type: 'string', value: 'DUR', description: 'warm-up excluded from the statistics, e.g. 5s', envKey: 'WARMUP' },
   maxTokens: { type: 'string', value: 'N', description: 'max_tokens sent in requests', envKey: 'MAX_TOKENS' },
   prompt: { type: 'string', value: 'TEXT', description: 'prompt text sent in requests', envKey: 'PROMPT' },
-  headers: { type: 'string', value: 'HDRS', description: 'extra request headers, passed to the script as HEADERS (values are masked when printed)', envKey: 'HEADERS' },
-  apiKey: { type: 'string', value: 'KEY', env: 'API_KEY', description: 'API key for the target (masked when printed)', envKey: 'API_KEY' },
+  apiKey: { type: 'string', value: 'KEY', env: 'BENCH_API_KEY', description: 'API key sent as Bearer token (default: the scenarios\' test key; masked when printed)', envKey: 'API_KEY' },
   name: { type: 'string', default: 'benchmark', description: 'run name (summary file name, cloud test name)', envKey: 'NAME' },
   output: { type: 'string', value: 'DIR', default: 'results/', description: 'folder for summaries and results', envKey: 'OUTPUT' },
 } satisfies Record<string, FlagSpec & { envKey: string }>;
 
 export type EnvFlagKey = keyof typeof ENV_FLAGS;
 
-/** Extra `-e KEY=VALUE` pairs (threshold overrides and the like). */
+/** Repeatable flags: request headers (HEADERS, as JSON) and extra `-e KEY=VALUE` pairs. */
 export const EXTRA_ENV_FLAG = {
+  header: { type: 'string', multiple: true, value: '"K: V"', description: 'extra request header, passed as HEADERS (values masked when printed)' },
   env: { type: 'string', short: 'e', multiple: true, value: 'KEY=VALUE', description: 'extra script env variable (threshold overrides, ...)' },
 } satisfies Record<string, FlagSpec>;
 
@@ -59,7 +59,7 @@ export const envFlagsSchema = z.object({
   warmup: duration.optional(),
   maxTokens: z.string().refine((v) => positiveInt.safeParse(v).success, 'expected a whole number >= 1').optional(),
   prompt: text.optional(),
-  headers: text.optional(),
+  header: z.array(z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+\s*:/, 'expected "Name: value"')).optional(),
   apiKey: text.optional(),
   name: z.string().regex(/^[\w.-]+$/, 'expected letters, digits, _, . or - (it names files)'),
   output: text,
@@ -73,8 +73,12 @@ const RESERVED = new Set<string>([
   'CLOUD_NAME',
   'CLOUD_PROJECT_ID',
   'CLOUD_DISTRIBUTION',
+  'HEADERS',
 ]);
-const FLAG_FOR_KEY = Object.fromEntries(Object.entries(ENV_FLAGS).map(([key, flag]) => [flag.envKey, `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`]));
+const FLAG_FOR_KEY: Record<string, string> = {
+  ...Object.fromEntries(Object.entries(ENV_FLAGS).map(([key, flag]) => [flag.envKey, `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`])),
+  HEADERS: '--header',
+};
 
 /** Parses the repeatable `-e KEY=VALUE` flag; refuses keys with their own flag and cloud credentials. */
 export function parseExtraEnv(pairs: string[] = []): [string, string][] {
@@ -90,17 +94,29 @@ export function parseExtraEnv(pairs: string[] = []): [string, string][] {
 
 /**
  * The scenario env for validated flags: TARGET, NAME and OUTPUT always, every other contract
- * variable only when given (the scripts' defaults apply otherwise), then the extra `-e` pairs.
+ * variable only when given (the scripts' defaults apply otherwise), HEADERS from --header, then
+ * the command's own extras and the `-e` pairs.
  */
-export function scenarioEnv(flags: EnvFlags, extra: Record<string, string | undefined> = {}): [string, string][] {
+export function scenarioEnv(flags: Partial<EnvFlags>, extra: Record<string, string | undefined> = {}): [string, string][] {
   const pairs: [string, string][] = [];
   for (const [key, flag] of Object.entries(ENV_FLAGS) as [EnvFlagKey, (typeof ENV_FLAGS)[EnvFlagKey]][]) {
     const value = flags[key];
     if (value !== undefined) pairs.push([flag.envKey, value]);
   }
+  if (flags.header?.length) pairs.push(['HEADERS', headersJson(flags.header)]);
   for (const [key, value] of Object.entries(extra)) if (value !== undefined) pairs.push([key, value]);
   pairs.push(...parseExtraEnv(flags.env));
   return pairs;
+}
+
+/** `--header "Name: value"` flags as the JSON object the scripts read from HEADERS. */
+export function headersJson(headers: string[]): string {
+  const out: Record<string, string> = {};
+  for (const header of headers) {
+    const colon = header.indexOf(':');
+    out[header.slice(0, colon).trim()] = header.slice(colon + 1).trim();
+  }
+  return JSON.stringify(out);
 }
 
 export function envArgs(pairs: [string, string][]): string[] {

@@ -65,7 +65,7 @@ describe('npm run cloud -- --operator N', () => {
   it('writes a ConfigMap + TestRun that parse back with the CRD fields, without k6 or credentials', async () => {
     const run = await operator([
       '--operator', '4', '--script', 'basic.js', '--target', 'http://gateway.bench.svc:3000', '--requests', '40000',
-      '--concurrency', '400', '--name', 'Nightly_Run', '--api-key', 'sk-operator-secret', '--namespace', 'load',
+      '--concurrency', '400', '--name', 'Nightly_Run', '--api-key', 'sk-operator-secret', '--header', 'X-Team: hdr-secret-value', '--namespace', 'load',
       '--image', 'grafana/k6:1.4.0', '--operator-args=--tag team=gw', '--output', 'manifests', '-e', 'P95_MS=900',
     ]);
     expect(run.code).toBe(0);
@@ -74,6 +74,7 @@ describe('npm run cloud -- --operator N', () => {
     expect(files).toEqual(['llmux-bench-nightly-run-basic.k6-operator.yaml']);
     const text = readFileSync(join(fake.work, 'manifests', files[0]), 'utf8');
     expect(text).not.toContain('sk-operator-secret');
+    expect(text).not.toContain('hdr-secret-value');
     const docs = parseAllDocuments(text);
     expect(docs.map((doc) => doc.errors)).toEqual([[], []]);
     const [configMap, testRun] = docs.map((doc) => doc.toJS() as Doc);
@@ -104,13 +105,15 @@ describe('npm run cloud -- --operator N', () => {
           { name: 'NAME', value: 'Nightly_Run' },
           { name: 'OUTPUT', value: '/tmp/' },
           { name: 'P95_MS', value: '900' },
-          { name: 'API_KEY', valueFrom: { secretKeyRef: { name: 'llmux-bench-api-key', key: 'API_KEY' } } },
+          { name: 'API_KEY', valueFrom: { secretKeyRef: { name: 'llmux-bench-secrets', key: 'API_KEY' } } },
+          { name: 'HEADERS', valueFrom: { secretKeyRef: { name: 'llmux-bench-secrets', key: 'HEADERS' } } },
         ],
       },
     });
-    expect(run.stdout).toContain('kubectl create secret generic llmux-bench-api-key --from-literal=API_KEY=<your key>');
+    expect(run.stdout).toContain("kubectl create secret generic llmux-bench-secrets --from-literal=API_KEY='<api key>' --from-literal=HEADERS='<headers>'");
     expect(run.stdout).toContain('kubectl apply -f manifests/llmux-bench-nightly-run-basic.k6-operator.yaml');
-    expect(run.stdout).not.toContain('sk-operator-secret');
+    expect(run.stdout + run.stderr).not.toContain('sk-operator-secret');
+    expect(run.stdout + run.stderr).not.toContain('hdr-secret-value');
   });
 
   it('never overwrites: a second manifest gets a new name; no API key → no API_KEY env at all', async () => {
@@ -125,8 +128,8 @@ describe('npm run cloud -- --operator N', () => {
     expect(first.spec!.runner).not.toHaveProperty('image');
   });
 
-  it('uses a named Secret with --api-key-secret, and warns that localhost is the pod itself', async () => {
-    const run = await operator(['--operator', '1', '--script', 'basic.js', '--api-key-secret', 'gw-key', '--output', 'm']);
+  it('uses a named Secret with --secret-name, and warns that localhost is the pod itself', async () => {
+    const run = await operator(['--operator', '1', '--script', 'basic.js', '--secret-name', 'gw-key', '--output', 'm']);
     expect(run.code).toBe(0);
     expect(run.stderr).toContain('inside a runner pod this is the pod itself');
     const [file] = readdirSync(join(fake.work, 'm'));
@@ -149,7 +152,8 @@ describe('operatorManifest', () => {
 
   it('refuses bundles over the ConfigMap limit and API_KEY as plain env', () => {
     expect(() => operatorManifest({ ...base, bundle: 'x'.repeat(CONFIGMAP_LIMIT_BYTES + 1) })).toThrow(/over the 1048576-byte ConfigMap limit/);
-    expect(() => operatorManifest({ ...base, bundle: 'x', env: [['API_KEY', 'k']] })).toThrow(/Secret/);
+    expect(() => operatorManifest({ ...base, bundle: 'x', env: [['API_KEY', 'k']] })).toThrow('API_KEY must come from a Secret, not plain env');
+    expect(() => operatorManifest({ ...base, bundle: 'x', env: [['MY_TOKEN', 'k']] })).toThrow(/MY_TOKEN must come from a Secret/);
   });
 
   it('keeps a separate source map beside the bundle, or drops the dangling reference', () => {

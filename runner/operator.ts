@@ -3,13 +3,14 @@
 // (api/v1alpha1/testrun_types.go): spec.parallelism, spec.script.configMap {name, file},
 // spec.arguments, spec.runner {image, env}. The env contract goes into spec.runner.env: the
 // runners' `k6 run` sees container env as __ENV, and the initializer passes runner env to
-// `k6 archive` as -e. The API key is only ever a Secret reference.
+// `k6 archive` as -e. Secrets (API_KEY, HEADERS, any *KEY/*TOKEN) are only ever Secret references.
 import { stringify } from 'yaml';
 import { UsageError } from '../lib/cli.ts';
+import { isSecretKey } from './k6-env.ts';
 
 /** A ConfigMap holds at most 1 MiB (k6-operator docs); bigger bundles need a volumeClaim. */
 export const CONFIGMAP_LIMIT_BYTES = 1_048_576;
-export const DEFAULT_API_KEY_SECRET = 'llmux-bench-api-key';
+export const DEFAULT_SECRET_NAME = 'llmux-bench-secrets';
 
 export interface OperatorManifestOptions {
   scenario: string;
@@ -19,10 +20,12 @@ export interface OperatorManifestOptions {
   /** Source map, stored beside the bundle when both fit in one ConfigMap. */
   sourceMap?: { file: string; text: string };
   parallelism: number;
-  /** Env contract pairs (never API_KEY: that one comes from the Secret). */
+  /** Env contract pairs, secrets excluded (see secretKeys). */
   env: [string, string][];
-  /** Secret name holding API_KEY; undefined = the scripts' default key. */
-  apiKeySecret?: string;
+  /** Secret holding the secretKeys (one data key per env variable). */
+  secretName?: string;
+  /** Env variables read from that Secret, e.g. ["API_KEY", "HEADERS"]. */
+  secretKeys?: string[];
   /** Resource names are derived from it (DNS-1123). */
   name: string;
   namespace?: string;
@@ -48,7 +51,10 @@ export function operatorManifest(options: OperatorManifestOptions): { yaml: stri
   if (!Number.isInteger(options.parallelism) || options.parallelism < 1) {
     throw new UsageError(`--operator: expected a whole number of runners >= 1 (got ${options.parallelism})`);
   }
-  if (options.env.some(([key]) => key === 'API_KEY')) throw new Error('API_KEY must come from a Secret, not plain env');
+  const plainSecret = options.env.find(([key]) => isSecretKey(key));
+  if (plainSecret) throw new Error(`${plainSecret[0]} must come from a Secret, not plain env`);
+  const secretKeys = options.secretKeys ?? [];
+  if (secretKeys.length > 0 && !options.secretName) throw new Error('secretKeys need a secretName');
   const name = resourceName('llmux-bench', options.name, options.scenario);
   const data: Record<string, string> = { [options.file]: options.bundle };
   let bytes = Buffer.byteLength(options.bundle);
@@ -69,9 +75,7 @@ export function operatorManifest(options: OperatorManifestOptions): { yaml: stri
   const labels = { 'app.kubernetes.io/name': 'llmux-bench', 'app.kubernetes.io/component': options.scenario };
   const metadata = { name, ...(options.namespace ? { namespace: options.namespace } : {}), labels };
   const env: Record<string, unknown>[] = options.env.map(([key, value]) => ({ name: key, value }));
-  if (options.apiKeySecret) {
-    env.push({ name: 'API_KEY', valueFrom: { secretKeyRef: { name: options.apiKeySecret, key: 'API_KEY' } } });
-  }
+  for (const key of secretKeys) env.push({ name: key, valueFrom: { secretKeyRef: { name: options.secretName, key } } });
   const configMap = { apiVersion: 'v1', kind: 'ConfigMap', metadata, data };
   const testRun = {
     apiVersion: 'k6.io/v1alpha1',
@@ -87,11 +91,14 @@ export function operatorManifest(options: OperatorManifestOptions): { yaml: stri
   const header = [
     `# k6-operator TestRun for the ${options.scenario} scenario, ${options.parallelism} runner(s).`,
     `# Apply: kubectl apply -f <this file>; delete with kubectl delete -f <this file> before re-applying.`,
-    ...(options.apiKeySecret
-      ? [`# Needs the Secret first: kubectl create secret generic ${options.apiKeySecret} --from-literal=API_KEY=<your key>`]
-      : []),
+    ...(secretKeys.length > 0 ? [`# Needs the Secret first: ${secretCommand(options.secretName!, secretKeys)}`] : []),
   ].join('\n');
   // lineWidth 0: never fold the bundle's long lines; block literals keep it byte for byte.
   const docs = [configMap, testRun].map((doc) => stringify(doc, { lineWidth: 0, blockQuote: 'literal' }));
   return { yaml: `${header}\n---\n${docs.join('---\n')}`, name, bytes };
+}
+
+/** The kubectl command that creates the Secret, with placeholders instead of values. */
+export function secretCommand(name: string, keys: string[]): string {
+  return `kubectl create secret generic ${name} ${keys.map((key) => `--from-literal=${key}='<${key.toLowerCase().replace(/_/g, ' ')}>'`).join(' ')}`;
 }
