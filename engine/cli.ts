@@ -1,0 +1,120 @@
+// `llmux-bench engine run [flags] script.js`: k6's `run` command for the supported subset of flags.
+import { existsSync } from 'node:fs';
+import { z } from 'zod';
+import { parseCommandArgs, renderUsage, runCommand, UsageError, validateFlags, zDurationMs, zNumber, type CommandSpec } from '../lib/cli.ts';
+import { EXIT, runTest } from './run.ts';
+
+const spec: CommandSpec = {
+  name: 'engine run',
+  summary: 'Run a k6 script (e.g. dist/basic.js) with the embedded k6-compatible engine.',
+  positionals: '<script.js>',
+  flags: {
+    env: { type: 'string', short: 'e', multiple: true, value: 'KEY=VALUE', description: 'add a variable to __ENV' },
+    vus: { type: 'string', short: 'u', value: 'N', description: 'number of VUs (k6 shortcut; with --iterations or --duration)' },
+    iterations: { type: 'string', short: 'i', value: 'N', description: 'total iterations shared by the VUs (replaces the scenarios)' },
+    duration: { type: 'string', short: 'd', value: 'DURATION', description: 'run the VUs for this long, e.g. 30s (replaces the scenarios)' },
+    summaryExport: { type: 'string', value: 'FILE', description: "write k6's legacy summary JSON to FILE" },
+    out: { type: 'string', short: 'o', multiple: true, value: 'json=FILE', description: "stream metrics as k6's NDJSON (FILE.gz = gzipped)" },
+    quiet: { type: 'boolean', short: 'q', description: 'no banner, progress or threshold notice on stderr' },
+    progress: { type: 'string', value: 'ndjson', description: 'write {"progress":{...}} lines to stderr every 500 ms' },
+    includeSystemEnvVars: { type: 'boolean', default: true, description: 'put the process environment into __ENV, as k6 run does' },
+  },
+  epilog: [
+    'Exit codes (as k6): 0 ok, 99 thresholds failed, 104 invalid options, 105 interrupted (Ctrl-C),',
+    '107 script error, 108 aborted by the script (exec.test.abort), 110 exec.test.fail(), 2 bad flags.',
+    'Example: llmux-bench engine run -e TARGET=http://127.0.0.1:8080 --vus 10 --duration 30s dist/basic.js',
+  ].join('\n'),
+};
+
+const schema = z.object({
+  env: z
+    .array(z.string())
+    .optional()
+    .transform((pairs, ctx) => {
+      const env: Record<string, string> = {};
+      for (const pair of pairs ?? []) {
+        const eq = pair.indexOf('=');
+        if (eq <= 0) {
+          ctx.addIssue({ code: 'custom', message: `expected KEY=VALUE (got ${JSON.stringify(pair)})` });
+          return z.NEVER;
+        }
+        env[pair.slice(0, eq)] = pair.slice(eq + 1);
+      }
+      return env;
+    }),
+  vus: zNumber((n) => n.int().min(1)).optional(),
+  iterations: zNumber((n) => n.int().min(1)).optional(),
+  duration: zDurationMs('s').optional(),
+  summaryExport: z.string().min(1).optional(),
+  out: z
+    .array(z.string())
+    .optional()
+    .transform((outs, ctx) => {
+      let json: string | undefined;
+      for (const o of outs ?? []) {
+        const match = /^json=(.+)$/.exec(o);
+        if (!match) {
+          ctx.addIssue({ code: 'custom', message: `only json=FILE is supported (got ${JSON.stringify(o)})` });
+          return z.NEVER;
+        }
+        json = match[1];
+      }
+      return json;
+    }),
+  quiet: z.boolean().optional(),
+  progress: z.enum(['ndjson']).optional(),
+  includeSystemEnvVars: z.boolean(),
+});
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '--help' || command === '-h') {
+    process.stdout.write(renderUsage(spec) + '\n');
+    return command === undefined ? 2 : 0;
+  }
+  if (command !== 'run') {
+    process.stderr.write(`llmux-bench engine: unknown subcommand '${command}' (expected 'run')\nRun 'llmux-bench engine run --help' for usage.\n`);
+    return 2;
+  }
+  return runCommand(spec, rest, async (args) => {
+    const flags = validateFlags(schema, args);
+    if (args.positionals.length !== 1) throw new UsageError(`expected exactly one script path (got ${args.positionals.length})`);
+    const script = args.positionals[0];
+    if (!existsSync(script)) throw new UsageError(`script '${script}' not found`);
+
+    const controller = new AbortController();
+    let signals = 0;
+    const onSigint = () => {
+      signals++;
+      if (signals === 1) controller.abort();
+      else {
+        process.stderr.write('second interrupt: exiting at once\n');
+        process.exit(EXIT.externalAbort);
+      }
+    };
+    process.on('SIGINT', onSigint);
+    process.on('SIGTERM', onSigint);
+    try {
+      const result = await runTest(script, {
+        env: flags.env,
+        noSystemEnv: !flags.includeSystemEnvVars,
+        vus: flags.vus,
+        iterations: flags.iterations,
+        durationMs: flags.duration,
+        quiet: flags.quiet,
+        summaryExport: flags.summaryExport,
+        jsonOut: flags.out,
+        signal: controller.signal,
+        progress: flags.progress === 'ndjson' ? (p) => process.stderr.write(`${JSON.stringify({ progress: p })}\n`) : undefined,
+      });
+      // Iterations interrupted after gracefulStop may still hold timers: do not wait for them.
+      setTimeout(() => process.exit(result.exitCode), 1000).unref();
+      return result.exitCode;
+    } finally {
+      process.off('SIGINT', onSigint);
+      process.off('SIGTERM', onSigint);
+    }
+  });
+}
+
+export { parseCommandArgs };

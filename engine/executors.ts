@@ -1,0 +1,300 @@
+// k6's executors on one event loop. Time is absolute (performance.now() based): arrival-rate
+// schedules compute each iteration's start from the scenario start, never by adding up timers, so
+// late timers do not drift the rate. At the end of a scenario, iterations still running after
+// gracefulStop are interrupted: their VU's requests are aborted and their later samples dropped.
+import { performance } from 'node:perf_hooks';
+import type { ScenarioConfig, Stage } from './scenario.ts';
+import type { ScenarioRun, TestRun } from './runtime.ts';
+import type { Vu } from './vu.ts';
+
+/** What an executor needs from the run loop. */
+export interface ExecutorContext {
+  readonly run: TestRun;
+  readonly scenario: ScenarioRun;
+  /** Absolute performance.now() time the scenario started. */
+  readonly startAt: number;
+  /** A VU for this scenario (reused from the pool or created). */
+  acquire(): Vu;
+  /** Returns a VU after its last iteration settled. */
+  release(vu: Vu): void;
+  /** Runs one iteration on `vu`; never rejects. */
+  iterate(vu: Vu): Promise<void>;
+  /** Interrupts `vu`'s running iteration (counts it, aborts its requests). */
+  interrupt(vu: Vu): void;
+  /** True once the whole test is stopping (abort, SIGINT, thresholds). */
+  stopping(): boolean;
+  /**
+   * Resolves at absolute time `at`, or earlier once the test stops (then at most `stopGraceMs`
+   * after the stop). Returns true when it woke because of the stop.
+   */
+  until(at: number): Promise<boolean>;
+}
+
+export type Executor = (ctx: ExecutorContext) => Promise<void>;
+
+/** Loops: VUs run iterations back to back while `more()` says so. */
+class Loops {
+  private readonly running = new Set<Vu>();
+  private readonly settled: Array<Promise<void>> = [];
+  private allDone: Promise<void> = Promise.resolve();
+
+  constructor(private readonly ctx: ExecutorContext) {}
+
+  /** Starts a looping VU; `more(vu)` is asked before each iteration. */
+  start(vu: Vu, more: (vu: Vu) => boolean): void {
+    const ctx = this.ctx;
+    this.running.add(vu);
+    const loop = (async () => {
+      while (!ctx.stopping() && !vu.interrupted && more(vu)) await ctx.iterate(vu);
+    })().finally(() => {
+      this.running.delete(vu);
+      ctx.release(vu);
+    });
+    this.settled.push(loop);
+    this.allDone = Promise.all(this.settled).then(() => {});
+  }
+
+  /** Resolves when every loop ended (reads the set at call time and after). */
+  async done(): Promise<void> {
+    let count = -1;
+    while (count !== this.settled.length) {
+      count = this.settled.length;
+      await this.allDone;
+    }
+  }
+
+  /** Waits for the loops until `deadline`, then interrupts whatever still runs. */
+  async finish(deadline: number): Promise<void> {
+    const timedOut = await Promise.race([this.done().then(() => false), this.ctx.until(deadline).then(() => true)]);
+    if (timedOut) for (const vu of this.running) if (vu.busy) this.ctx.interrupt(vu);
+  }
+
+  get size(): number {
+    return this.running.size;
+  }
+}
+
+function sharedIterations(s: Extract<ScenarioConfig, { executor: 'shared-iterations' }>): Executor {
+  return async (ctx) => {
+    let started = 0;
+    ctx.scenario.progress = () => Math.min(1, started / s.iterations);
+    const loops = new Loops(ctx);
+    const stopAt = ctx.startAt + s.maxDurationMs;
+    let timeUp = false;
+    for (let i = 0; i < s.vus; i++) {
+      loops.start(ctx.acquire(), () => {
+        if (timeUp || started >= s.iterations) return false;
+        started++;
+        return true;
+      });
+    }
+    const stopped = await Promise.race([loops.done().then(() => false), ctx.until(stopAt).then(() => true)]);
+    timeUp = true;
+    if (stopped) await loops.finish(Math.min(stopAt, performance.now()) + s.gracefulStopMs);
+  };
+}
+
+function perVuIterations(s: Extract<ScenarioConfig, { executor: 'per-vu-iterations' }>): Executor {
+  return async (ctx) => {
+    const loops = new Loops(ctx);
+    const stopAt = ctx.startAt + s.maxDurationMs;
+    let timeUp = false;
+    let total = 0;
+    ctx.scenario.progress = () => Math.min(1, total / (s.iterations * s.vus));
+    for (let i = 0; i < s.vus; i++) {
+      let mine = 0;
+      loops.start(ctx.acquire(), () => {
+        if (timeUp || mine >= s.iterations) return false;
+        mine++;
+        total++;
+        return true;
+      });
+    }
+    const stopped = await Promise.race([loops.done().then(() => false), ctx.until(stopAt).then(() => true)]);
+    timeUp = true;
+    if (stopped) await loops.finish(Math.min(stopAt, performance.now()) + s.gracefulStopMs);
+  };
+}
+
+function constantVus(s: Extract<ScenarioConfig, { executor: 'constant-vus' }>): Executor {
+  return async (ctx) => {
+    const loops = new Loops(ctx);
+    const stopAt = ctx.startAt + s.durationMs;
+    let timeUp = false;
+    ctx.scenario.progress = () => Math.min(1, (performance.now() - ctx.startAt) / s.durationMs);
+    for (let i = 0; i < s.vus; i++) loops.start(ctx.acquire(), () => !timeUp);
+    await ctx.until(stopAt);
+    timeUp = true;
+    await loops.finish(Math.min(stopAt, performance.now()) + s.gracefulStopMs);
+  };
+}
+
+/** VUs wanted at `t` ms into the stages: k6 changes the count one VU at a time, evenly over each stage. */
+export function rampingVusTarget(startVUs: number, stages: Stage[], t: number): number {
+  let from = startVUs;
+  let at = 0;
+  for (const stage of stages) {
+    if (t < at + stage.durationMs) {
+      const steps = Math.floor((Math.abs(stage.target - from) * (t - at)) / stage.durationMs);
+      return stage.target >= from ? from + steps : from - steps;
+    }
+    at += stage.durationMs;
+    from = stage.target;
+  }
+  return from;
+}
+
+function rampingVus(s: Extract<ScenarioConfig, { executor: 'ramping-vus' }>): Executor {
+  return async (ctx) => {
+    const loops = new Loops(ctx);
+    const totalMs = s.stages.reduce((sum, x) => sum + x.durationMs, 0);
+    const endAt = ctx.startAt + totalMs;
+    ctx.scenario.progress = () => Math.min(1, (performance.now() - ctx.startAt) / Math.max(totalMs, 1));
+    const active: Vu[] = [];
+    const retiring = new Set<Vu>();
+    let timeUp = false;
+    const scale = (target: number) => {
+      while (active.length < target) {
+        const vu = ctx.acquire();
+        active.push(vu);
+        loops.start(vu, (v) => !timeUp && !retiring.has(v));
+      }
+      while (active.length > target) {
+        const vu = active.pop()!;
+        retiring.add(vu);
+        // gracefulRampDown: the retiring VU may finish its iteration, up to this long.
+        void ctx.until(performance.now() + s.gracefulRampDownMs).then(() => {
+          if (retiring.has(vu) && vu.busy && vu.scenario === ctx.scenario) ctx.interrupt(vu);
+        });
+      }
+    };
+    while (!ctx.stopping()) {
+      const now = performance.now();
+      if (now >= endAt) break;
+      scale(rampingVusTarget(s.startVUs, s.stages, now - ctx.startAt));
+      // A 10 ms control loop: VU counts change in whole steps, far coarser than this.
+      await ctx.until(Math.min(endAt, now + 10));
+    }
+    timeUp = true;
+    await loops.finish(Math.min(endAt, performance.now()) + s.gracefulStopMs);
+  };
+}
+
+/** Arrival-rate scheduling shared by both executors: start iteration k at `timeOf(k)` ms after the start. */
+function arrivalRate(
+  s: Extract<ScenarioConfig, { executor: 'constant-arrival-rate' | 'ramping-arrival-rate' }>,
+  timeOf: (k: number) => number,
+  totalMs: number,
+): Executor {
+  return async (ctx) => {
+    const free: Vu[] = [];
+    const busy = new Set<Vu>();
+    const inflight = new Set<Promise<void>>();
+    let allocated = 0;
+    const dropTags = ctx.scenario.tagsFor('');
+    const { run } = ctx;
+    for (let i = 0; i < s.preAllocatedVUs; i++) {
+      free.push(ctx.acquire());
+      allocated++;
+    }
+    ctx.scenario.progress = () => Math.min(1, (performance.now() - ctx.startAt) / Math.max(totalMs, 1));
+    const startOne = (): void => {
+      let vu = free.pop();
+      if (vu === undefined) {
+        if (allocated >= s.maxVUs) {
+          run.add(run.m.dropped_iterations, 1, dropTags);
+          return;
+        }
+        vu = ctx.acquire();
+        allocated++;
+      }
+      const v = vu;
+      busy.add(v);
+      const p = ctx.iterate(v).then(() => {
+        busy.delete(v);
+        inflight.delete(p);
+        if (v.interrupted) ctx.release(v);
+        else free.push(v);
+      });
+      inflight.add(p);
+    };
+    let k = 0;
+    const endAt = ctx.startAt + totalMs;
+    while (!ctx.stopping()) {
+      const elapsed = performance.now() - ctx.startAt;
+      let next = timeOf(k);
+      while (next <= elapsed && next < totalMs) {
+        startOne();
+        k++;
+        next = timeOf(k);
+      }
+      if (!(next < totalMs)) break;
+      if (await ctx.until(ctx.startAt + next)) break;
+    }
+    await ctx.until(endAt);
+    const deadline = Math.min(endAt, performance.now()) + s.gracefulStopMs;
+    const timedOut = await Promise.race([
+      (async () => {
+        while (inflight.size > 0) await Promise.all([...inflight]);
+      })().then(() => false),
+      ctx.until(deadline).then(() => true),
+    ]);
+    if (timedOut) for (const vu of busy) ctx.interrupt(vu);
+    for (const vu of free) ctx.release(vu);
+    free.length = 0;
+  };
+}
+
+function constantArrivalRate(s: Extract<ScenarioConfig, { executor: 'constant-arrival-rate' }>): Executor {
+  const period = s.timeUnitMs / s.rate;
+  return arrivalRate(s, (k) => (s.rate > 0 ? k * period : Infinity), s.durationMs);
+}
+
+/**
+ * Start time (ms) of iteration k for piecewise-linear rates: the time at which the integral of
+ * the rate reaches k + 1 (k6 starts an iteration each time one whole iteration has accrued).
+ */
+export function rampingArrivalTime(startRate: number, timeUnitMs: number, stages: Stage[], k: number): number {
+  const want = k + 1;
+  let done = 0;
+  let at = 0;
+  let from = startRate / timeUnitMs;
+  for (const stage of stages) {
+    const to = stage.target / timeUnitMs;
+    const d = stage.durationMs;
+    const area = ((from + to) / 2) * d;
+    if (d > 0 && done + area >= want) {
+      const rem = want - done;
+      const a = (to - from) / (2 * d);
+      const b = from;
+      const s = Math.abs(a) < 1e-15 ? rem / b : (-b + Math.sqrt(Math.max(0, b * b + 4 * a * rem))) / (2 * a);
+      return at + Math.min(Math.max(s, 0), d);
+    }
+    done += area;
+    at += d;
+    from = to;
+  }
+  return Infinity;
+}
+
+function rampingArrivalRate(s: Extract<ScenarioConfig, { executor: 'ramping-arrival-rate' }>): Executor {
+  const totalMs = s.stages.reduce((sum, x) => sum + x.durationMs, 0);
+  return arrivalRate(s, (k) => rampingArrivalTime(s.startRate, s.timeUnitMs, s.stages, k), totalMs);
+}
+
+export function createExecutor(s: ScenarioConfig): Executor {
+  switch (s.executor) {
+    case 'shared-iterations':
+      return sharedIterations(s);
+    case 'per-vu-iterations':
+      return perVuIterations(s);
+    case 'constant-vus':
+      return constantVus(s);
+    case 'ramping-vus':
+      return rampingVus(s);
+    case 'constant-arrival-rate':
+      return constantArrivalRate(s);
+    case 'ramping-arrival-rate':
+      return rampingArrivalRate(s);
+  }
+}

@@ -1,0 +1,352 @@
+// `k6/http`: asyncRequest with k6's Response, params and built-in HTTP metrics. The synchronous
+// request functions cannot exist on a shared event loop; they throw naming the async form.
+import { parseDurationMs } from '../../lib/duration.ts';
+import { InterruptedError } from '../http-errors.ts';
+import { currentRun, type TestRun } from '../runtime.ts';
+import { send, VuConnections, type Timings, type TransportResult } from '../transport.ts';
+import { currentStore, type VuStore } from '../vu.ts';
+import { version } from '../version.ts';
+
+const USER_AGENT = `llmux-bench/${version} (k6-compatible engine)`;
+const DEFAULT_TIMEOUT_MS = 60_000;
+const CACHE_LIMIT = 10_000;
+
+type ResponseType = 'text' | 'binary' | 'none';
+type Body = string | ArrayBuffer | ArrayBufferView | Record<string, unknown> | null | undefined;
+
+export interface Params {
+  headers?: Record<string, string | number>;
+  tags?: Record<string, string | number>;
+  timeout?: string | number;
+  responseType?: ResponseType;
+  responseCallback?: ExpectedStatuses | null;
+  cookies?: unknown;
+  redirects?: number;
+}
+
+interface ParsedUrl {
+  origin: string;
+  path: string;
+}
+
+const urlCache = new Map<string, ParsedUrl>();
+
+function parseUrl(url: string): ParsedUrl {
+  let parsed = urlCache.get(url);
+  if (parsed !== undefined) return parsed;
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new Error(`invalid URL "${url}"`);
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error(`unsupported protocol scheme "${u.protocol.slice(0, -1)}" in "${url}"`);
+  parsed = { origin: u.origin, path: `${u.pathname}${u.search}` };
+  if (urlCache.size >= CACHE_LIMIT) urlCache.clear();
+  urlCache.set(url, parsed);
+  return parsed;
+}
+
+/** Go's canonical header name ("content-type" → "Content-Type"), as k6 shows response headers. */
+function canonical(name: string): string {
+  return name.toLowerCase().replace(/(^|-)([a-z])/g, (_, dash: string, c: string) => dash + c.toUpperCase());
+}
+
+/** A gjson-style path: "a.b", "choices.0.message", "items.#" (length). */
+function select(value: unknown, selector: string): unknown {
+  let cur: unknown = value;
+  for (const part of selector.split('.')) {
+    if (cur === null || cur === undefined) return undefined;
+    if (part === '#' && Array.isArray(cur)) cur = cur.length;
+    else cur = (cur as Record<string, unknown>)[part];
+  }
+  return cur;
+}
+
+export interface RequestInfo {
+  method: string;
+  url: string;
+  headers: Record<string, string[]>;
+  body: string;
+  cookies: Record<string, unknown>;
+}
+
+/** k6's Response object. `body` and `headers` are decoded on first access. */
+export class Response {
+  readonly status: number;
+  readonly status_text: string;
+  readonly url: string;
+  readonly proto: string;
+  readonly error: string;
+  readonly error_code: number;
+  readonly timings: Timings;
+  readonly request: RequestInfo;
+  readonly remote_ip = '';
+  readonly remote_port = 0;
+  readonly tls_version = '';
+  readonly tls_cipher_suite = '';
+  readonly ocsp = { status: 'unknown' };
+  readonly cookies: Record<string, unknown> = {};
+  #raw: Buffer | null;
+  #rawHeaders: Buffer[] | null;
+  #type: ResponseType;
+  #body: string | ArrayBuffer | null | undefined;
+  #headers: Record<string, string> | undefined;
+  #json: unknown;
+
+  constructor(result: TransportResult, url: string, request: RequestInfo, type: ResponseType) {
+    this.status = result.status;
+    this.status_text = result.status === 0 ? '' : `${result.status} ${result.statusText}`.trim();
+    this.url = url;
+    this.proto = result.status === 0 ? '' : 'HTTP/1.1';
+    this.error = result.error?.message ?? '';
+    this.error_code = result.error?.code ?? 0;
+    this.timings = result.timings;
+    this.request = request;
+    this.#raw = result.body;
+    this.#rawHeaders = result.rawHeaders;
+    this.#type = type;
+  }
+
+  get body(): string | ArrayBuffer | null {
+    if (this.#body === undefined) {
+      const raw = this.#raw;
+      if (this.#type === 'none' || raw === null) this.#body = null;
+      else if (this.#type === 'binary') this.#body = raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength) as ArrayBuffer;
+      else this.#body = raw.toString('utf8');
+      this.#raw = null;
+    }
+    return this.#body;
+  }
+
+  get headers(): Record<string, string> {
+    if (this.#headers === undefined) {
+      const out: Record<string, string> = {};
+      const raw = this.#rawHeaders ?? [];
+      for (let i = 0; i + 1 < raw.length; i += 2) {
+        const name = canonical(raw[i].toString('latin1'));
+        const value = raw[i + 1].toString('latin1');
+        out[name] = name in out ? `${out[name]}, ${value}` : value;
+      }
+      this.#headers = out;
+    }
+    return this.#headers;
+  }
+
+  json(selector?: string): unknown {
+    if (this.#json === undefined) {
+      const body = this.body;
+      if (body === null) throw new Error('the body is null so we can\'t transform it to JSON - this likely was because of a request error getting the response');
+      const text = typeof body === 'string' ? body : Buffer.from(body).toString('utf8');
+      try {
+        this.#json = JSON.parse(text);
+      } catch (err) {
+        throw new Error(`cannot parse json due to an error at offset: ${(err as Error).message}`);
+      }
+    }
+    return selector === undefined ? this.#json : select(this.#json, selector);
+  }
+
+  html(): never {
+    throw new Error('res.html() is not supported by the embedded engine');
+  }
+}
+
+/** What http.expectedStatuses() returns; pass it to setResponseCallback or params.responseCallback. */
+export class ExpectedStatuses {
+  constructor(readonly test: (status: number) => boolean) {}
+}
+
+export function expectedStatuses(...specs: Array<number | { min: number; max: number }>): ExpectedStatuses {
+  const ranges = specs.map((s, i) => {
+    if (typeof s === 'number') return [s, s] as const;
+    if (s && typeof s.min === 'number' && typeof s.max === 'number') return [s.min, s.max] as const;
+    throw new Error(`http.expectedStatuses: argument ${i + 1} must be a status code or {min, max}`);
+  });
+  return new ExpectedStatuses((status) => ranges.some(([min, max]) => status >= min && status <= max));
+}
+
+export function setResponseCallback(callback: ExpectedStatuses | null): void {
+  if (callback !== null && !(callback instanceof ExpectedStatuses)) {
+    throw new Error('http.setResponseCallback: only the result of http.expectedStatuses() or null is supported');
+  }
+  currentRun().expectedStatus = callback === null ? null : callback.test;
+}
+
+function encodeBody(body: Body, headers: string[]): string | Uint8Array | null {
+  if (body === null || body === undefined) return null;
+  if (typeof body === 'string') return body;
+  if (body instanceof ArrayBuffer) return new Uint8Array(body);
+  if (ArrayBuffer.isView(body)) return new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
+  if (typeof body === 'object') {
+    // k6 sends a plain object as an urlencoded form.
+    if (!hasHeader(headers, 'content-type')) headers.push('content-type', 'application/x-www-form-urlencoded');
+    const form = new URLSearchParams();
+    for (const [k, v] of Object.entries(body)) form.append(k, String(v));
+    return form.toString();
+  }
+  return String(body);
+}
+
+function hasHeader(headers: string[], lower: string): boolean {
+  for (let i = 0; i < headers.length; i += 2) if (headers[i].toLowerCase() === lower) return true;
+  return false;
+}
+
+function timeoutMs(value: string | number | undefined): number {
+  if (value === undefined || value === null) return DEFAULT_TIMEOUT_MS;
+  const ms = parseDurationMs(value, 'ms');
+  if (ms === null) throw new Error(`invalid params.timeout ${JSON.stringify(value)}: expected milliseconds or a duration like "30s"`);
+  return ms;
+}
+
+/** Tags of the request's samples; one shared object per distinct combination (bounded cache). */
+function requestTags(
+  run: TestRun,
+  store: VuStore | undefined,
+  method: string,
+  url: string,
+  name: string,
+  status: number,
+  expected: boolean | null,
+  errorCode: number,
+  extra: Record<string, string | number> | undefined,
+): Record<string, string> {
+  const scenario = store?.vu.scenario;
+  const cacheable = scenario !== undefined && scenario !== null && store!.vu.userTagCount === 0;
+  let key = '';
+  if (cacheable) {
+    key = `${store!.group}\n${method}\n${name}\n${url}\n${status}\n${expected}\n${errorCode}`;
+    if (extra !== undefined) for (const k in extra) key += `\n${k}=${extra[k]}`;
+    const hit = scenario.httpTags.get(key);
+    if (hit !== undefined) return hit;
+  }
+  const tags: Record<string, string> = { ...run.tagsFor(store), method, url, name, status: String(status), proto: status === 0 ? '' : 'HTTP/1.1' };
+  if (expected !== null) tags.expected_response = String(expected);
+  if (errorCode !== 0) tags.error_code = String(errorCode);
+  if (extra !== undefined) for (const k in extra) tags[k] = String(extra[k]);
+  if (cacheable) {
+    if (scenario.httpTags.size >= CACHE_LIMIT) scenario.httpTags.clear();
+    scenario.httpTags.set(key, tags);
+  }
+  return tags;
+}
+
+/**
+ * Sends a request and resolves with k6's Response; network failures and timeouts resolve with
+ * status 0 and `error`/`error_code`, as in k6.
+ */
+export async function asyncRequest(method: string, url: string | { url: string; name?: string }, body?: Body, params?: Params): Promise<Response> {
+  const run = currentRun();
+  if (run.phase === 'init') throw new Error('making HTTP requests in the init context is not supported; move the request into default(), setup() or teardown()');
+  const store = currentStore();
+  const vu = store?.vu ?? run.setupVu;
+  if (vu.interrupted) throw new InterruptedError('iteration interrupted');
+  const urlText = typeof url === 'string' ? url : String(url?.url);
+  const upper = String(method).toUpperCase();
+  const { origin, path } = parseUrl(urlText);
+  const headers: string[] = [];
+  let hasUserAgent = false;
+  const userHeaders = params?.headers;
+  if (userHeaders !== undefined && userHeaders !== null) {
+    for (const k of Object.keys(userHeaders)) {
+      const v = userHeaders[k];
+      if (v === undefined || v === null) continue;
+      if (!hasUserAgent && k.length === 10 && k.toLowerCase() === 'user-agent') hasUserAgent = true;
+      headers.push(k, String(v));
+    }
+  }
+  if (!hasUserAgent) headers.push('user-agent', USER_AGENT);
+  const encoded = encodeBody(body, headers);
+  const type: ResponseType = params?.responseType ?? (run.discardResponseBodies ? 'none' : 'text');
+  if (type !== 'text' && type !== 'binary' && type !== 'none') throw new Error(`invalid params.responseType "${String(type)}": expected text, binary or none`);
+  const connections = (vu.connections ??= new VuConnections());
+  const result = await send(connections, {
+    method: upper,
+    origin,
+    path,
+    headers,
+    body: encoded,
+    timeoutMs: timeoutMs(params?.timeout),
+    keepBody: type !== 'none',
+  });
+
+  const tagsParam = params?.tags;
+  const name = tagsParam?.name !== undefined ? String(tagsParam.name) : typeof url === 'object' && url?.name ? url.name : urlText;
+  const callback = params?.responseCallback !== undefined ? (params.responseCallback === null ? null : params.responseCallback.test) : run.expectedStatus;
+  const expected = callback === null ? null : result.status !== 0 && callback(result.status);
+  const errorCode = result.error?.code ?? 0;
+  const tags = requestTags(run, store, upper, urlText, name, result.status, expected, errorCode, tagsParam);
+  const m = run.m;
+  const t = result.timings;
+  run.add(m.http_reqs, 1, tags, store);
+  run.add(m.http_req_duration, t.duration, tags, store);
+  run.add(m.http_req_blocked, t.blocked, tags, store);
+  run.add(m.http_req_connecting, t.connecting, tags, store);
+  run.add(m.http_req_tls_handshaking, t.tls_handshaking, tags, store);
+  run.add(m.http_req_sending, t.sending, tags, store);
+  run.add(m.http_req_waiting, t.waiting, tags, store);
+  run.add(m.http_req_receiving, t.receiving, tags, store);
+  if (expected !== null) run.add(m.http_req_failed, expected ? 0 : 1, tags, store);
+  const base = run.tagsFor(store);
+  if (result.bytesSent > 0) run.add(m.data_sent, result.bytesSent, base, store);
+  if (result.bytesReceived > 0) run.add(m.data_received, result.bytesReceived, base, store);
+
+  const request: RequestInfo = { method: upper, url: urlText, headers: {}, body: typeof encoded === 'string' ? encoded : '', cookies: {} };
+  return new Response(result, urlText, request, type);
+}
+
+function refused(name: string, example: string): () => never {
+  return () => {
+    throw new Error(
+      `http.${name}() is synchronous and not supported by the embedded engine (all VUs share one event loop); ` +
+        `use \`await http.asyncRequest(${example})\` in an async function instead`,
+    );
+  };
+}
+
+export const request = refused('request', "'GET', url, null, params");
+export const get = refused('get', "'GET', url, null, params");
+export const post = refused('post', "'POST', url, body, params");
+export const put = refused('put', "'PUT', url, body, params");
+export const patch = refused('patch', "'PATCH', url, body, params");
+export const del = refused('del', "'DELETE', url, body, params");
+export const head = refused('head', "'HEAD', url, null, params");
+export const options = refused('options', "'OPTIONS', url, body, params");
+export const batch = refused('batch', '...) for each request with Promise.all(');
+
+/** http.url`...` template: the URL plus a `name` tag that groups URLs differing in their values. */
+export function url(strings: TemplateStringsArray, ...values: unknown[]): { url: string; name: string } {
+  let text = '';
+  let name = '';
+  strings.forEach((s, i) => {
+    text += s;
+    name += s;
+    if (i < values.length) {
+      text += String(values[i]);
+      name += '${}';
+    }
+  });
+  return { url: text, name };
+}
+
+export function file(data: string | ArrayBuffer, filename?: string, contentType = 'application/octet-stream'): Record<string, unknown> {
+  return { data, filename, content_type: contentType };
+}
+
+export default {
+  asyncRequest,
+  request,
+  get,
+  post,
+  put,
+  patch,
+  del,
+  head,
+  options,
+  batch,
+  url,
+  file,
+  expectedStatuses,
+  setResponseCallback,
+};

@@ -1,0 +1,18 @@
+// The k6 modules the engine provides, by import specifier.
+import * as crypto from './crypto.ts';
+import * as encoding from './encoding.ts';
+import * as execution from './execution.ts';
+import * as http from './http.ts';
+import * as k6 from './k6.ts';
+import * as metrics from './metrics.ts';
+import * as timers from './timers.ts';
+
+export const K6_MODULES: Record<string, Record<string, unknown>> = {
+  k6,
+  'k6/http': http,
+  'k6/metrics': metrics,
+  'k6/execution': execution,
+  'k6/timers': timers,
+  'k6/encoding': encoding,
+  'k6/crypto': crypto,
+};

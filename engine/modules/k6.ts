@@ -1,0 +1,79 @@
+// `k6`: check, group, fail, sleep (refused: one event loop cannot block), randomSeed.
+import { performance } from 'node:perf_hooks';
+import { currentRun } from '../runtime.ts';
+import { currentStore, vuStorage } from '../vu.ts';
+
+type Checker = ((value: unknown) => unknown) | unknown;
+
+/** Runs each named check against `value`; records every result in `checks` and the group tree. */
+export function check(value: unknown, sets: Record<string, Checker>, tags?: Record<string, string>): boolean {
+  const run = currentRun();
+  const store = currentStore();
+  const group = store?.group ?? '';
+  const base = run.tagsFor(store);
+  let all = true;
+  for (const name of Object.keys(sets)) {
+    const checker = sets[name];
+    const passed = Boolean(typeof checker === 'function' ? (checker as (v: unknown) => unknown)(value) : checker);
+    if (!passed) all = false;
+    if (store?.vu.interrupted) continue;
+    run.groups.recordCheck(group, name, passed);
+    run.add(run.m.checks, passed ? 1 : 0, tags ? { ...base, ...tags, check: name } : { ...base, check: name }, store);
+  }
+  return all;
+}
+
+/**
+ * Runs `fn` inside group `name`. Unlike k6 (where a group ends at the function's first await),
+ * an async `fn` stays in the group until its promise settles; group_duration covers all of it.
+ */
+export function group<T>(name: string, fn: () => T): T {
+  const run = currentRun();
+  const store = currentStore();
+  if (typeof fn !== 'function') throw new TypeError(`group "${name}": the second argument must be a function`);
+  const parentPath = store?.group ?? '';
+  const child = run.groups.ensureGroup(parentPath, name);
+  const vu = store?.vu ?? run.setupVu;
+  const inner = { vu, group: child.path };
+  const start = performance.now();
+  const emit = (): void => run.add(run.m.group_duration, performance.now() - start, run.tagsFor(inner), inner);
+  const result: unknown = vuStorage.run(inner, fn);
+  if (result !== null && typeof result === 'object' && typeof (result as Promise<unknown>).then === 'function') {
+    return (result as Promise<unknown>).then(
+      (v) => (emit(), v),
+      (e) => {
+        emit();
+        throw e;
+      },
+    ) as T;
+  }
+  emit();
+  return result as T;
+}
+
+/** Ends the iteration with an error, as k6's fail(). */
+export function fail(message?: string): never {
+  throw new Error(message === undefined ? 'fail' : String(message));
+}
+
+export function sleep(seconds?: number): never {
+  throw new Error(
+    `sleep(${seconds ?? ''}) is not supported by the embedded engine (all VUs share one event loop and cannot block); ` +
+      `use \`await new Promise((r) => setTimeout(r, ${seconds === undefined ? 'ms' : Number(seconds) * 1000}))\` in an async function instead`,
+  );
+}
+
+/** Seeds Math.random for reproducible scripts (k6's randomSeed; here process-wide). */
+export function randomSeed(seed: number): void {
+  let s = Number(seed) >>> 0 || 1;
+  Math.random = () => {
+    // mulberry32
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export default { check, group, fail, sleep, randomSeed };

@@ -1,0 +1,487 @@
+// One test run, k6's life cycle: init (import the script), setup, scenarios, teardown, summary.
+// Exit codes are k6's: 0, 99 thresholds, 104 invalid options, 105 interrupted (SIGINT),
+// 107 script error, 108 aborted by the script, 110 exec.test.fail().
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { parseDurationMs } from '../lib/duration.ts';
+import { createExecutor, type ExecutorContext } from './executors.ts';
+import { InterruptedError } from './http-errors.ts';
+import { loadScript, type ScriptExports } from './loader.ts';
+import {
+  buildSummaryData,
+  DEFAULT_SUMMARY_TREND_STATS,
+  formatLegacySummaryExport,
+  GroupTree,
+  MetricRegistry,
+  parseThresholds,
+  renderTextSummary,
+  validateTrendStats,
+  type SummaryData,
+  type Thresholds,
+} from './metrics/index.ts';
+import { ScenarioRun, setCurrentRun, TestAbortError, TestRun } from './runtime.ts';
+import { describeScenario, OptionsError, resolveScenarios, type ScenarioConfig, type ShortcutOverrides } from './scenario.ts';
+import { Vu, vuStorage } from './vu.ts';
+
+export const EXIT = {
+  ok: 0,
+  thresholds: 99,
+  setupTimeout: 100,
+  invalidConfig: 104,
+  externalAbort: 105,
+  scriptError: 107,
+  scriptAborted: 108,
+  markedFailed: 110,
+} as const;
+
+export interface RunOptions extends ShortcutOverrides {
+  /** -e KEY=VALUE pairs, on top of the process environment (k6 includes system env vars in __ENV). */
+  env?: Record<string, string>;
+  /** Do not add process.env to __ENV. */
+  noSystemEnv?: boolean;
+  quiet?: boolean;
+  /** Aborting it stops the test like Ctrl-C (exit 105), with the summary of what ran. */
+  signal?: AbortSignal;
+  summaryExport?: string;
+  /** NDJSON metrics output path (`--out json=FILE`). */
+  jsonOut?: string;
+  /** Progress lines `{"progress":{...}}` every 500 ms. */
+  progress?: (line: ProgressLine) => void;
+  /** Where summary text and logs go (tests capture them). */
+  stdout?: (text: string) => void;
+  stderr?: (text: string) => void;
+}
+
+export interface ProgressLine {
+  elapsed_ms: number;
+  requests: number;
+  failed: number;
+  iterations: number;
+  vus: number;
+  dropped: number;
+}
+
+export interface RunResult {
+  exitCode: number;
+  /** The handleSummary data (null when the run failed before the scenarios). */
+  summary: SummaryData | null;
+}
+
+/** Grace for in-flight requests after Ctrl-C before iterations are interrupted. */
+const SIGNAL_GRACE_MS = 2_000;
+const THRESHOLD_EVAL_MS = 2_000;
+
+const jsonSafe = (value: unknown): unknown => (value === undefined ? undefined : JSON.parse(JSON.stringify(value)));
+
+function errorText(err: unknown): string {
+  if (err instanceof Error) return err.stack ?? `${err.name}: ${err.message}`;
+  return String(err);
+}
+
+/** Writes a file atomically (temp + rename), creating its directory. */
+async function writeAtomic(path: string, data: string | Uint8Array): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
+  await writeFile(tmp, data);
+  await rename(tmp, path);
+}
+
+function toBytes(value: unknown): string | Uint8Array {
+  if (typeof value === 'string') return value;
+  if (value instanceof ArrayBuffer) return new Uint8Array(value);
+  if (ArrayBuffer.isView(value)) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+  return typeof value === 'object' ? JSON.stringify(value) : String(value);
+}
+
+async function withTimeout<T>(what: string, ms: number, fn: () => T | Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      Promise.resolve().then(fn),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new TimeoutError(`${what} execution timed out after ${ms / 1000} seconds`)), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+class TimeoutError extends Error {
+  override name = 'TimeoutError';
+}
+
+let runCount = 0;
+
+export async function runTest(scriptPath: string, opts: RunOptions = {}): Promise<RunResult> {
+  const out = opts.stdout ?? ((t: string) => void process.stdout.write(t));
+  const err = opts.stderr ?? ((t: string) => void process.stderr.write(t));
+  const env: Record<string, string> = {};
+  if (!opts.noSystemEnv) for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
+  Object.assign(env, opts.env ?? {});
+
+  const registry = new MetricRegistry();
+  const groups = new GroupTree();
+  const path = resolve(scriptPath);
+  const run = new TestRun(registry, groups, env, {}, path, {});
+  setCurrentRun(run);
+  try {
+    return await lifeCycle(run, path, opts, out, err);
+  } finally {
+    setCurrentRun(null);
+  }
+}
+
+async function lifeCycle(
+  run: TestRun,
+  path: string,
+  opts: RunOptions,
+  out: (t: string) => void,
+  err: (t: string) => void,
+): Promise<RunResult> {
+  // --- init stage
+  let exports: ScriptExports;
+  try {
+    runCount++;
+    exports = await loadScript(path, runCount);
+  } catch (e) {
+    err(`script error: ${errorText(e)}\n`);
+    return { exitCode: e instanceof TestAbortError ? EXIT.scriptAborted : EXIT.scriptError, summary: null };
+  }
+  const options = { ...((exports.options as Record<string, unknown> | undefined) ?? {}) };
+  if (opts.vus !== undefined) options.vus = opts.vus;
+  if (opts.iterations !== undefined) options.iterations = opts.iterations;
+  if (opts.durationMs !== undefined) options.duration = `${opts.durationMs}ms`;
+  run.options = options;
+  run.globalTags = Object.fromEntries(
+    Object.entries((options.tags as Record<string, unknown>) ?? {}).map(([k, v]) => [k, String(v)]),
+  );
+  run.discardResponseBodies = options.discardResponseBodies === true;
+
+  let scenarios: ScenarioConfig[];
+  let thresholds: Thresholds;
+  const trendStats = (options.summaryTrendStats as string[] | undefined) ?? [...DEFAULT_SUMMARY_TREND_STATS];
+  try {
+    scenarios = resolveScenarios(options, opts);
+    for (const s of scenarios) {
+      if (typeof exports[s.exec] !== 'function') {
+        throw new OptionsError(`scenarios.${s.name}.exec: function '${s.exec}' not found in the script's exports`);
+      }
+    }
+    thresholds = parseThresholds(options.thresholds);
+    thresholds.attach(run.registry);
+    if (!Array.isArray(trendStats)) throw new OptionsError('summaryTrendStats: expected an array of stats');
+    validateTrendStats(trendStats);
+    for (const key of ['hosts', 'noConnectionReuse', 'noVUConnectionReuse', 'insecureSkipTLSVerify', 'batch', 'batchPerHost', 'rps']) {
+      if (options[key] !== undefined && options[key] !== false) err(`warning: option '${key}' is not supported by the embedded engine and is ignored\n`);
+    }
+  } catch (e) {
+    err(`invalid options: ${e instanceof Error ? e.message : String(e)}\n`);
+    return { exitCode: EXIT.invalidConfig, summary: null };
+  }
+
+  if (!opts.quiet) {
+    err(`\n     execution: local (llmux-bench embedded engine)\n        script: ${path}\n`);
+    err(`     scenarios: ${scenarios.length} scenario${scenarios.length === 1 ? '' : 's'}\n`);
+    for (const s of scenarios) err(`              * ${s.name}: ${describeScenario(s)}\n`);
+    err('\n');
+  }
+
+  let ndjson: { close(): Promise<void> } | null = null;
+  if (opts.jsonOut) {
+    const { NdjsonOutput } = (await import('./metrics/index.ts')) as unknown as {
+      NdjsonOutput: new (registry: MetricRegistry, thresholds?: Thresholds) => { open(path: string): Promise<void>; close(): Promise<void> };
+    };
+    const output = new NdjsonOutput(run.registry, thresholds);
+    await output.open(resolve(opts.jsonOut));
+    ndjson = output;
+  }
+
+  // --- Ctrl-C and the programmatic signal: stop like k6 (summary of what ran, exit 105)
+  let stopGraceMs = 0;
+  const interrupt = () => {
+    if (run.aborted !== null) return;
+    stopGraceMs = SIGNAL_GRACE_MS;
+    err('\nstopping: interrupted; finishing in-flight requests, then teardown and summary\n');
+    run.abort('test run was interrupted', EXIT.externalAbort);
+  };
+  opts.signal?.addEventListener('abort', interrupt, { once: true });
+  if (opts.signal?.aborted) interrupt();
+
+  let exitForScriptError = false;
+  let setupData: unknown;
+
+  // --- setup
+  run.phase = 'setup';
+  if (typeof exports.setup === 'function' && run.aborted === null) {
+    try {
+      const setupFn = exports.setup;
+      const timeout = parseTimeout(options.setupTimeout, 60_000);
+      setupData = jsonSafe(await withTimeout('setup()', timeout, () => vuStorage.run(run.setupVu.rootStore, setupFn)));
+    } catch (e) {
+      if (e instanceof TestAbortError) err(`${e.message}\n`);
+      else {
+        err(`setup() failed: ${errorText(e)}\n`);
+        await closeAll([run.setupVu]);
+        await ndjson?.close();
+        return { exitCode: e instanceof TimeoutError ? EXIT.setupTimeout : EXIT.scriptError, summary: null };
+      }
+    }
+  }
+
+  // --- scenarios
+  run.phase = 'run';
+  const allVus: Vu[] = [run.setupVu];
+  const freeVus: Vu[] = [];
+  let stopping = false;
+  let stopAt = 0;
+  const waiters = new Set<{ at: number; timer: NodeJS.Timeout; wake: (byStop: boolean) => void }>();
+  const until = (at: number): Promise<boolean> =>
+    new Promise<boolean>((resolveWait) => {
+      const target = stopping ? Math.min(at, stopAt + stopGraceMs) : at;
+      const delay = target - performance.now();
+      if (delay <= 0) {
+        resolveWait(stopping);
+        return;
+      }
+      const w = {
+        at,
+        timer: setTimeout(() => {
+          waiters.delete(w);
+          resolveWait(stopping);
+        }, delay),
+        wake: (byStop: boolean) => resolveWait(byStop),
+      };
+      waiters.add(w);
+    });
+  run.onStop = () => {
+    if (stopping) return;
+    stopping = true;
+    stopAt = performance.now();
+    for (const w of [...waiters]) {
+      clearTimeout(w.timer);
+      waiters.delete(w);
+      const delay = Math.min(w.at, stopAt + stopGraceMs) - performance.now();
+      if (delay <= 0) w.wake(true);
+      else setTimeout(() => w.wake(true), delay);
+    }
+  };
+  if (run.aborted !== null) run.onStop(run.aborted.reason);
+
+  const errorCounts = new Map<string, number>();
+  const reportIterationError = (e: unknown, s: ScenarioRun) => {
+    if (e instanceof TestAbortError) return;
+    const text = errorText(e);
+    const seen = (errorCounts.get(text) ?? 0) + 1;
+    errorCounts.set(text, seen);
+    // The same error from thousands of iterations: print it 10 times, then every 1000th.
+    if (seen > 10 && seen % 1000 !== 0) return;
+    const at = (run.elapsedMs() / 1000).toFixed(0).padStart(4, '0');
+    err(`ERRO[${at}] ${text}${seen > 10 ? ` (seen ${seen} times)` : ''}  executor=${s.config.executor} scenario=${s.name} source=stacktrace\n`);
+  };
+
+  let syncStreak = 0;
+  let streakReset = false;
+  const resetStreak = () => {
+    syncStreak = 0;
+    streakReset = false;
+  };
+
+  const contextFor = (scenario: ScenarioRun, startAt: number): ExecutorContext => ({
+    run,
+    scenario,
+    startAt,
+    acquire: () => {
+      let vu = freeVus.pop();
+      if (vu === undefined) {
+        vu = new Vu(allVus.length, scenario.env);
+        allVus.push(vu);
+        run.vusInitialized = allVus.length - 1;
+      }
+      vu.scenario = scenario;
+      vu.env = scenario.env;
+      vu.iterationInScenario = -1;
+      run.vusActive++;
+      return vu;
+    },
+    release: (vu) => {
+      if (vu.scenario === null) return;
+      vu.scenario = null;
+      run.vusActive--;
+      if (!vu.interrupted) freeVus.push(vu);
+    },
+    iterate: async (vu) => {
+      vu.busy = true;
+      vu.iteration++;
+      vu.iterationInScenario++;
+      vu.iterationInScenarioTest = scenario.iterations++;
+      const start = performance.now();
+      try {
+        const result = vuStorage.run(vu.rootStore, scenario.fn, setupData) as Promise<unknown> | undefined;
+        if (result !== null && typeof result === 'object' && typeof result.then === 'function') await result;
+      } catch (e) {
+        if (!vu.interrupted && !(e instanceof InterruptedError)) reportIterationError(e, scenario);
+      }
+      vu.busy = false;
+      if (vu.interrupted) return;
+      run.iterationsCompleted++;
+      const tags = vu.userTagCount > 0 ? { ...scenario.tagsFor(''), ...vu.userTags } : scenario.tagsFor('');
+      run.registry.addTo(run.m.iteration_duration, performance.now() - start, tags);
+      run.registry.addTo(run.m.iterations, 1, tags);
+      // Iterations that never wait on I/O would starve timers: yield to the event loop now and then.
+      if (++syncStreak > 256) {
+        await new Promise<void>((r) => setImmediate(r));
+        syncStreak = 0;
+      } else if (!streakReset) {
+        streakReset = true;
+        setImmediate(resetStreak);
+      }
+    },
+    interrupt: (vu) => {
+      if (!vu.busy || vu.interrupted) return;
+      vu.interrupted = true;
+      run.iterationsInterrupted++;
+      const conns = vu.connections;
+      vu.connections = null;
+      void conns?.destroy();
+    },
+    stopping: () => stopping,
+    until,
+  });
+
+  const scenarioRuns: Array<{ config: ScenarioConfig; run: ScenarioRun }> = scenarios.map((config) => {
+    const scenarioEnv = Object.keys(config.env).length > 0 ? { ...run.env, ...config.env } : run.env;
+    const sr = new ScenarioRun(config, run.globalTags, scenarioEnv);
+    sr.fn = exports[config.exec] as (data: unknown) => unknown;
+    run.scenarios.set(config.name, sr);
+    return { config, run: sr };
+  });
+
+  const sampleVus = () => {
+    run.registry.addTo(run.m.vus, run.vusActive, run.globalTags);
+    run.registry.addTo(run.m.vus_max, run.vusInitialized, run.globalTags);
+  };
+  const progress = () => {
+    const m = run.m;
+    opts.progress?.({
+      elapsed_ms: Math.round(run.elapsedMs()),
+      requests: (m.http_reqs.sink as { count: number }).count,
+      failed: (m.http_req_failed.sink as { passes: number }).passes,
+      iterations: run.iterationsCompleted,
+      vus: run.vusActive,
+      dropped: (m.dropped_iterations.sink as { count: number }).count,
+    });
+  };
+  const timers: NodeJS.Timeout[] = [];
+  run.startedAt = performance.now();
+  run.startedAtMs = Date.now();
+  if (run.aborted === null) {
+    // k6 initialises the VUs before the start: all the scenarios need at once, at most.
+    timers.push(setInterval(sampleVus, 1000));
+    if (opts.progress) timers.push(setInterval(progress, 500));
+    if (thresholds.sets.some((set) => set.thresholds.some((t) => t.abortOnFail))) {
+      timers.push(
+        setInterval(() => {
+          const evaluation = thresholds.evaluate(run.registry, run.elapsedMs(), { final: false });
+          if (evaluation.abort) {
+            err(`thresholds on metrics '${evaluation.breached.join(', ')}' were crossed; at least one has abortOnFail enabled, stopping test prematurely\n`);
+            run.abort('thresholds crossed', EXIT.thresholds);
+          }
+        }, THRESHOLD_EVAL_MS),
+      );
+    }
+    await Promise.all(
+      scenarioRuns.map(async ({ config, run: sr }) => {
+        const startAt = run.startedAt + config.startTimeMs;
+        if (config.startTimeMs > 0 && (await until(startAt))) return;
+        if (stopping) return;
+        sr.startedAt = performance.now();
+        sr.startedAtMs = Date.now();
+        sampleVus();
+        await createExecutor(config)(contextFor(sr, startAt));
+      }),
+    );
+  }
+  for (const t of timers) clearInterval(t);
+  const testRunDurationMs = run.elapsedMs();
+  sampleVus();
+  if (opts.progress) progress();
+
+  // --- teardown
+  run.phase = 'teardown';
+  if (typeof exports.teardown === 'function') {
+    const teardownFn = exports.teardown;
+    try {
+      const timeout = parseTimeout(options.teardownTimeout, 60_000);
+      await withTimeout('teardown()', timeout, () => vuStorage.run(run.setupVu.rootStore, () => teardownFn(setupData)));
+    } catch (e) {
+      if (!(e instanceof TestAbortError)) {
+        err(`teardown() failed: ${errorText(e)}\n`);
+        exitForScriptError = true;
+      }
+    }
+  }
+  await closeAll(allVus);
+
+  // --- summary
+  run.phase = 'summary';
+  const evaluation = thresholds.evaluate(run.registry, testRunDurationMs, { final: true });
+  const data = buildSummaryData(run.registry, {
+    thresholds,
+    groups: run.groups,
+    summaryTrendStats: trendStats,
+    summaryTimeUnit: typeof options.summaryTimeUnit === 'string' ? options.summaryTimeUnit : '',
+    noColor: options.noColor === true || Boolean(process.env.NO_COLOR),
+    testRunDurationMs,
+    isStdOutTTY: Boolean(process.stdout.isTTY),
+    isStdErrTTY: Boolean(process.stderr.isTTY),
+    ...(typeof exports.setup === 'function' ? { setupData } : {}),
+  });
+  let printed = false;
+  if (typeof exports.handleSummary === 'function') {
+    const handle = exports.handleSummary;
+    try {
+      const result = await vuStorage.run(run.setupVu.rootStore, () => handle(jsonSafe(data)));
+      if (result !== null && typeof result === 'object') {
+        for (const [target, value] of Object.entries(result as Record<string, unknown>)) {
+          const bytes = toBytes(value);
+          if (target === 'stdout') out(typeof bytes === 'string' ? bytes : Buffer.from(bytes).toString());
+          else if (target === 'stderr') err(typeof bytes === 'string' ? bytes : Buffer.from(bytes).toString());
+          else await writeAtomic(resolve(target), bytes);
+        }
+      }
+      printed = true;
+    } catch (e) {
+      err(`handleSummary() failed: ${errorText(e)}\nfalling back to the default summary\n`);
+    }
+  }
+  if (!printed) out(renderTextSummary(data) + '\n');
+  if (opts.summaryExport) await writeAtomic(resolve(opts.summaryExport), formatLegacySummaryExport(data));
+  await ndjson?.close();
+
+  let exitCode: number = EXIT.ok;
+  if (exitForScriptError) exitCode = EXIT.scriptError;
+  else if (run.aborted !== null) exitCode = run.aborted.exitCode;
+  else if (evaluation.failed) exitCode = EXIT.thresholds;
+  else if (run.failedByScript) exitCode = EXIT.markedFailed;
+  if (evaluation.failed && !opts.quiet) err(`thresholds on metrics '${evaluation.breached.join(', ')}' have been crossed\n`);
+  run.phase = 'done';
+  return { exitCode, summary: data };
+}
+
+function parseTimeout(value: unknown, fallback: number): number {
+  if (value === undefined || value === null) return fallback;
+  const ms = typeof value === 'number' || typeof value === 'string' ? parseDurationMs(value, 'ms') : null;
+  return ms !== null && ms > 0 ? ms : fallback;
+}
+
+async function closeAll(vus: Vu[]): Promise<void> {
+  await Promise.all(
+    vus.map(async (vu) => {
+      const conns = vu.connections;
+      vu.connections = null;
+      await conns?.destroy();
+    }),
+  );
+}

@@ -1,0 +1,165 @@
+// The state of one test run that the k6 module shims reach: metrics, groups, env, VUs, scenarios,
+// abort/fail flags. One run at a time per process (k6 scripts are loaded once per realm).
+import { performance } from 'node:perf_hooks';
+import type { GroupTree, Metric, MetricRegistry } from './metrics/index.ts';
+import type { ScenarioConfig } from './scenario.ts';
+import { Vu, currentStore, type VuStore } from './vu.ts';
+
+export type Phase = 'init' | 'setup' | 'run' | 'teardown' | 'summary' | 'done';
+
+/** Thrown by exec.test.abort(): ends the iteration, then the whole test (exit 108). */
+export class TestAbortError extends Error {
+  override name = 'TestAbortError';
+}
+
+/** Bounded caches: a script with unbounded URLs or tags must not grow memory without end. */
+const TAG_CACHE_LIMIT = 10_000;
+
+/** A scenario while it runs: counters for k6/execution and cached sample tags. */
+export class ScenarioRun {
+  /** exec.scenario.iterationInTest / iterationInInstance: iterations started so far. */
+  iterations = 0;
+  /** Absolute start (epoch ms) for exec.scenario.startTime; 0 before the scenario started. */
+  startedAtMs = 0;
+  startedAt = 0;
+  /** 0..1 for exec.scenario.progress. */
+  progress: () => number = () => 0;
+  /** Tags every sample of this scenario carries, without `group`. */
+  readonly baseTags: Record<string, string>;
+  private readonly byGroup = new Map<string, Record<string, string>>();
+  readonly httpTags = new Map<string, Record<string, string>>();
+  /** The function the VUs run (the script's export named by `exec`). */
+  fn: (data: unknown) => unknown = () => {};
+
+  constructor(
+    readonly config: ScenarioConfig,
+    globalTags: Record<string, string>,
+    readonly env: Record<string, string>,
+  ) {
+    this.baseTags = { ...globalTags, ...config.tags, scenario: config.name };
+  }
+
+  get name(): string {
+    return this.config.name;
+  }
+
+  /** Base tags plus `group`, one shared object per group path. */
+  tagsFor(group: string): Record<string, string> {
+    let tags = this.byGroup.get(group);
+    if (tags === undefined) {
+      tags = { ...this.baseTags, group };
+      if (this.byGroup.size < TAG_CACHE_LIMIT) this.byGroup.set(group, tags);
+    }
+    return tags;
+  }
+}
+
+export class TestRun {
+  phase: Phase = 'init';
+  /** performance.now() and Date.now() when the scenarios started. */
+  startedAt = 0;
+  startedAtMs = 0;
+  readonly setupVu: Vu;
+  aborted: { reason: string; exitCode: number } | null = null;
+  /** exec.test.fail() called: the run completes, exit code 110. */
+  failedByScript = false;
+  iterationsCompleted = 0;
+  iterationsInterrupted = 0;
+  vusActive = 0;
+  vusInitialized = 0;
+  /** Called when the run must stop early (abort, thresholds abortOnFail, SIGINT). */
+  onStop: (reason: string) => void = () => {};
+  readonly scenarios = new Map<string, ScenarioRun>();
+  /** http.setResponseCallback: which statuses are expected (k6 default 200-399); null = no http_req_failed. */
+  expectedStatus: ((status: number) => boolean) | null = (status) => status >= 200 && status < 400;
+  /** options.discardResponseBodies. */
+  discardResponseBodies = false;
+  private readonly setupTags: Record<string, Record<string, string>> = {};
+  readonly m: Record<BuiltinName, Metric>;
+
+  constructor(
+    readonly registry: MetricRegistry,
+    readonly groups: GroupTree,
+    /** `__ENV` outside scenarios. */
+    readonly env: Record<string, string>,
+    /** options.tags: tags on every sample. */
+    public globalTags: Record<string, string>,
+    readonly scriptPath: string,
+    /** The script's exported options (after CLI overrides), for exec.test.options. */
+    public options: Record<string, unknown>,
+  ) {
+    this.setupVu = new Vu(0, env);
+    this.m = Object.fromEntries(BUILTINS.map((name) => [name, registry.get(name)!])) as Record<BuiltinName, Metric>;
+  }
+
+  /** Milliseconds since the scenarios started (0 before). */
+  elapsedMs(): number {
+    return this.startedAt === 0 ? 0 : performance.now() - this.startedAt;
+  }
+
+  /** Tags for a sample emitted from `store` (a VU inside a scenario, or setup/teardown). */
+  tagsFor(store: VuStore | undefined): Record<string, string> {
+    const group = store?.group ?? '';
+    const vu = store?.vu;
+    let tags: Record<string, string>;
+    if (vu?.scenario) tags = vu.scenario.tagsFor(group);
+    else {
+      tags = this.setupTags[group];
+      if (tags === undefined) tags = this.setupTags[group] = { ...this.globalTags, group };
+    }
+    if (vu !== undefined && vu.userTagCount > 0) return { ...tags, ...vu.userTags };
+    return tags;
+  }
+
+  /** Records a sample unless it comes from an interrupted VU (k6 drops those with the VU's context). */
+  add(metric: Metric, value: number, tags: Record<string, string>, store?: VuStore): void {
+    if (store !== undefined && store.vu.interrupted) return;
+    this.registry.addTo(metric, value, tags);
+  }
+
+  /** Stops the test: no new iterations; `exitCode` wins over thresholds. */
+  abort(reason: string, exitCode: number): void {
+    if (this.aborted === null) this.aborted = { reason, exitCode };
+    this.onStop(reason);
+  }
+}
+
+const BUILTINS = [
+  'vus',
+  'vus_max',
+  'iterations',
+  'iteration_duration',
+  'dropped_iterations',
+  'checks',
+  'group_duration',
+  'http_reqs',
+  'http_req_failed',
+  'http_req_duration',
+  'http_req_blocked',
+  'http_req_connecting',
+  'http_req_tls_handshaking',
+  'http_req_sending',
+  'http_req_waiting',
+  'http_req_receiving',
+  'data_sent',
+  'data_received',
+] as const;
+type BuiltinName = (typeof BUILTINS)[number];
+
+let current: TestRun | null = null;
+
+export function setCurrentRun(run: TestRun | null): void {
+  current = run;
+}
+
+/** The running test; throws when a k6 API is used outside one (e.g. the script imported by plain Node). */
+export function currentRun(): TestRun {
+  if (current === null) throw new Error('k6 APIs are only available while the engine runs a script');
+  return current;
+}
+
+export function maybeCurrentRun(): TestRun | null {
+  return current;
+}
+
+export { currentStore };

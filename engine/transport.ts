@@ -1,0 +1,283 @@
+// HTTP transport: undici pools, one set of keep-alive connections per VU and origin (k6 gives each
+// VU its own connections), driven through undici's low-level dispatch handler so k6's timings are
+// taken at the exact points: connect (custom connector), request written (onRequestSent), first
+// response byte (onResponseStarted, llhttp's message begin) and body end (onComplete). This avoids
+// diagnostics_channel (global, one message object per event) and undici.request's Readable body.
+import { performance } from 'node:perf_hooks';
+import type { Socket } from 'node:net';
+import { Pool, buildConnector } from 'undici';
+import { classifyError, RequestTimeoutError, type RequestError } from './http-errors.ts';
+
+export interface Timings {
+  blocked: number;
+  connecting: number;
+  tls_handshaking: number;
+  sending: number;
+  waiting: number;
+  receiving: number;
+  duration: number;
+}
+
+export interface TransportRequest {
+  method: string;
+  origin: string;
+  /** Path with query, e.g. "/v1/chat/completions?x=1". */
+  path: string;
+  /** Flat [name, value, name, value, ...] list. */
+  headers: string[];
+  body: string | Uint8Array | null;
+  timeoutMs: number;
+  /** Keep the body bytes (false = count and drop them, responseType 'none'). */
+  keepBody: boolean;
+}
+
+export interface TransportResult {
+  status: number;
+  statusText: string;
+  /** undici's raw header list [name, value, ...] as Buffers; null when no response arrived. */
+  rawHeaders: Buffer[] | null;
+  body: Buffer | null;
+  error: RequestError | null;
+  timings: Timings;
+  bytesSent: number;
+  bytesReceived: number;
+}
+
+interface CountedSocket {
+  socket: Socket;
+  read: number;
+  written: number;
+}
+
+interface ConnectTiming {
+  start: number;
+  tcpEnd: number;
+  end: number;
+}
+
+/** The connections one VU holds to one origin. */
+class OriginConnections {
+  readonly pool: Pool;
+  readonly sockets: CountedSocket[] = [];
+  /** Bytes of sockets closed since the last request completed. */
+  carryRead = 0;
+  carryWritten = 0;
+  /** Connect timing not yet claimed by a request (the request that caused the connect claims it). */
+  fresh: ConnectTiming | null = null;
+
+  constructor(origin: string) {
+    const base = buildConnector({ timeout: 30_000 });
+    this.pool = new Pool(origin, {
+      connections: null,
+      pipelining: 1,
+      // Our own per-request timer implements k6's `timeout`; undici's would fire independently.
+      headersTimeout: 0,
+      bodyTimeout: 0,
+      keepAliveTimeout: 60_000,
+      connect: (opts, callback) => {
+        const timing: ConnectTiming = { start: performance.now(), tcpEnd: 0, end: 0 };
+        const socket = base(opts, (err, sock) => {
+          if (err || !sock) return callback(err ?? new Error('connect failed'), null);
+          timing.end = performance.now();
+          if (timing.tcpEnd === 0) timing.tcpEnd = timing.end;
+          this.fresh = timing;
+          const counted: CountedSocket = { socket: sock as Socket, read: 0, written: 0 };
+          this.sockets.push(counted);
+          sock.once('close', () => {
+            this.carryRead += (counted.socket.bytesRead ?? 0) - counted.read;
+            this.carryWritten += (counted.socket.bytesWritten ?? 0) - counted.written;
+            const i = this.sockets.indexOf(counted);
+            if (i !== -1) this.sockets.splice(i, 1);
+          });
+          callback(null, sock);
+        }) as unknown as Socket;
+        if (opts.protocol === 'https:') socket.once('connect', () => (timing.tcpEnd = performance.now()));
+        return socket;
+      },
+    });
+  }
+
+  /** Bytes read and written on this origin's sockets since the previous call. */
+  takeBytes(out: { read: number; written: number }): void {
+    let read = this.carryRead;
+    let written = this.carryWritten;
+    this.carryRead = 0;
+    this.carryWritten = 0;
+    for (let i = 0; i < this.sockets.length; i++) {
+      const c = this.sockets[i];
+      const r = c.socket.bytesRead;
+      const w = c.socket.bytesWritten;
+      read += r - c.read;
+      written += w - c.written;
+      c.read = r;
+      c.written = w;
+    }
+    out.read = read;
+    out.written = written;
+  }
+}
+
+/** All connections of one VU. */
+export class VuConnections {
+  private readonly byOrigin = new Map<string, OriginConnections>();
+
+  get(origin: string): OriginConnections {
+    let conn = this.byOrigin.get(origin);
+    if (!conn) {
+      conn = new OriginConnections(origin);
+      this.byOrigin.set(origin, conn);
+    }
+    return conn;
+  }
+
+  /** Aborts in-flight requests and closes every socket (VU interrupted or test over). */
+  async destroy(): Promise<void> {
+    const pools = [...this.byOrigin.values()].map((c) => c.pool);
+    this.byOrigin.clear();
+    await Promise.all(pools.map((p) => p.destroy().catch(() => {})));
+  }
+
+  /** Closes idle sockets after in-flight requests finish. */
+  async close(): Promise<void> {
+    const pools = [...this.byOrigin.values()].map((c) => c.pool);
+    this.byOrigin.clear();
+    await Promise.all(pools.map((p) => p.close().catch(() => {})));
+  }
+}
+
+const bytes = { read: 0, written: 0 };
+
+/** One request through undici's legacy dispatch handler interface (the one undici calls directly). */
+class Exchange {
+  private readonly tStart = performance.now();
+  private tConn = 0;
+  private tSent = 0;
+  private tFirst = 0;
+  private connect: ConnectTiming | null = null;
+  private status = 0;
+  private statusText = '';
+  private rawHeaders: Buffer[] | null = null;
+  private chunks: Buffer[] | null;
+  private received = 0;
+  private abortFn: ((err?: Error) => void) | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private done = false;
+
+  constructor(
+    private readonly conn: OriginConnections,
+    private readonly resolve: (result: TransportResult) => void,
+    keepBody: boolean,
+    timeoutMs: number,
+  ) {
+    this.chunks = keepBody ? [] : null;
+    if (timeoutMs > 0 && Number.isFinite(timeoutMs)) this.timer = setTimeout(this.onTimeout, timeoutMs);
+  }
+
+  private readonly onTimeout = (): void => {
+    this.timer = null;
+    const err = new RequestTimeoutError('request timeout');
+    if (this.abortFn) this.abortFn(err);
+    else this.finish(err);
+  };
+
+  onConnect(abort: (err?: Error) => void): void {
+    if (this.done) {
+      abort(new RequestTimeoutError('request timeout'));
+      return;
+    }
+    this.abortFn = abort;
+    this.tConn = performance.now();
+    const fresh = this.conn.fresh;
+    if (fresh !== null && fresh.start >= this.tStart) {
+      this.connect = fresh;
+      this.conn.fresh = null;
+    }
+  }
+
+  onRequestSent(): void {
+    this.tSent = performance.now();
+  }
+
+  onResponseStarted(): void {
+    if (this.tFirst === 0) this.tFirst = performance.now();
+  }
+
+  onHeaders(status: number, rawHeaders: Buffer[], _resume: () => void, statusText: string): boolean {
+    if (this.tFirst === 0) this.tFirst = performance.now();
+    // 1xx informational responses precede the real one.
+    if (status < 200) return true;
+    this.status = status;
+    this.statusText = statusText;
+    this.rawHeaders = rawHeaders;
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    this.received += chunk.length;
+    if (this.chunks !== null) this.chunks.push(chunk);
+    return true;
+  }
+
+  onComplete(): void {
+    this.finish(null);
+  }
+
+  onError(err: Error): void {
+    this.finish(err);
+  }
+
+  private finish(err: Error | null): void {
+    if (this.done) return;
+    this.done = true;
+    if (this.timer !== null) clearTimeout(this.timer);
+    const end = performance.now();
+    const tConn = this.tConn || end;
+    const tSent = this.tSent || (this.tConn ? end : tConn);
+    const tFirst = this.tFirst || (this.tSent ? end : tSent);
+    const c = this.connect;
+    const connecting = c ? c.tcpEnd - c.start : 0;
+    const tls = c ? c.end - c.tcpEnd : 0;
+    const sending = tSent - tConn;
+    const waiting = tFirst - tSent;
+    const receiving = end - tFirst;
+    this.conn.takeBytes(bytes);
+    let body: Buffer | null = null;
+    if (this.chunks !== null && err === null) {
+      body = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks, this.received);
+    }
+    this.resolve({
+      status: err === null ? this.status : 0,
+      statusText: err === null ? this.statusText : '',
+      rawHeaders: err === null ? this.rawHeaders : null,
+      body,
+      error: err === null ? null : classifyError(err),
+      timings: {
+        blocked: Math.max(0, tConn - this.tStart - connecting - tls),
+        connecting,
+        tls_handshaking: tls,
+        sending,
+        waiting,
+        receiving,
+        duration: sending + waiting + receiving,
+      },
+      bytesSent: bytes.written,
+      bytesReceived: bytes.read,
+    });
+  }
+}
+
+/** Sends one request on the VU's connections; never rejects (failures come back as status 0 + error). */
+export function send(connections: VuConnections, req: TransportRequest): Promise<TransportResult> {
+  const conn = connections.get(req.origin);
+  return new Promise<TransportResult>((resolve) => {
+    const exchange = new Exchange(conn, resolve, req.keepBody, req.timeoutMs);
+    try {
+      conn.pool.dispatch(
+        { method: req.method, path: req.path, headers: req.headers, body: req.body },
+        exchange as unknown as Parameters<Pool['dispatch']>[1],
+      );
+    } catch (err) {
+      exchange.onError(err as Error);
+    }
+  });
+}
