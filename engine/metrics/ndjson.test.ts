@@ -31,10 +31,9 @@ describe('NdjsonOutput', () => {
     registry.define('my_metric2', 'counter', 'data');
     const thresholds = parseThresholds({ my_metric1: ['value<10', { threshold: 'value<99', abortOnFail: true, delayAbortEval: '5s' }] });
     thresholds.attach(registry);
-    const out = new NdjsonOutput({ thresholds });
+    const out = new NdjsonOutput(registry, thresholds);
     const path = join(dir, 'k6.json');
     await out.open(path);
-    out.attach(registry);
     registry.addTo(gauge, 1, { tag1: 'val1' }, T0);
     registry.add('my_metric1', 2, { tag2: 'val2' }, T0);
     registry.add('my_metric2', 3, { key: 'val' }, T0 + 10_000);
@@ -86,18 +85,24 @@ describe('NdjsonOutput', () => {
     const path = join(dir, 'exists.json');
     writeFileSync(path, 'old');
     await expect(new NdjsonOutput().open(path)).rejects.toThrow(`--out json: ${path} already exists; refusing to overwrite it`);
-    const out = new NdjsonOutput({ overwrite: true });
+    const out = new NdjsonOutput(null, null, { overwrite: true });
     await out.open(path);
     await out.close();
     expect(readFileSync(path, 'utf8')).toBe('');
-    await expect(new NdjsonOutput().open(join(dir, 'no/such/dir/x.json'))).rejects.toThrow('--out json: cannot write');
+    await expect(new NdjsonOutput().open(join(path, 'x.json'))).rejects.toThrow(`--out json: cannot write ${join(path, 'x.json')}: ENOTDIR`);
+    // missing directories are created
+    const nested = join(dir, 'a', 'b', 'x.json');
+    const out2 = new NdjsonOutput();
+    await out2.open(nested);
+    await out2.close();
+    expect(existsSync(nested)).toBe(true);
   });
 
   it('keeps memory bounded under a flood of 1e6 points, counting drops', async () => {
     const registry = new MetricRegistry();
     const maxPendingBytes = 4 * 1024 * 1024;
     const chunkBytes = 64 * 1024;
-    const out = new NdjsonOutput({ maxPendingBytes, chunkBytes });
+    const out = new NdjsonOutput(null, null, { maxPendingBytes, chunkBytes });
     const path = join(dir, 'flood.json');
     await out.open(path);
     out.attach(registry);
@@ -120,7 +125,7 @@ describe('NdjsonOutput', () => {
 
   it('loses nothing when the producer awaits drain() under backpressure', async () => {
     const registry = new MetricRegistry();
-    const out = new NdjsonOutput({ maxPendingBytes: 1024 * 1024, chunkBytes: 16 * 1024 });
+    const out = new NdjsonOutput(null, null, { maxPendingBytes: 1024 * 1024, chunkBytes: 16 * 1024 });
     const path = join(dir, 'paced.json.gz');
     await out.open(path);
     out.attach(registry);

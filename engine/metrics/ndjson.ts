@@ -9,7 +9,7 @@
 // ends, for instance): that slows the VUs to the disk's pace instead of dropping.
 import { once } from 'node:events';
 import { createWriteStream, existsSync, type WriteStream } from 'node:fs';
-import { rename, rm } from 'node:fs/promises';
+import { mkdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGzip, type Gzip } from 'node:zlib';
@@ -24,7 +24,7 @@ export interface NdjsonOptions {
   maxPendingBytes?: number;
   /** Partial chunks are written at least this often (default 200 ms, as k6). */
   flushIntervalMs?: number;
-  /** Replace an existing file (default false: open() refuses). */
+  /** Replace an existing file (default false: open() refuses, naming the file). */
   overwrite?: boolean;
   /** Listed on each metric's Metric line, as k6 does. */
   thresholds?: Thresholds | null;
@@ -78,12 +78,20 @@ export class NdjsonOutput {
   points = 0;
   dropped = 0;
 
-  constructor(opts: NdjsonOptions = {}) {
+  /**
+   * `registry` (optional) is attached by open(); `thresholds` are listed on the Metric lines.
+   * Without a registry, call attach() or feed write() directly.
+   */
+  constructor(
+    private readonly registry: MetricRegistry | null = null,
+    thresholds: Thresholds | null = null,
+    opts: NdjsonOptions = {},
+  ) {
     this.chunkBytes = opts.chunkBytes ?? 64 * 1024;
     this.maxPendingBytes = opts.maxPendingBytes ?? 32 * 1024 * 1024;
     this.flushIntervalMs = opts.flushIntervalMs ?? 200;
     this.overwrite = opts.overwrite ?? false;
-    this.thresholds = opts.thresholds ?? null;
+    this.thresholds = thresholds ?? opts.thresholds ?? null;
   }
 
   /**
@@ -95,6 +103,7 @@ export class NdjsonOutput {
     if (!this.overwrite && existsSync(path)) throw new Error(`--out json: ${path} already exists; refusing to overwrite it`);
     this.path = path;
     this.tempPath = join(dirname(path), `.${basename(path)}.${process.pid}.partial`);
+    await mkdir(dirname(path), { recursive: true }).catch(() => undefined);
     const file = createWriteStream(this.tempPath, { flags: 'w' });
     await once(file, 'open').catch((err: Error) => {
       throw new Error(`--out json: cannot write ${path}: ${err.message}`);
@@ -118,6 +127,7 @@ export class NdjsonOutput {
     });
     this.timer = setInterval(() => this.flush(), this.flushIntervalMs);
     this.timer.unref();
+    if (this.registry !== null) this.attach(this.registry);
   }
 
   /** Sends every sample of `registry` to this output. */
