@@ -8,6 +8,8 @@ export interface Task {
   /** Set by cancel(); a cancelled task is dropped when its bucket comes due. */
   cancelled: boolean;
   run(now: number): void;
+  /** Called when run() threw, so the task can release what it holds. */
+  fail?(error: unknown): void;
 }
 
 /** Binary min-heap of bucket keys (integers). */
@@ -149,7 +151,14 @@ export class Scheduler {
       for (let i = 0; i < bucket.length; i++) {
         const task = bucket[i];
         this.pending--;
-        if (!task.cancelled) task.run(now);
+        if (task.cancelled) continue;
+        try {
+          task.run(now);
+        } catch (error) {
+          // One broken stream must not stop the others (or the server).
+          process.stderr.write(`mock: stream task failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+          task.fail?.(error);
+        }
       }
       if (this.stopped) return;
     }

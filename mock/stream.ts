@@ -62,6 +62,7 @@ const encoder = new TextEncoder();
 export class WebSink implements Sink {
   private controller!: ReadableStreamDefaultController<Uint8Array>;
   private done = false;
+  private started = false;
   private gone: (() => void) | null = null;
   readonly stream: ReadableStream<Uint8Array>;
   /** Resolves with the Response once the first bytes are queued. */
@@ -86,6 +87,7 @@ export class WebSink implements Sink {
     this.gone?.();
   }
   start(data: string): void {
+    this.started = true;
     this.controller.enqueue(encoder.encode(data));
     this.resolve(new Response(this.stream, { status: 200, headers: this.headers }));
   }
@@ -100,7 +102,8 @@ export class WebSink implements Sink {
   abort(): void {
     this.done = true;
     this.controller.error(new Error('connection cut by the mock (abort injection)'));
-    this.resolve(new Response(this.stream, { status: 200, headers: this.headers }));
+    if (!this.started) this.resolve(new Response(this.stream, { status: 200, headers: this.headers }));
+    this.started = true;
   }
   onClientGone(listener: () => void): void {
     this.gone = listener;
@@ -182,6 +185,15 @@ export class TokenStream implements Task {
     } else this.sink.write(data);
     this.deadline += nextGapMs(plan, deps.opts, Math.max(1, count));
     deps.scheduler.at(this.deadline, this);
+  }
+
+  fail(): void {
+    try {
+      this.sink.abort();
+    } catch {
+      // already closed
+    }
+    this.finish();
   }
 
   /** Stops the stream for good (end, abort or client gone); idempotent. */

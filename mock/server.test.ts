@@ -1,0 +1,254 @@
+import Anthropic from '@anthropic-ai/sdk';
+import http from 'node:http';
+import OpenAI from 'openai';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { MockOptions } from './options.ts';
+import { startMockServer, type RunningMock } from './server.ts';
+import { chatBody } from './test-helpers.ts';
+
+let running: RunningMock[] = [];
+afterEach(async () => {
+  await Promise.all(running.map((m) => m.close()));
+  running = [];
+});
+
+async function start(opts: Partial<MockOptions> = {}): Promise<RunningMock> {
+  const mock = await startMockServer({ port: 0, latencyMs: 5, itlMs: 1, ...opts });
+  running.push(mock);
+  return mock;
+}
+
+const openai = (mock: RunningMock) => new OpenAI({ baseURL: `${mock.url}/v1`, apiKey: 'test-key', maxRetries: 0, timeout: 20_000 });
+
+async function stats(mock: RunningMock): Promise<Record<string, number>> {
+  return (await fetch(`${mock.url}/stats`)).json() as Promise<Record<string, number>>;
+}
+
+async function waitFor(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('with the official openai client', () => {
+  it('prints a reachable URL on 127.0.0.1', async () => {
+    const mock = await start();
+    expect(mock.url).toBe(`http://127.0.0.1:${mock.port}`);
+    // The health check counts itself.
+    expect(await (await fetch(`${mock.url}/health`)).json()).toEqual({ status: 'ok', requests: 1 });
+  });
+
+  it('chat completion, non-streaming', async () => {
+    const mock = await start({ tokens: 12 });
+    const res = await openai(mock).chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'Hello' }] });
+    expect(res.object).toBe('chat.completion');
+    expect(res.choices[0].message.role).toBe('assistant');
+    expect(res.choices[0].message.content!.split(' ')).toHaveLength(12);
+    expect(res.usage).toMatchObject({ completion_tokens: 12, prompt_tokens: 9 });
+  });
+
+  it('chat completion, streaming with usage: content chunks == completion_tokens', async () => {
+    const mock = await start({ tokens: 15 });
+    const stream = await openai(mock).chat.completions.create({
+      model: 'gpt-4o',
+      messages: [{ role: 'user', content: 'Hello' }],
+      stream: true,
+      stream_options: { include_usage: true },
+      max_tokens: 10,
+    });
+    let contentChunks = 0;
+    let text = '';
+    let finish: string | null = null;
+    let usage: OpenAI.CompletionUsage | null | undefined;
+    const ids = new Set<string>();
+    for await (const chunk of stream) {
+      ids.add(chunk.id);
+      const choice = chunk.choices[0];
+      if (choice?.delta.content) {
+        contentChunks++;
+        text += choice.delta.content;
+      }
+      if (choice?.finish_reason) finish = choice.finish_reason;
+      if (chunk.usage) usage = chunk.usage;
+    }
+    expect(ids.size).toBe(1);
+    expect(contentChunks).toBe(10);
+    expect(usage?.completion_tokens).toBe(contentChunks);
+    expect(finish).toBe('length');
+    expect(text.split(' ')).toHaveLength(10);
+    await waitFor(async () => (await stats(mock)).open_streams === 0);
+  });
+
+  it('embeddings (the client asks for base64) and models', async () => {
+    const mock = await start();
+    const client = openai(mock);
+    const emb = await client.embeddings.create({ model: 'text-embedding-3-small', input: ['a', 'b'], dimensions: 64 });
+    expect(emb.data).toHaveLength(2);
+    expect(emb.data[0].embedding).toHaveLength(64);
+    const models = await client.models.list();
+    expect(models.data.map((m) => m.id)).toContain('gpt-4o');
+    expect((await client.models.retrieve('anything')).id).toBe('anything');
+  });
+
+  it('injected 429 surfaces as a RateLimitError with the OpenAI error fields', async () => {
+    const mock = await start();
+    const err = await openai(mock)
+      .chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }] }, { headers: { 'x-mock-error': '429' } })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OpenAI.RateLimitError);
+    const e = err as InstanceType<typeof OpenAI.RateLimitError>;
+    expect(e.status).toBe(429);
+    expect(e.code).toBe('rate_limit_exceeded');
+    expect(e.headers?.get('retry-after')).toBe('1');
+  });
+
+  it('x-mock-abort cuts the stream mid-way: the client fails after exactly N tokens', async () => {
+    const mock = await start({ tokens: 10, itlMs: 5 });
+    const stream = await openai(mock).chat.completions.create(
+      { model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }], stream: true },
+      { headers: { 'x-mock-abort': '4' } },
+    );
+    let tokens = 0;
+    await expect(
+      (async () => {
+        for await (const chunk of stream) if (chunk.choices[0]?.delta.content) tokens++;
+      })(),
+    ).rejects.toThrow();
+    expect(tokens).toBe(4);
+    const s = await stats(mock);
+    expect(s).toMatchObject({ aborts_injected: 1, open_streams: 0, in_flight: 0 });
+  });
+
+  it('abort on a non-streamed request is a connection error', async () => {
+    const mock = await start({ abortRate: 1 });
+    await expect(openai(mock).chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }] })).rejects.toBeInstanceOf(
+      OpenAI.APIConnectionError,
+    );
+  });
+});
+
+describe('with the official Anthropic client', () => {
+  it('messages, whole and streamed', async () => {
+    const mock = await start({ tokens: 8 });
+    const client = new Anthropic({ baseURL: mock.url, apiKey: 'test-key', maxRetries: 0 });
+    const msg = await client.messages.create({ model: 'claude-mock', max_tokens: 100, messages: [{ role: 'user', content: 'Hi' }] });
+    expect(msg.stop_reason).toBe('end_turn');
+    expect(msg.usage.output_tokens).toBe(8);
+    const block = msg.content[0];
+    expect(block.type === 'text' && block.text.split(' ')).toHaveLength(8);
+
+    const stream = client.messages.stream({ model: 'claude-mock', max_tokens: 5, messages: [{ role: 'user', content: 'Hi' }] });
+    const deltas: string[] = [];
+    stream.on('text', (t) => deltas.push(t));
+    const final = await stream.finalMessage();
+    expect(deltas).toHaveLength(5);
+    expect(final.stop_reason).toBe('max_tokens');
+    expect(final.usage.output_tokens).toBe(5);
+    expect(final.content[0].type === 'text' && final.content[0].text).toBe(deltas.join(''));
+  });
+
+  it('errors arrive as Anthropic errors', async () => {
+    const mock = await start();
+    const client = new Anthropic({ baseURL: mock.url, apiKey: 'test-key', maxRetries: 0 });
+    const err = await client.messages
+      .create({ model: 'c', max_tokens: 5, messages: [{ role: 'user', content: 'Hi' }] }, { headers: { 'x-mock-error': '529' } })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Anthropic.APIError);
+    expect((err as InstanceType<typeof Anthropic.APIError>).status).toBe(529);
+    expect((err as InstanceType<typeof Anthropic.APIError>).error).toMatchObject({ type: 'error', error: { type: 'overloaded_error' } });
+  });
+});
+
+/** Raw request that records when the status line/headers and the first body bytes arrive. */
+function timedRequest(url: string, body: string): Promise<{ headersMs: number; firstByteMs: number; status: number }> {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const req = http.request(url, { method: 'POST', agent: false, headers: { 'content-type': 'application/json' } }, (res) => {
+      const headersMs = performance.now() - started;
+      res.once('data', () => {
+        const firstByteMs = performance.now() - started;
+        res.resume();
+        res.on('end', () => resolve({ headersMs, firstByteMs, status: res.statusCode! }));
+      });
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+describe('timing model (generous bounds: the machine is shared)', () => {
+  it('sends headers together with the first token, never before', async () => {
+    const mock = await start({ latencyMs: 300, itlMs: 400, tokens: 2 });
+    const r = await timedRequest(`${mock.url}/v1/chat/completions`, chatBody({ stream: true }));
+    expect(r.status).toBe(200);
+    expect(r.headersMs).toBeGreaterThanOrEqual(290);
+    // The first token came with the headers, well before the second token (400 ms later).
+    expect(r.firstByteMs - r.headersMs).toBeLessThan(200);
+  });
+
+  it('a non-streamed answer arrives whole after the latency', async () => {
+    const mock = await start({ latencyMs: 250 });
+    const r = await timedRequest(`${mock.url}/v1/chat/completions`, chatBody());
+    expect(r.headersMs).toBeGreaterThanOrEqual(240);
+  });
+
+  it('--max-concurrency queues the excess (6 requests, 2 at a time, 200 ms each)', async () => {
+    const mock = await start({ latencyMs: 200, maxConcurrency: 2 });
+    const started = performance.now();
+    const pending = Array.from({ length: 6 }, () => timedRequest(`${mock.url}/v1/chat/completions`, chatBody()));
+    await new Promise((r) => setTimeout(r, 100));
+    const mid = await stats(mock);
+    expect(mid.in_flight).toBe(6);
+    expect(mid.queued).toBe(4);
+    await Promise.all(pending);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(580);
+    expect(await stats(mock)).toMatchObject({ in_flight: 0, queued: 0 });
+  });
+});
+
+describe('client disconnects', () => {
+  it('1000 streams aborted by their clients: open streams and in-flight return to 0 at once', async () => {
+    const mock = await start({ latencyMs: 20, itlMs: 50, tokens: 40 });
+    const url = `${mock.url}/v1/chat/completions`;
+    const body = chatBody({ stream: true });
+    const agent = new http.Agent({ keepAlive: false, maxSockets: 1000 });
+    // Half are cut after their first token, half while still waiting for it.
+    const one = (i: number) =>
+      new Promise<void>((resolve) => {
+        const req = http.request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json' } }, (res) => {
+          res.once('data', () => req.destroy());
+        });
+        req.on('error', () => {});
+        req.on('close', () => resolve());
+        if (i % 2 === 1) setTimeout(() => req.destroy(), 5);
+        req.end(body);
+      });
+    await Promise.all(Array.from({ length: 1000 }, (_, i) => one(i)));
+    agent.destroy();
+    // Each stream would run 2 s; the counters must drop long before that.
+    await waitFor(async () => {
+      const s = await stats(mock);
+      return s.in_flight === 0 && s.open_streams === 0;
+    }, 1500);
+    const s = await stats(mock);
+    // Requests cut before the mock read them never reach it; every one cut after its first token did.
+    expect(s.client_disconnects).toBeGreaterThanOrEqual(500);
+    expect(s.client_disconnects).toBeLessThanOrEqual(1000);
+    expect(s.tokens_sent).toBeLessThan(40 * 1000);
+    // No timer is left behind: the scheduler's queue drains within one inter-token gap.
+    await waitFor(async () => mock.app.runtime.scheduler.pending === 0, 1000);
+  });
+
+  it('a client gone during the latency wait of a non-streamed request is released', async () => {
+    const mock = await start({ latencyMs: 2000 });
+    const ac = new AbortController();
+    const pending = fetch(`${mock.url}/v1/chat/completions`, { method: 'POST', body: chatBody(), signal: ac.signal }).catch(() => null);
+    await waitFor(async () => (await stats(mock)).in_flight === 1);
+    ac.abort();
+    await pending;
+    await waitFor(async () => (await stats(mock)).in_flight === 0, 1000);
+    expect((await stats(mock)).client_disconnects).toBe(1);
+  });
+});
