@@ -39,7 +39,7 @@ export default async function (data: SetupData): Promise<void> {
       'stream ends with [DONE]': () => stream.done,
       'every event is valid JSON': () => stream.events > 0 && stream.invalidJson === 0,
       'content is non-empty': () => stream.contentChunks > 0,
-      'chunks match usage': () => stream.usageTokens === null || stream.usageTokens === stream.contentChunks,
+      'chunks match usage': () => stream.done && (stream.usageTokens === null || stream.usageTokens === stream.contentChunks),
     },
     tags,
   );

@@ -92,7 +92,8 @@ export function renderTextSummary(
     }
   }
 
-  const names = Object.keys(data.metrics).sort();
+  // Natural order, so plateau:100 comes after plateau:25.
+  const names = Object.keys(data.metrics).sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
   const thresholdLines: string[] = [];
   for (const name of names) {
     for (const [expr, result] of Object.entries(data.metrics[name].thresholds ?? {})) {

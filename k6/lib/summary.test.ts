@@ -105,6 +105,15 @@ describe('renderTextSummary', () => {
   });
 });
 
+it('lists plateaus in numeric order', () => {
+  const trend = { type: 'trend' as const, contains: 'time' as const, values: { avg: 1 } };
+  const text = renderTextSummary({
+    metrics: { 'http_req_duration{plateau:100}': trend, 'http_req_duration{plateau:25}': trend, 'http_req_duration{plateau:250}': trend },
+  });
+  expect(text.indexOf('plateau:25}')).toBeLessThan(text.indexOf('plateau:100}'));
+  expect(text.indexOf('plateau:100}')).toBeLessThan(text.indexOf('plateau:250}'));
+});
+
 describe('streamTimings', () => {
   it('TTFT = waiting, ITL = receiving / (chunks - 1), tokens/s over the whole stream', () => {
     expect(streamTimings({ waiting: 50, receiving: 190, duration: 240.5 }, 20, 20)).toEqual({
