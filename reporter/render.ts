@@ -1,0 +1,59 @@
+// Text renderers of a comparison: terminal table, markdown (pull-request comments) and JSON.
+// Pure functions of the model; the HTML renderer lives in html.ts.
+import type { Comparison, Row } from './compare.ts';
+import { formatDelta, formatRatio, formatValue } from './metrics.ts';
+
+const VERDICT_MARK = { better: 'better', worse: 'worse', same: 'same' } as const;
+
+function header(c: Comparison): string[] {
+  return ['metric', ...c.runs.map((run) => (run.is_baseline ? `${run.label} (baseline)` : run.label)), 'Δ', 'ratio'];
+}
+
+function cells(row: Row, mark: (text: string) => string): string[] {
+  const values = row.values.map((value, i) => (i === row.best ? mark(formatValue(value, row.unit)) : formatValue(value, row.unit)));
+  const delta = row.delta === null ? '—' : `${formatDelta(row.delta, row.unit)}${row.verdict && row.verdict !== 'same' ? ` ${VERDICT_MARK[row.verdict]}` : ''}`;
+  return [row.label, ...values, delta, formatRatio(row.ratio)];
+}
+
+function footer(c: Comparison): string[] {
+  const lines: string[] = [];
+  const ref = c.runs[c.reference];
+  const last = c.runs[c.runs.length - 1];
+  if (c.runs.length > 1) lines.push(`Δ and ratio: ${last.label} against ${ref.label}${ref.is_baseline ? ' (baseline)' : ''}; better value marked.`);
+  for (const warning of c.warnings) lines.push(`warning: ${warning}`);
+  for (const gate of c.gates) lines.push(gate.ok ? `gate ${gate.message}` : `regression: ${gate.message}`);
+  return lines;
+}
+
+export function renderTable(c: Comparison): string {
+  const rows = [header(c), ...c.rows.map((row) => cells(row, (text) => `${text} *`))];
+  const widths = rows[0].map((_, col) => Math.max(...rows.map((r) => [...r[col]].length)));
+  const line = (r: string[]) => r.map((cell, col) => (col === 0 ? cell.padEnd(widths[col]) : cell.padStart(widths[col]))).join('  ').trimEnd();
+  const rule = widths.map((w) => '─'.repeat(w)).join('  ');
+  const body = [line(rows[0]), rule];
+  let group: string | null = null;
+  for (let i = 1; i < rows.length; i++) {
+    const rowGroup = c.rows[i - 1].group;
+    if (group !== null && rowGroup !== group) body.push('');
+    group = rowGroup;
+    body.push(line(rows[i]));
+  }
+  return [...body, '', ...footer(c)].join('\n').trimEnd() + '\n';
+}
+
+const mdEscape = (text: string) => text.replace(/[|\\`*_<>[\]]/g, (ch) => `\\${ch}`);
+
+export function renderMarkdown(c: Comparison): string {
+  const head = header(c).map(mdEscape);
+  const lines = [`| ${head.join(' | ')} |`, `|${head.map((_, i) => (i === 0 ? ' --- ' : ' ---: ')).join('|')}|`];
+  // Escape first, then bold the better value, so the markers survive.
+  for (const row of c.rows) lines.push(`| ${cells(row, (text) => `\u0000${text}`).map((cell) => (cell.startsWith('\u0000') ? `**${mdEscape(cell.slice(1))}**` : mdEscape(cell))).join(' | ')} |`);
+  const notes = footer(c).map((text) => `- ${mdEscape(text)}`);
+  const runs = c.runs.map((run) => `- **${mdEscape(run.label)}**: ${mdEscape([run.target, run.scenario, run.engine, run.start_time, run.file].filter(Boolean).join(', '))}`);
+  return [...lines, '', ...runs, ...(notes.length ? ['', ...notes] : [])].join('\n') + '\n';
+}
+
+export function renderJson(c: Comparison): string {
+  const { results: _results, ...model } = c;
+  return JSON.stringify(model, null, 2) + '\n';
+}
