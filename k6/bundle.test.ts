@@ -1,6 +1,6 @@
 // The bundles as k6 will see them: built by build.mjs (into a temporary directory, so runs of
 // other tests reading dist/ are not disturbed), ESM, importing nothing but k6 modules.
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
@@ -63,6 +63,40 @@ async function exportsOf(file: string): Promise<string[]> {
   });
   return Object.values(result.metafile.outputs)[0].exports.sort();
 }
+
+describe('build.mjs flags', () => {
+  it('--watch builds, then keeps watching until stopped', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'llmux-k6-watch-'));
+    const child = spawn(process.execPath, [join(ROOT, 'build.mjs'), '--watch', '--outdir', dir], { cwd: ROOT });
+    try {
+      let out = '';
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no build within 30 s: ${out}`)), 30_000);
+        child.stdout.on('data', (d) => {
+          out += d;
+          if (out.includes('watching') && (out.match(/^built /gm) ?? []).length >= SCENARIOS.length) {
+            clearTimeout(timer);
+            resolve();
+          }
+        });
+        child.on('exit', (code) => reject(new Error(`exited with ${code}: ${out}`)));
+      });
+      expect(child.exitCode).toBeNull();
+      for (const scenario of SCENARIOS) expect(readFileSync(join(dir, `${scenario}.js`), 'utf8')).toContain('handleSummary');
+    } finally {
+      child.kill();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses an unknown flag with exit 2 and one line', async () => {
+    const err = await run(process.execPath, [join(ROOT, 'build.mjs'), '--minify']).catch((e: { code: number; stderr: string }) => e);
+    expect(err).toMatchObject({ code: 2 });
+    expect((err as { stderr: string }).stderr.trim()).toBe(
+      'build.mjs: unknown or incomplete argument --minify (accepted: --watch, --outdir DIR)',
+    );
+  });
+});
 
 describe('import checks can fail (controls)', () => {
   it('sees a Node built-in, a require() and a bare npm import', async () => {
