@@ -81,6 +81,7 @@ export async function main(argv: string[]): Promise<number> {
     if (args.positionals.length !== 1) throw new UsageError(`expected exactly one script path (got ${args.positionals.length})`);
     const script = args.positionals[0];
     if (!existsSync(script)) throw new UsageError(`script '${script}' not found`);
+    if (flags.out !== undefined && existsSync(flags.out)) throw new UsageError(`--out json=${flags.out}: the file exists; refusing to overwrite it`);
 
     const controller = new AbortController();
     let signals = 0;

@@ -14,6 +14,7 @@ import {
   formatLegacySummaryExport,
   GroupTree,
   MetricRegistry,
+  NdjsonOutput,
   parseThresholds,
   renderTextSummary,
   validateTrendStats,
@@ -188,13 +189,15 @@ async function lifeCycle(
     err('\n');
   }
 
-  let ndjson: { close(): Promise<void> } | null = null;
+  let ndjson: NdjsonOutput | null = null;
   if (opts.jsonOut) {
-    const { NdjsonOutput } = (await import('./metrics/index.ts')) as unknown as {
-      NdjsonOutput: new (registry: MetricRegistry, thresholds?: Thresholds) => { open(path: string): Promise<void>; close(): Promise<void> };
-    };
     const output = new NdjsonOutput(run.registry, thresholds);
-    await output.open(resolve(opts.jsonOut));
+    try {
+      await output.open(resolve(opts.jsonOut));
+    } catch (e) {
+      err(`--out json: ${e instanceof Error ? e.message : String(e)}\n`);
+      return { exitCode: EXIT.invalidConfig, summary: null };
+    }
     ndjson = output;
   }
 
@@ -288,6 +291,10 @@ async function lifeCycle(
     streakReset = false;
   };
 
+  const sampleVus = () => {
+    run.registry.addTo(run.m.vus, run.vusActive, run.globalTags);
+    if (run.vusInitialized > 0) run.registry.addTo(run.m.vus_max, run.vusInitialized, run.globalTags);
+  };
   const contextFor = (scenario: ScenarioRun, startAt: number): ExecutorContext => ({
     run,
     scenario,
@@ -303,12 +310,14 @@ async function lifeCycle(
       vu.env = scenario.env;
       vu.iterationInScenario = -1;
       run.vusActive++;
+      sampleVus();
       return vu;
     },
     release: (vu) => {
       if (vu.scenario === null) return;
       vu.scenario = null;
       run.vusActive--;
+      sampleVus();
       if (!vu.interrupted) freeVus.push(vu);
     },
     iterate: async (vu) => {
@@ -358,10 +367,6 @@ async function lifeCycle(
     return { config, run: sr };
   });
 
-  const sampleVus = () => {
-    run.registry.addTo(run.m.vus, run.vusActive, run.globalTags);
-    run.registry.addTo(run.m.vus_max, run.vusInitialized, run.globalTags);
-  };
   const progress = () => {
     const m = run.m;
     opts.progress?.({
@@ -398,7 +403,6 @@ async function lifeCycle(
         if (stopping) return;
         sr.startedAt = performance.now();
         sr.startedAtMs = Date.now();
-        sampleVus();
         await createExecutor(config)(contextFor(sr, startAt));
       }),
     );
