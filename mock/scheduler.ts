@@ -76,7 +76,8 @@ export class Scheduler {
   /** Runs `task` at `deadline` (performance.now() ms); past deadlines run on the next wake-up. */
   at(deadline: number, task: Task): void {
     if (this.stopped) return;
-    // Round to the nearest millisecond: a bucket runs once its key is within half a millisecond.
+    // Round to the nearest millisecond; a bucket runs once its key is within half a millisecond, so a
+    // task runs at most 1 ms early. Streams with a fixed gap keep the same rounding every token.
     const key = Math.round(deadline);
     let bucket = this.buckets.get(key);
     if (!bucket) {
