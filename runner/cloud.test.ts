@@ -286,3 +286,23 @@ describe('helpers', () => {
     expect(userConfigDir({ APPDATA: 'C:\\Users\\u\\AppData\\Roaming' }, 'win32')).toBe('C:\\Users\\u\\AppData\\Roaming');
   });
 });
+
+describe('llmux-bench cloud (the binary)', () => {
+  it('is wired to the subcommand table and runs the stand-in k6', async () => {
+    const { execFile } = await import('node:child_process');
+    const bin = new URL('../bin/llmux-bench.mjs', import.meta.url).pathname;
+    const result = await new Promise<{ code: number; stdout: string; stderr: string }>((resolveRun) => {
+      execFile(
+        process.execPath,
+        [bin, 'cloud', '--upload', '--script', 'basic.js', '--target', 'https://staging.example.com', '--api-key', API_KEY],
+        { cwd: fake.work, env: fake.env(CREDS), timeout: 30_000 },
+        (error, stdout, stderr) => resolveRun({ code: error ? Number(error.code) : 0, stdout, stderr }),
+      );
+    });
+    expect(result.code).toBe(0);
+    expect(k6Args()[1]).toEqual(['cloud', 'upload', '-e', 'TARGET=https://staging.example.com', '-e', `API_KEY=${API_KEY}`, '-e', 'NAME=benchmark', '-e', 'OUTPUT=results/', 'basic.js']);
+    expect(result.stdout).toContain('Uploaded: https://fake-stack.grafana.net/a/k6-app/tests/77');
+    expect(result.stdout + result.stderr).not.toContain(API_KEY);
+    expect(result.stdout + result.stderr).not.toContain(TOKEN);
+  });
+});

@@ -1,10 +1,10 @@
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { UsageError } from '../lib/cli.ts';
 import { compareVersions, describeEngine, findK6, MIN_K6_VERSION, parseK6Version, selectEngine, zEngineMode } from './engine-select.ts';
 import { loadArgv, runLoad } from './load.ts';
-import { makeFakeK6, SUMMARY_FIXTURES, type FakeK6 } from './testdata/fake-k6.ts';
+import { FAKE_K6, makeFakeK6, SUMMARY_FIXTURES, type FakeK6 } from './testdata/fake-k6.ts';
 
 let fake: FakeK6;
 beforeEach(() => {
@@ -119,5 +119,24 @@ describe('k6 run through the runner', () => {
       for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
       Object.assign(process.env, saved);
     }
+  });
+});
+
+const realK6 = (() => {
+  try {
+    const found = findK6(process.env);
+    return found && realpathSync(found) !== realpathSync(FAKE_K6) ? found : null;
+  } catch {
+    return null;
+  }
+})();
+if (!realK6) console.warn('real-k6 engine selection test skipped: no k6 in K6_BIN or PATH');
+
+describe.skipIf(!realK6)('with the k6 installed here', () => {
+  it('auto selects it and its version passes the gate', async () => {
+    const engine = await selectEngine('auto', process.env);
+    expect(engine.kind).toBe('k6');
+    expect(engine.command).toEqual([realK6]);
+    expect(compareVersions(engine.version, MIN_K6_VERSION)).toBeGreaterThanOrEqual(0);
   });
 });

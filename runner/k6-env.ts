@@ -9,7 +9,7 @@ export { SCENARIOS, type Scenario } from './build.ts';
 export const ENV_FLAGS = {
   target: { type: 'string', value: 'URL', default: 'http://localhost:3000', description: 'base URL of the gateway under test', envKey: 'TARGET' },
   endpoint: { type: 'string', value: 'PATH', description: 'request path (scenario default: /v1/chat/completions)', envKey: 'ENDPOINT' },
-  model: { type: 'string', description: 'model name sent in requests (scenario default: gpt-4o)', envKey: 'MODEL' },
+  model: { type: 'string', value: 'ID', description: 'model name sent in requests (scenario default: gpt-4o)', envKey: 'MODEL' },
   requests: { type: 'string', value: 'N', description: 'requests to send (scenario default: 10000)', envKey: 'REQUESTS' },
   concurrency: { type: 'string', value: 'N', description: 'concurrent VUs (scenario default: 100; 1000 for concurrency)', envKey: 'CONCURRENCY' },
   duration: { type: 'string', value: 'DUR', description: 'run for this long instead of by request count, e.g. 30s (0 = by count)', envKey: 'DURATION' },
@@ -19,7 +19,7 @@ export const ENV_FLAGS = {
   maxTokens: { type: 'string', value: 'N', description: 'max_tokens sent in requests', envKey: 'MAX_TOKENS' },
   prompt: { type: 'string', value: 'TEXT', description: 'prompt text sent in requests', envKey: 'PROMPT' },
   apiKey: { type: 'string', value: 'KEY', env: 'BENCH_API_KEY', description: 'API key sent as Bearer token (default: the scenarios\' test key; masked when printed)', envKey: 'API_KEY' },
-  name: { type: 'string', default: 'benchmark', description: 'run name (summary file name, cloud test name)', envKey: 'NAME' },
+  name: { type: 'string', value: 'NAME', default: 'benchmark', description: 'run name (summary file name, cloud test name)', envKey: 'NAME' },
   output: { type: 'string', value: 'DIR', default: 'results/', description: 'folder for summaries and results', envKey: 'OUTPUT' },
 } satisfies Record<string, FlagSpec & { envKey: string }>;
 

@@ -25,7 +25,7 @@ export const paritySpec: CommandSpec = {
     warmup,
     maxTokens,
     prompt,
-    name: { type: 'string', default: 'parity', description: 'run name: summaries <output>/<name>_<UTC stamp>/<name>-k6|embedded.summary.json' },
+    name: { type: 'string', value: 'NAME', default: 'parity', description: 'run name: summaries <output>/<name>_<UTC stamp>/<name>-k6|embedded.summary.json' },
     output: { type: 'string', value: 'DIR', default: 'results/', description: 'folder for the run folder' },
     mockLatency: { type: 'string', value: 'DUR', default: '50ms', description: 'mock time to first token' },
     mockItl: { type: 'string', value: 'DUR', default: '10ms', description: 'mock inter-token latency' },
