@@ -23,7 +23,7 @@ import {
   type CalibrationEntry,
 } from './rig.ts';
 import { ResourceSampler, type UsageSummary } from './sampler.ts';
-import { locateTarget, startTargetCommand, waitUntilAnswers, type StartedTarget } from './target.ts';
+import { locateTarget, startTargetCommand, waitUntilAnswers, type StartedTarget, type TargetProcess } from './target.ts';
 import { renderRunTable } from './table.ts';
 
 export interface BenchOptions {
@@ -131,6 +131,13 @@ export async function runBench(opts: BenchOptions, io: BenchIO): Promise<number>
     const environment = describeEnvironment(engine, pin ? describePinning(pin) : null);
     const calibration = calibrationFor(await readCalibration(calibrationPath(output)), environment, engine.kind, opts.scenario);
 
+    // A proxy that should already run is checked before anything starts: a wrong URL fails in seconds.
+    let located: TargetProcess | null = null;
+    if (opts.target && !opts.targetCmd) {
+      await waitUntilAnswers(opts.target.replace(/\/+$/, ''), { timeoutMs: opts.readyTimeoutMs, signal: io.signal });
+      located = locateTarget(opts.target, opts.targetPid);
+    }
+
     const mock = await startMockProcess(opts.mockArgs, { prefix: prefix('mock') });
     cleanups.push(mock.stop);
     if (io.signal.aborted) throw new AbortedError('aborted');
@@ -149,15 +156,14 @@ export async function runBench(opts: BenchOptions, io: BenchIO): Promise<number>
         cleanups.push(started.stop);
         say(`started --target-cmd (pid ${started.pid}); waiting for ${targetUrl}`);
       }
-      await waitUntilAnswers(targetUrl, { started, timeoutMs: opts.readyTimeoutMs, signal: io.signal }).catch((error) => {
-        throw error instanceof BenchError ? new BenchError(redact(error.message)) : error;
-      });
-      if (io.signal.aborted) throw new AbortedError('aborted');
       if (started) {
+        await waitUntilAnswers(targetUrl, { started, timeoutMs: opts.readyTimeoutMs, signal: io.signal }).catch((error) => {
+          throw error instanceof BenchError ? new BenchError(redact(error.message)) : error;
+        });
+        if (io.signal.aborted) throw new AbortedError('aborted');
         targetPid = started.pid;
         memorySource = 'target-cmd';
-      } else {
-        const located = locateTarget(targetUrl, opts.targetPid);
+      } else if (located) {
         targetPid = located.pid;
         memorySource = located.source;
         if (located.warning) warnings.push(located.warning);
@@ -223,7 +229,7 @@ export async function runBench(opts: BenchOptions, io: BenchIO): Promise<number>
           'That was the mock measured directly: the ceiling any proxy in front of it is compared with.',
           'To benchmark a proxy, point it at the mock and at the proxy:',
           '  npm run bench -- --target http://localhost:4000 --name my-proxy        (proxy already running, upstream http://localhost:8080)',
-          '  npm run bench -- --target http://127.0.0.1:4000 --target-cmd "my-proxy --upstream \\$MOCK_URL"',
+          `  npm run bench -- --target http://127.0.0.1:4000 --target-cmd 'my-proxy --port 4000 --upstream "$MOCK_URL"'   (the runner starts and stops it)`,
           '',
         ].join('\n'),
       );
@@ -333,8 +339,10 @@ export async function measure(
     clearInterval(poll);
     progress.stop();
   }
-  const usage = await sampler.stop();
+  await sampler.stop();
   const after = await fetchMockStats(mock.url);
+  const llmux = (load.summary?.llmux ?? {}) as { start_time?: string | null; end_time?: string };
+  const usage = sampler.summary(Date.parse(llmux.start_time ?? '') || -Infinity, Date.parse(llmux.end_time ?? '') || Infinity);
   if (!load.summary) {
     if (load.aborted) return null;
     const why = ctx.redact(lastLine(load.stderr) || lastLine(load.stdout));
@@ -428,7 +436,7 @@ async function writeMedian(
   if (opts.repeat > 1) {
     ctx.io.stderr.write(`${name}: rps over ${runs.length} runs: ${runs.map((r) => (r.draft.rps ?? 0).toFixed(0)).join(', ')} (median ${(chosen.draft.rps ?? 0).toFixed(0)})\n`);
   }
-  const file = await writeResultFile(result, resolve(opts.output));
+  const file = await writeResultFile(result, opts.output);
   return { result, file };
 }
 

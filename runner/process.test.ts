@@ -76,7 +76,8 @@ describe('resource sampler', () => {
     await once(proc.child.stdout!, 'data');
     sampler.start();
     await sleep(1000);
-    const usage = await sampler.stop();
+    await sampler.stop();
+    const usage = sampler.summary();
     expect(usage.absent).toBeNull();
     const busy = usage.busy!;
     expect(busy.samples).toBeGreaterThanOrEqual(3);
@@ -89,7 +90,7 @@ describe('resource sampler', () => {
   });
 
   it('summarises a series: peak of 1-second windows, time-weighted average', () => {
-    const series = [0, 10, 10, 90, 90, 90, 90, 10].map((cpu, i) => ({ t: i * 250, rssBytes: 100 + i, cpuPercent: i === 0 ? null : cpu, pids: 1 }));
+    const series = [0, 10, 10, 90, 90, 90, 90, 10].map((cpu, i) => ({ t: i * 250, at: i * 250, rssBytes: 100 + i, cpuPercent: i === 0 ? null : cpu, pids: 1 }));
     const summary = summarise(series)!;
     expect(summary.peak_rss_bytes).toBe(107);
     expect(summary.peak_cpu_percent).toBe(90);

@@ -9,6 +9,8 @@ import { procUnits, readProcTable, treeOf, type ProcEntry } from './proc-table.t
 export interface UsageSample {
   /** ms since the sampler started. */
   t: number;
+  /** Wall clock (epoch ms), to cut the series to the load's own window. */
+  at: number;
   rssBytes: number;
   /** Percent of one core over the interval since the previous sample; null for the first one. */
   cpuPercent: number | null;
@@ -54,13 +56,24 @@ export class ResourceSampler {
     this.timer.unref();
   }
 
-  /** Takes a last sample, stops, and summarises each role (null for a role never seen alive). */
-  async stop(): Promise<Record<string, UsageSummary | null>> {
+  /** Takes a last sample and stops. */
+  async stop(): Promise<void> {
     clearInterval(this.timer);
     while (this.busy) await new Promise((resolve) => setTimeout(resolve, 5));
     await this.tick();
+  }
+
+  /**
+   * Summarises each role (null for a role never seen alive) over the samples taken between
+   * `fromMs` and `toMs` (epoch ms; the load's own start and end, so the load generator's start-up
+   * is not averaged in), or over all samples when that window holds fewer than two.
+   */
+  summary(fromMs = -Infinity, toMs = Infinity): Record<string, UsageSummary | null> {
     const out: Record<string, UsageSummary | null> = {};
-    for (const [role, samples] of this.series) out[role] = summarise(samples);
+    for (const [role, samples] of this.series) {
+      const inside = samples.filter((s) => s.at >= fromMs - this.intervalMs && s.at <= toMs + this.intervalMs);
+      out[role] = summarise(inside.length >= 2 ? inside : samples);
+    }
     return out;
   }
 
@@ -96,7 +109,7 @@ export class ResourceSampler {
         if (before && before.start === entry.start) ticks += entry.ticks - before.ticks;
       }
       const cpu = first || seconds <= 0 ? null : (ticks / clockTicks / seconds) * 100;
-      this.series.get(role)!.push({ t: now - this.started, rssBytes: rss, cpuPercent: cpu, pids: pids.length });
+      this.series.get(role)!.push({ t: now - this.started, at: Date.now(), rssBytes: rss, cpuPercent: cpu, pids: pids.length });
     }
     this.previous.clear();
     for (const entry of table.values()) this.previous.set(entry.pid, { ticks: entry.ticks, start: entry.start });
@@ -116,7 +129,7 @@ export class ResourceSampler {
         rss += stat.memory;
         cpu += stat.cpu;
       }
-      this.series.get(role)!.push({ t: now - this.started, rssBytes: rss, cpuPercent: first ? null : cpu, pids: pids.length });
+      this.series.get(role)!.push({ t: now - this.started, at: Date.now(), rssBytes: rss, cpuPercent: first ? null : cpu, pids: pids.length });
     }
     this.previousAt = now;
   }
