@@ -2,6 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { createMockApp } from './app.ts';
 import { chatBody, jsonPost, parseSse } from './test-helpers.ts';
 
+// Test bodies are checked field by field; typing them adds nothing.
+const json = (res: Response): Promise<any> => res.json();
+
 const fast = { latencyMs: 0, itlMs: 0 };
 
 describe('chat completions', () => {
@@ -10,7 +13,7 @@ describe('chat completions', () => {
     const res = await app.request('/v1/chat/completions', jsonPost(chatBody()));
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('application/json');
-    const body = await res.json();
+    const body = await json(res);
     expect(body).toMatchObject({
       object: 'chat.completion',
       model: 'gpt-4o',
@@ -50,7 +53,7 @@ describe('chat completions', () => {
     // Every chunk before the usage chunk carries usage: null, as the API does with include_usage.
     expect(chunks.slice(0, -1).every((c) => c.usage === null)).toBe(true);
     const streamed = content.map((c) => c.choices[0].delta.content).join('');
-    const whole = await (await createMockApp({ ...fast, tokens: 7 }).request('/v1/chat/completions', jsonPost(chatBody()))).json();
+    const whole = await json(await createMockApp({ ...fast, tokens: 7 }).request('/v1/chat/completions', jsonPost(chatBody())));
     expect(streamed).toBe(whole.choices[0].message.content);
   });
 
@@ -64,7 +67,7 @@ describe('chat completions', () => {
 
   it('stops at max_tokens / max_completion_tokens with finish_reason length', async () => {
     const app = createMockApp(fast);
-    const whole = await (await app.request('/v1/chat/completions', jsonPost(chatBody({ max_tokens: 5 })))).json();
+    const whole = await json(await app.request('/v1/chat/completions', jsonPost(chatBody({ max_tokens: 5 }))));
     expect(whole.choices[0].finish_reason).toBe('length');
     expect(whole.usage.completion_tokens).toBe(5);
     const events = parseSse(await (await app.request('/v1/chat/completions', jsonPost(chatBody({ stream: true, max_completion_tokens: 4, stream_options: { include_usage: true } })))).text());
@@ -86,7 +89,7 @@ describe('chat completions', () => {
 describe('other OpenAI endpoints', () => {
   it('legacy completions, whole and streamed', async () => {
     const app = createMockApp({ ...fast, tokens: 4 });
-    const whole = await (await app.request('/v1/completions', jsonPost(JSON.stringify({ model: 'm', prompt: 'abcdefgh' })))).json();
+    const whole = await json(await app.request('/v1/completions', jsonPost(JSON.stringify({ model: 'm', prompt: 'abcdefgh' }))));
     expect(whole).toMatchObject({ object: 'text_completion', choices: [{ index: 0, finish_reason: 'stop' }], usage: { prompt_tokens: 2, completion_tokens: 4 } });
     const events = parseSse(await (await app.request('/completions', jsonPost(JSON.stringify({ model: 'm', prompt: ['a'], stream: true, max_tokens: 3 })))).text());
     const chunks = events.slice(0, -1).map((e) => JSON.parse(e.data));
@@ -98,27 +101,27 @@ describe('other OpenAI endpoints', () => {
   it('embeddings: deterministic unit vectors, dimensions honoured, base64 float32', async () => {
     const app = createMockApp(fast);
     const req = (body: object) => app.request('/v1/embeddings', jsonPost(JSON.stringify(body)));
-    const a = await (await req({ model: 'e', input: ['hello', 'world'], dimensions: 8 })).json();
+    const a = await json(await req({ model: 'e', input: ['hello', 'world'], dimensions: 8 }));
     expect(a.object).toBe('list');
     expect(a.data).toHaveLength(2);
     expect(a.data[0].embedding).toHaveLength(8);
     const norm = Math.hypot(...a.data[0].embedding);
     expect(norm).toBeCloseTo(1, 5);
-    const again = await (await req({ model: 'e', input: 'hello', dimensions: 8 })).json();
+    const again = await json(await req({ model: 'e', input: 'hello', dimensions: 8 }));
     expect(again.data[0].embedding).toEqual(a.data[0].embedding);
-    const b64 = await (await req({ model: 'e', input: 'hello', dimensions: 8, encoding_format: 'base64' })).json();
+    const b64 = await json(await req({ model: 'e', input: 'hello', dimensions: 8, encoding_format: 'base64' }));
     const bytes = Buffer.from(b64.data[0].embedding, 'base64');
     const floats = Array.from(new Float32Array(bytes.buffer, bytes.byteOffset, 8));
     expect(floats).toEqual(a.data[0].embedding);
-    const dflt = await (await req({ model: 'e', input: 'x' })).json();
+    const dflt = await json(await req({ model: 'e', input: 'x' }));
     expect(dflt.data[0].embedding).toHaveLength(1536);
   });
 
   it('lists and retrieves models', async () => {
     const app = createMockApp({ models: ['a', 'b'] });
-    const list = await (await app.request('/v1/models')).json();
+    const list = await json(await app.request('/v1/models'));
     expect(list).toEqual({ object: 'list', data: [expect.objectContaining({ id: 'a', object: 'model' }), expect.objectContaining({ id: 'b' })] });
-    const one = await (await app.request('/models/gpt-4o-2024-08-06')).json();
+    const one = await json(await app.request('/models/gpt-4o-2024-08-06'));
     expect(one).toMatchObject({ id: 'gpt-4o-2024-08-06', object: 'model', owned_by: 'llmux-mock' });
   });
 });
@@ -129,7 +132,7 @@ describe('Anthropic messages', () => {
 
   it('answers whole', async () => {
     const app = createMockApp({ ...fast, tokens: 6 });
-    const msg = await (await app.request('/v1/messages', jsonPost(body()))).json();
+    const msg = await json(await app.request('/v1/messages', jsonPost(body())));
     expect(msg).toMatchObject({ type: 'message', role: 'assistant', stop_reason: 'end_turn', usage: { output_tokens: 6 } });
     expect(msg.content[0].type).toBe('text');
     expect(msg.id).toMatch(/^msg_/);
@@ -149,7 +152,7 @@ describe('Anthropic messages', () => {
     const app = createMockApp(fast);
     const res = await app.request('/v1/messages', jsonPost(JSON.stringify({ model: 'c', messages: [{ role: 'user', content: 'x' }] })));
     expect(res.status).toBe(400);
-    expect(await res.json()).toEqual({ type: 'error', error: { type: 'invalid_request_error', message: "Missing required parameter: 'max_tokens'." } });
+    expect(await json(res)).toEqual({ type: 'error', error: { type: 'invalid_request_error', message: "Missing required parameter: 'max_tokens'." } });
   });
 });
 
@@ -168,10 +171,10 @@ describe('bad input', () => {
   ])('400 for %s', async (body, message, param, code) => {
     const res = await post(body);
     expect(res.status).toBe(400);
-    const json = await res.json();
-    expect(Object.keys(json.error).sort()).toEqual(['code', 'message', 'param', 'type']);
-    expect(json.error).toMatchObject({ type: 'invalid_request_error', param, code });
-    if (message) expect(json.error.message).toBe(message);
+    const { error } = await json(res);
+    expect(Object.keys(error).sort()).toEqual(['code', 'message', 'param', 'type']);
+    expect(error).toMatchObject({ type: 'invalid_request_error', param, code });
+    if (message) expect(error.message).toBe(message);
   });
 
   it('413 for a body over the limit, from Content-Length and from a chunked body', async () => {
@@ -179,7 +182,7 @@ describe('bad input', () => {
     const big = chatBody({ padding: 'x'.repeat(200) });
     const res = await small.request('/v1/chat/completions', jsonPost(big, { 'content-length': String(big.length) }));
     expect(res.status).toBe(413);
-    expect((await res.json()).error).toMatchObject({ code: 'request_too_large', type: 'invalid_request_error' });
+    expect((await json(res)).error).toMatchObject({ code: 'request_too_large', type: 'invalid_request_error' });
     const chunked = new ReadableStream({
       start(c) {
         c.enqueue(new TextEncoder().encode(big));
@@ -193,35 +196,35 @@ describe('bad input', () => {
   it('404 JSON for an unknown route, 405 for a wrong method', async () => {
     const res = await app.request('/v1/nothing-here');
     expect(res.status).toBe(404);
-    expect((await res.json()).error).toEqual({ message: 'Unknown request URL: GET /v1/nothing-here.', type: 'invalid_request_error', param: null, code: 'unknown_url' });
+    expect((await json(res)).error).toEqual({ message: 'Unknown request URL: GET /v1/nothing-here.', type: 'invalid_request_error', param: null, code: 'unknown_url' });
     const wrong = await app.request('/v1/chat/completions');
     expect(wrong.status).toBe(405);
     expect(wrong.headers.get('allow')).toBe('POST');
-    expect((await wrong.json()).error.code).toBe('method_not_allowed');
+    expect((await json(wrong)).error.code).toBe('method_not_allowed');
     expect((await app.request('/v1/models', { method: 'POST', body: '{}' })).status).toBe(405);
   });
 
   it('400 naming a malformed override header', async () => {
     const res = await post(chatBody(), { 'x-mock-tokens': 'lots' });
     expect(res.status).toBe(400);
-    expect((await res.json()).error).toMatchObject({ param: 'x-mock-tokens', code: 'invalid_mock_header' });
+    expect((await json(res)).error).toMatchObject({ param: 'x-mock-tokens', code: 'invalid_mock_header' });
     const res2 = await post(chatBody(), { 'x-mock-latency': 'soon' });
-    expect((await res2.json()).error.message).toBe("Invalid x-mock-latency header 'soon': expected a duration like 200ms or 1s.");
+    expect((await json(res2)).error.message).toBe("Invalid x-mock-latency header 'soon': expected a duration like 200ms or 1s.");
   });
 });
 
 describe('override headers and faults', () => {
   it('x-mock-tokens and x-mock-error (429 with Retry-After, OpenAI error body)', async () => {
     const app = createMockApp({ ...fast, retryAfterS: 7 });
-    const few = await (await app.request('/v1/chat/completions', jsonPost(chatBody(), { 'x-mock-tokens': '3' }))).json();
+    const few = await json(await app.request('/v1/chat/completions', jsonPost(chatBody(), { 'x-mock-tokens': '3' })));
     expect(few.usage.completion_tokens).toBe(3);
     const res = await app.request('/v1/chat/completions', jsonPost(chatBody(), { 'x-mock-error': '429' }));
     expect(res.status).toBe(429);
     expect(res.headers.get('retry-after')).toBe('7');
-    expect((await res.json()).error).toMatchObject({ type: 'requests', code: 'rate_limit_exceeded', param: null });
+    expect((await json(res)).error).toMatchObject({ type: 'requests', code: 'rate_limit_exceeded', param: null });
     const res503 = await app.request('/v1/chat/completions', jsonPost(chatBody({ stream: true }), { 'x-mock-error': '503' }));
     expect(res503.status).toBe(503);
-    expect((await res503.json()).error.type).toBe('server_error');
+    expect((await json(res503)).error.type).toBe('server_error');
   });
 
   it('injects --error-rate errors at the configured rate (2000 requests, binomial 4 sigma)', async () => {
@@ -235,7 +238,7 @@ describe('override headers and faults', () => {
     }
     const sigma = Math.sqrt(2000 * 0.1 * 0.9);
     expect(Math.abs(errors - 200)).toBeLessThan(4 * sigma);
-    const stats = await (await app.request('/stats')).json();
+    const stats = await json(await app.request('/stats'));
     expect(stats.errors_injected).toBe(errors);
     expect(stats.by_route['POST /v1/chat/completions 500']).toBe(errors);
     expect(stats.in_flight).toBe(0);
@@ -258,7 +261,7 @@ describe('override headers and faults', () => {
       })(),
     ).rejects.toThrow(/abort injection/);
     expect(text.split('"delta":{"content":').length - 1).toBe(3);
-    const stats = await (await app.request('/stats')).json();
+    const stats = await json(await app.request('/stats'));
     expect(stats).toMatchObject({ aborts_injected: 1, open_streams: 0, in_flight: 0 });
   });
 
@@ -269,13 +272,13 @@ describe('override headers and faults', () => {
     const text = await res.text();
     expect(performance.now() - started).toBeGreaterThanOrEqual(290);
     expect(text.endsWith('data: [DONE]\n\n')).toBe(true);
-    expect((await (await app.request('/stats')).json()).stalls_injected).toBe(1);
+    expect((await json(await app.request('/stats'))).stalls_injected).toBe(1);
   });
 
   it('x-mock-latency delays a whole answer', async () => {
     const app = createMockApp(fast);
     const started = performance.now();
-    await (await app.request('/v1/chat/completions', jsonPost(chatBody(), { 'x-mock-latency': '200ms' }))).json();
+    await json(await app.request('/v1/chat/completions', jsonPost(chatBody(), { 'x-mock-latency': '200ms' })));
     expect(performance.now() - started).toBeGreaterThanOrEqual(190);
   });
 });
@@ -286,7 +289,7 @@ describe('determinism', () => {
     const out: string[] = [];
     for (let i = 0; i < 30; i++) {
       const res = await app.request('/v1/chat/completions', jsonPost(chatBody()));
-      const body = await res.json();
+      const body = await json(res);
       out.push(res.status === 200 ? `${body.id} ${body.choices[0].message.content}` : String(res.status));
     }
     return out;
@@ -306,8 +309,8 @@ describe('operational endpoints', () => {
     await app.request('/v1/chat/completions', jsonPost(chatBody()));
     await app.request('/v1/chat/completions', jsonPost('{'));
     await app.request('/missing');
-    expect(await (await app.request('/health')).json()).toEqual({ status: 'ok', requests: 4 });
-    const stats = await (await app.request('/stats')).json();
+    expect(await json(await app.request('/health'))).toEqual({ status: 'ok', requests: 4 });
+    const stats = await json(await app.request('/stats'));
     expect(stats).toMatchObject({
       requests_total: 5,
       in_flight: 0,
