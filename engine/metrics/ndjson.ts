@@ -67,6 +67,9 @@ export class NdjsonOutput {
   /** Per metric: the line tail `},"metric":"name"}\n`; presence = Metric line written. */
   private readonly tails = new Map<Metric, string>();
   private chunk = '';
+  /** The engine passes one tags object for all samples of a request: stringify it once. */
+  private lastTags: object | null = null;
+  private lastTagsJson = '';
   private sink: WriteStream | Gzip | null = null;
   private done: Promise<void> | null = null;
   private failure: Error | null = null;
@@ -149,7 +152,11 @@ export class NdjsonOutput {
       this.dropped++;
       return;
     }
-    this.chunk += `{"type":"Point","data":{"time":"${this.time.format(timeMs)}","value":${value},"tags":${JSON.stringify(tags)}${tail}`;
+    if (tags !== this.lastTags) {
+      this.lastTags = tags;
+      this.lastTagsJson = JSON.stringify(tags);
+    }
+    this.chunk += `{"type":"Point","data":{"time":"${this.time.format(timeMs)}","value":${value},"tags":${this.lastTagsJson}${tail}`;
     this.points++;
     if (this.chunk.length >= this.chunkBytes) this.flush();
   }
