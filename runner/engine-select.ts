@@ -6,8 +6,7 @@ import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { z } from 'zod';
-import { UsageError, type FlagSpec } from '../lib/cli.ts';
+import { UsageError } from '../lib/cli.ts';
 
 const run = promisify(execFile);
 
@@ -16,16 +15,6 @@ export const MIN_K6_VERSION = '0.53.0';
 
 export const ENGINE_MODES = ['auto', 'k6', 'embedded'] as const;
 export type EngineMode = (typeof ENGINE_MODES)[number];
-
-/** The `--engine` flag as every command declares it. */
-export const ENGINE_FLAG = {
-  type: 'string',
-  value: 'auto|k6|embedded',
-  env: 'LLMUX_ENGINE',
-  default: 'auto',
-  description: 'load generator: k6 from K6_BIN or PATH when present (auto), k6, or the embedded engine',
-} satisfies FlagSpec;
-export const zEngineMode = z.enum(ENGINE_MODES, { error: 'expected auto, k6 or embedded' });
 
 export interface SelectedEngine {
   kind: 'k6' | 'embedded';
