@@ -1,0 +1,150 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startMockServer, type RunningMock } from '../mock/server.ts';
+import { PROBE, ROOT, probeArgs, readProbe, runEngine, tempDir } from './test-helpers.ts';
+
+let mock: RunningMock;
+const tmp = tempDir();
+let n = 0;
+const out = (ext = 'json') => join(tmp.dir, `out-${++n}.${ext}`);
+const once = { scenarios: { s: { executor: 'shared-iterations', vus: 1, iterations: 1 } } };
+
+beforeAll(async () => {
+  mock = await startMockServer({ port: 0, latencyMs: 0, itlMs: 0, tokens: 3 });
+});
+afterAll(async () => {
+  await mock.close();
+  tmp.cleanup();
+});
+
+describe('engine run: k6 API behaviour', () => {
+  it('refuses sleep() and synchronous http with a message naming the async form', async () => {
+    const s = await runEngine(probeArgs(mock.url, out(), once, { MODE: 'sleep' }));
+    expect(s.code).toBe(0);
+    expect(s.stderr).toContain('await new Promise((r) => setTimeout(r, 1000))');
+    const h = await runEngine(probeArgs(mock.url, out(), once, { MODE: 'sync-http' }));
+    expect(h.stderr).toContain("await http.asyncRequest('GET', url, null, params)");
+  });
+
+  it('records checks and groups in the k6 shape; handleSummary writes every file it returns', async () => {
+    const file = out();
+    const second = join(tmp.dir, 'nested', 'dir', 'second.txt');
+    const r = await runEngine(probeArgs(mock.url, file, { scenarios: { s: { executor: 'shared-iterations', vus: 2, iterations: 4 } } }, { OUT2: second }));
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('summary handled\n');
+    expect(readFileSync(second, 'utf8')).toBe('second file');
+    const { data } = readProbe(file);
+    expect(Object.keys(data).sort()).toEqual(['metrics', 'options', 'root_group', 'setup_data', 'state']);
+    expect(data.root_group.id).toBe('d41d8cd98f00b204e9800998ecf8427e');
+    const outer = data.root_group.groups[0];
+    expect(outer).toMatchObject({ name: 'outer', path: '::outer' });
+    expect(outer.checks.map((c: { name: string; passes: number; fails: number }) => [c.name, c.passes, c.fails])).toEqual([
+      ['status is 200', 4, 0],
+      ['has choices', 4, 0],
+    ]);
+    expect(data.metrics.checks.values).toMatchObject({ rate: 1, passes: 8, fails: 0 });
+    // The group body awaits a 1 ms timer: group_duration covers the async body.
+    expect(data.metrics.group_duration.values.min).toBeGreaterThanOrEqual(0.9);
+    expect(data.metrics.probe_extra.values.count).toBe(4);
+    expect(data.metrics.probe_latency.contains).toBe('time');
+    expect(Object.keys(data.metrics.http_req_duration.values)).toEqual(['avg', 'min', 'med', 'max', 'p(90)', 'p(95)']);
+    expect(data.metrics['http_req_duration{expected_response:true}'].values.max).toBe(data.metrics.http_req_duration.values.max);
+    expect(data.metrics.http_req_failed.values).toMatchObject({ rate: 0, passes: 0, fails: 4 });
+    expect(data.metrics.data_sent.values.count).toBeGreaterThan(4 * 100);
+    expect(data.metrics.data_received.values.count).toBeGreaterThan(4 * 100);
+  });
+
+  it('reports connection refused and timeouts with k6 error codes (status 0)', async () => {
+    const refused = out();
+    expect((await runEngine(probeArgs(mock.url, refused, once, { MODE: 'refused' }))).code).toBe(0);
+    const r = readProbe(refused).data;
+    expect(r.metrics.checks.values).toMatchObject({ passes: 2, fails: 0 });
+    expect(r.metrics.http_req_failed.values).toMatchObject({ passes: 1 });
+    const timeout = out();
+    expect((await runEngine(probeArgs(mock.url, timeout, once, { MODE: 'timeout', LAT: '2s' }))).code).toBe(0);
+    expect(readProbe(timeout).data.metrics.checks.values).toMatchObject({ passes: 2, fails: 0 });
+  });
+
+  it('measures waiting as the time to the first byte', async () => {
+    const file = out();
+    const r = await runEngine(probeArgs(mock.url, file, { scenarios: { s: { executor: 'shared-iterations', vus: 2, iterations: 10 } } }, { LAT: '100ms' }));
+    expect(r.code).toBe(0);
+    const { data, timingErrors } = readProbe(file);
+    expect(timingErrors).toEqual([]);
+    const waiting = data.metrics.http_req_waiting.values;
+    expect(waiting.min).toBeGreaterThanOrEqual(99);
+    expect(waiting.med).toBeLessThan(400);
+    expect(data.metrics.http_req_receiving.values.med).toBeLessThan(50);
+    expect(data.metrics.http_req_duration.values.min).toBeGreaterThanOrEqual(waiting.min);
+  });
+});
+
+describe('engine run: outputs', () => {
+  it('--summary-export writes the legacy shape; no handleSummary prints the text summary', async () => {
+    const script = join(tmp.dir, 'plain.js');
+    writeFileSync(
+      script,
+      `import http from 'k6/http';\nimport { check } from 'k6';\nexport const options = { thresholds: { http_req_duration: ['p(95)<60000'] } };\n` +
+        `export default async function () { const r = await http.asyncRequest('GET', __ENV.TARGET + '/health'); check(r, { ok: (x) => x.status === 200 }); }\n`,
+    );
+    const legacy = out();
+    const r = await runEngine(['run', '-e', `TARGET=${mock.url}`, '-i', '3', '--summary-export', legacy, script]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('http_req_duration');
+    expect(r.stderr).toContain('3 iterations shared among 1 VUs');
+    const data = JSON.parse(readFileSync(legacy, 'utf8'));
+    expect(Object.keys(data).sort()).toEqual(['metrics', 'root_group']);
+    expect(data.root_group.checks.ok).toMatchObject({ name: 'ok', path: '::ok', passes: 3, fails: 0 });
+    expect(data.metrics.http_reqs.count).toBe(3);
+    expect(data.metrics.http_req_failed.value).toBe(0);
+    expect(data.metrics.http_req_duration.thresholds).toEqual({ 'p(95)<60000': false });
+  });
+
+  it('--out json streams k6 NDJSON Metric and Point lines (gzip for .gz), refusing to overwrite', async () => {
+    const file = out('json.gz');
+    const r = await runEngine(probeArgs(mock.url, out(), { scenarios: { s: { executor: 'shared-iterations', vus: 1, iterations: 2 } } }, {}, ['--out', `json=${file}`]));
+    expect(r.code).toBe(0);
+    const lines = gunzipSync(readFileSync(file)).toString().trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.find((l) => l.type === 'Metric' && l.metric === 'http_reqs')).toBeTruthy();
+    const points = lines.filter((l) => l.type === 'Point' && l.metric === 'http_reqs');
+    expect(points).toHaveLength(2);
+    expect(points[0].data.tags).toMatchObject({ method: 'POST', status: '200', scenario: 's', expected_response: 'true', group: '' });
+    const again = await runEngine(probeArgs(mock.url, out(), once, {}, ['--out', `json=${file}`]));
+    expect(again.code).toBe(2);
+    expect(again.stderr).toContain('refusing to overwrite');
+  });
+
+  it('--progress ndjson writes progress lines to stderr', async () => {
+    const r = await runEngine(probeArgs(mock.url, out(), { scenarios: { cv: { executor: 'constant-vus', vus: 2, duration: '1200ms' } } }, { MODE: 'wait', WAIT_MS: '20' }, ['--progress', 'ndjson']));
+    expect(r.code).toBe(0);
+    const lines = r.stderr.trim().split('\n').filter((l) => l.startsWith('{"progress"')).map((l) => JSON.parse(l).progress);
+    expect(lines.length).toBeGreaterThanOrEqual(2);
+    expect(Object.keys(lines[0]).sort()).toEqual(['dropped', 'elapsed_ms', 'failed', 'iterations', 'requests', 'vus']);
+    expect(lines[lines.length - 1].requests).toBeGreaterThan(0);
+  });
+
+  it('Ctrl-C stops the run, still runs teardown and handleSummary, exits 105', async () => {
+    const file = out();
+    const options = { scenarios: { cv: { executor: 'constant-vus', vus: 3, duration: '60s' } } };
+    const started = Date.now();
+    const r = await runEngine(probeArgs(mock.url, file, options, { MODE: 'wait', WAIT_MS: '20' }, ['--progress', 'ndjson']), {
+      onStart: (child) => {
+        // Interrupt once the scenarios run (the first progress line).
+        const onData = (d: Buffer) => {
+          if (d.toString().includes('{"progress"')) {
+            child.stderr!.off('data', onData);
+            child.kill('SIGINT');
+          }
+        };
+        child.stderr!.on('data', onData);
+      },
+    });
+    expect(r.code).toBe(105);
+    expect(Date.now() - started).toBeLessThan(30_000);
+    expect(r.stderr).toContain('stopping: interrupted');
+    const { data } = readProbe(file);
+    expect(data.metrics.iterations.values.count).toBeGreaterThan(0);
+  });
+});
