@@ -53,6 +53,24 @@ describe('NdjsonOutput', () => {
     expect(readdirSync(dir).filter((f) => f.includes('partial'))).toEqual([]);
   });
 
+  it('streams: a partial chunk reaches the disk within the flush period, before close', async () => {
+    const sub = mkdtempSync(join(dir, 'stream-'));
+    const registry = new MetricRegistry();
+    const out = new NdjsonOutput(registry, null, { flushIntervalMs: 50 });
+    await out.open(join(sub, 'live.json'));
+    registry.add('vus', 3, {}, T0);
+    const partial = () => readdirSync(sub).find((f) => f.endsWith('.partial'))!;
+    expect(partial()).toBe(`.live.json.${process.pid}.partial`);
+    let text = '';
+    for (let i = 0; i < 100 && text === ''; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      text = readFileSync(join(sub, partial()), 'utf8');
+    }
+    expect(lines(text).map((l) => l.type)).toEqual(['Metric', 'Point']);
+    await out.close();
+    expect(readdirSync(sub)).toEqual(['live.json']);
+  });
+
   it('gzips when the name ends in .gz', async () => {
     const registry = new MetricRegistry();
     const out = new NdjsonOutput();
