@@ -348,7 +348,8 @@ function readPlateaus(sum: NormSummary, warn: (text: string) => void): Plateau[]
       const duration = ms.get('http_req_duration');
       const stat = (s: string, field: string) => trendStat(duration, `http_req_duration{plateau:${vus}}`, s, `plateaus[${vus}].${field}`, duration ? warn : quiet);
       const reqs = ms.get('http_reqs')?.values.count;
-      const failedPasses = ms.get('http_req_failed')?.values.passes;
+      // llm_errors counts what http_req_failed misses (timeouts, bad bodies), as for the whole run.
+      const failedPasses = ms.get('llm_errors')?.values.count ?? ms.get('http_req_failed')?.values.passes;
       return {
         vus,
         total_requests: reqs !== undefined ? Math.round(reqs) : (duration?.values.count ?? null),
