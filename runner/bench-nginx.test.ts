@@ -69,13 +69,15 @@ describe('bench against nginx', () => {
       expect(r.repeat).toEqual({ runs: 1, rps_cov: null });
       expect(r.load?.warmup_seconds).toBe(1);
     }
-    expect(baseline.memory?.source).toBe('mock');
+    // The baseline has no proxy to measure; the mock's CPU is in rig.
+    expect(baseline.memory).toBeNull();
+    expect(baseline.cpu).toBeNull();
     expect(baseline.baseline_file).toBeNull();
     expect(nginx.target).toBe(`http://127.0.0.1:${port}`);
     expect(nginx.memory?.source).toBe('target-cmd');
-    // nginx (master + worker) holds a few MB; far less than a Node process.
+    // nginx (master + worker) holds a few MB; far less than a Node process would.
     expect(nginx.memory!.peak_rss_bytes).toBeGreaterThan(1_000_000);
-    expect(nginx.memory!.peak_rss_bytes).toBeLessThan(baseline.memory!.peak_rss_bytes!);
+    expect(nginx.memory!.peak_rss_bytes).toBeLessThan(60_000_000);
     expect(nginx.memory!.samples).toBeGreaterThanOrEqual(2);
     expect(nginx.cpu!.avg_percent).toBeGreaterThan(0);
     expect(nginx.cpu!.peak_percent).toBeGreaterThan(0);

@@ -24,7 +24,7 @@ import {
 } from './rig.ts';
 import { ResourceSampler, type UsageSummary } from './sampler.ts';
 import { locateTarget, startTargetCommand, waitUntilAnswers, type StartedTarget, type TargetProcess } from './target.ts';
-import { renderRunTable } from './table.ts';
+import { renderBenchSummary, type Written } from './table.ts';
 
 export interface BenchOptions {
   /** URL of the proxy under test; null = benchmark the mock itself. */
@@ -193,26 +193,13 @@ export async function runBench(opts: BenchOptions, io: BenchIO): Promise<number>
     }
 
     const interrupted = io.signal.aborted;
-    const written: Result[] = [];
-    const files: string[] = [];
-    let baselineResult: Result | null = null;
-    let baselineFile: string | null = null;
-    if (runs.baseline.length > 0) {
-      const { result, file } = await writeMedian(ctx, runs.baseline, 'baseline', null, null, interrupted);
-      baselineResult = result;
-      baselineFile = file;
-      written.push(result);
-      files.push(file);
-    }
-    if (runs.target.length > 0) {
-      const { result, file } = await writeMedian(ctx, runs.target, opts.name, baselineResult, baselineFile, interrupted);
-      written.push(result);
-      files.push(file);
-    }
+    const baselineWritten = runs.baseline.length > 0 ? await writeMedian(ctx, runs.baseline, 'baseline', null, interrupted) : null;
+    const targetWritten = runs.target.length > 0 ? await writeMedian(ctx, runs.target, opts.name, baselineWritten, interrupted) : null;
+    const written = [baselineWritten, targetWritten].filter((w): w is Written => w !== null);
 
-    if (written.length > 0) io.stdout.write(`\n${renderRunTable(written)}\n`);
-    for (const file of files) io.stdout.write(`wrote ${file}\n`);
-    for (const result of written) {
+    if (written.length > 0) io.stdout.write(`\n${renderBenchSummary(targetWritten, baselineWritten)}\n\n`);
+    for (const { file } of written) io.stdout.write(`wrote ${file}\n`);
+    for (const { result } of written) {
       if (result.rig?.rig_saturated) {
         io.stdout.write(`\nRIG SATURATED (${result.name}): this number measures the benchmark rig, not the proxy.\n`);
         for (const reason of rigReasons(result)) io.stdout.write(`  - ${reason}\n`);
@@ -234,7 +221,7 @@ export async function runBench(opts: BenchOptions, io: BenchIO): Promise<number>
         ].join('\n'),
       );
     }
-    const failedThresholds = written.flatMap((r) => (r.thresholds ?? []).filter((t) => !t.ok).map((t) => `${r.name}: ${t.metric} ${t.expression}`));
+    const failedThresholds = written.flatMap(({ result: r }) => (r.thresholds ?? []).filter((t) => !t.ok).map((t) => `${r.name}: ${t.metric} ${t.expression}`));
     if (failedThresholds.length > 0) {
       io.stdout.write(`thresholds failed: ${failedThresholds.join('; ')}\n`);
       return 99;
@@ -378,10 +365,11 @@ function runMeta(ctx: RunContext, m: Sampled): { meta: ResultMeta; rigReasons: s
     target: m.url,
     scenario: opts.scenario,
     engine: { name: engine.kind, version: engine.version },
-    memory: target
+    // A baseline has no proxy: the mock's own memory is no "target" to compare a proxy with.
+    memory: target && !(m.kind === 'baseline' && opts.target)
       ? { peak_rss_bytes: target.peak_rss_bytes, avg_rss_bytes: target.avg_rss_bytes, samples: target.samples, source: m.memorySource }
       : null,
-    cpu: target ? { avg_percent: target.avg_cpu_percent, peak_percent: target.peak_cpu_percent } : null,
+    cpu: target && !(m.kind === 'baseline' && opts.target) ? { avg_percent: target.avg_cpu_percent, peak_percent: target.peak_cpu_percent } : null,
     rig: {
       mock_cpu_peak_percent: mockUsage?.peak_cpu_percent ?? null,
       loadgen_cpu_peak_percent: loadgen?.peak_cpu_percent ?? null,
@@ -414,14 +402,7 @@ export function medianRun<T extends { draft: Pick<Result, 'rps'> }>(runs: T[]): 
   return sorted[Math.floor((sorted.length - 1) / 2)];
 }
 
-async function writeMedian(
-  ctx: RunContext,
-  runs: Measured[],
-  name: string,
-  baseline: Result | null,
-  baselineFile: string | null,
-  interrupted: boolean,
-): Promise<{ result: Result; file: string }> {
+async function writeMedian(ctx: RunContext, runs: Measured[], name: string, baseline: Written | null, interrupted: boolean): Promise<Written> {
   const { opts } = ctx;
   const chosen = medianRun(runs);
   const { result, warnings } = resultFromSummary(chosen.load.summary, {
@@ -429,7 +410,7 @@ async function writeMedian(
     name,
     partial: chosen.load.aborted || (interrupted && runs.length < opts.repeat),
     repeat: { runs: runs.length, rps_cov: coefficientOfVariation(runs.map((r) => r.draft.rps ?? 0)) },
-    ...(baseline ? { baseline, baseline_file: baselineFile ?? undefined } : {}),
+    ...(baseline ? { baseline: baseline.result, baseline_file: baseline.file } : {}),
   });
   // The result file says why the rig flag is set, beside the flag.
   result.warnings = [...warnings, ...chosen.rigReasons.map((r) => `rig: ${r}`)];
