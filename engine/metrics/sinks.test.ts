@@ -89,8 +89,9 @@ describe('TrendSink', () => {
     values.sort((a, b) => a - b);
     for (const f of [0, 0.01, 0.1, 0.5, 0.9, 0.95, 0.99, 0.999, 0.9999, 1]) {
       const exact = exactPercentile(values, f);
-      // 3 significant digits: a bucket spans at most 1/1024 of its value; we report its middle.
-      expect(Math.abs(s.p(f) - exact)).toBeLessThanOrEqual(exact / 1024 + 1e-6);
+      // 3 significant digits: a bucket spans at most 1/1024 of its value; reporting its middle
+      // keeps the error within half of that.
+      expect(Math.abs(s.p(f) - exact)).toBeLessThanOrEqual(exact / 2048 + 1e-6);
     }
     expect(s.percentiles([0.5, 0.95])).toEqual([s.med, s.p(0.95)]);
   });
