@@ -136,9 +136,11 @@ describe('under the embedded engine', () => {
     expect(s.metrics.stream_ok.values).toMatchObject({ rate: 1, passes: 20, fails: 0 });
     expect(count(s, 'output_tokens')).toBe(160);
     for (const trend of ['ttft', 'stream_duration', 'itl', 'tokens_per_second']) expect(count(s, trend), trend).toBe(20);
-    // The mock waits 10 ms for the first token and 1 ms between tokens.
-    expect(s.metrics.ttft.values.min).toBeGreaterThanOrEqual(9);
+    // The mock takes at least 10 ms + 7 × 1 ms per stream. How that splits into waiting and
+    // receiving depends on when a loaded event loop notices the write, so only the whole is bounded.
+    expect(s.metrics.stream_duration.values.min).toBeGreaterThanOrEqual(9);
     expect(s.metrics.ttft.values.max).toBeLessThanOrEqual(s.metrics.stream_duration.values.max);
+    expect(s.metrics.ttft.values.avg).toBeGreaterThan(0);
     expect(s.root_group.checks.every((c) => c.passes === 20 && c.fails === 0)).toBe(true);
     expect(s.root_group.checks).toHaveLength(5);
   });
