@@ -17,27 +17,38 @@ describe('renderTextSummary', () => {
       groups: [],
       checks: [{ name: 'token present', path: '::login::token present', id: '', passes: 3, fails: 1 }],
     });
+    data.metrics.llm_errors = { type: 'counter', contains: 'default', values: { count: 3, rate: 0.1 } };
     const text = renderTextSummary(data, { enableColors: false });
     const lines = text.split('\n');
     expect(text).not.toMatch(ANSI);
-    expect(lines).toContain("     ✓ 'p(95)<500' p(95)=59.66ms");
-    expect(lines).toContain("     ✗ 'p(99)<100' p(99)=109.76ms");
-    expect(lines).toContain('     ✓ is status 200');
-    expect(lines).toContain('     █ login');
-    expect(lines).toContain('       ✗ token present');
-    expect(lines).toContain('        ↳  75% — ✓ 3 / ✗ 1');
+    expect(lines).toContain("    ✓ 'p(95)<500' p(95)=59.66ms");
+    expect(lines).toContain("    ✗ 'p(99)<100' p(99)=109.76ms");
+    expect(lines).toContain('    checks_total..........: 17044   567.961859/s');
+    expect(lines).toContain('    checks_succeeded......: 100.00% 17044 out of 17044');
+    expect(lines).toContain('    checks_failed.........: 0.00%   0 out of 17044');
+    expect(lines).toContain('    ✓ is status 200');
+    expect(lines).toContain('    █ login');
+    expect(lines).toContain('      ✗ token present');
+    expect(lines).toContain('       ↳  75% — ✓ 3 / ✗ 1');
     const line = (name: string) => lines.find((l) => l.includes(` ${name}.`))!;
-    expect(line('http_req_duration')).toMatch(/^ {3}✗ http_req_duration\.+: avg=43\.53ms +min=23\.3ms +med=39\.68ms +max=1\.26s +p\(95\)=59\.66ms +p\(99\)=109\.76ms +p\(99\.99\)=1\.08s +count=17044$/);
-    expect(line('{ expected_response:true }')).toMatch(/^ {5} {2}\{ expected_response:true \}\.+: avg=43\.53ms/);
+    expect(line('http_req_duration')).toMatch(/^ {4}http_req_duration\.+: avg=43\.53ms +min=23\.3ms +med=39\.68ms +max=1\.26s +p\(95\)=59\.66ms +p\(99\)=109\.76ms +p\(99\.99\)=1\.08s +count=17044$/);
+    expect(line('{ expected_response:true }')).toMatch(/^ {6}\{ expected_response:true \}\.+: avg=43\.53ms/);
     expect(line('http_reqs')).toMatch(/http_reqs\.+: 17044 +567\.961859\/s$/);
-    expect(line('checks')).toMatch(/checks\.+: 100\.00% 17044 out of 17044$/);
     expect(line('http_req_failed')).toMatch(/http_req_failed\.+: 0\.00% +0 out of 17044$/);
     expect(line('data_received')).toMatch(/data_received\.+: 384 MB +13 MB\/s$/);
     expect(line('vus_max')).toMatch(/vus_max\.+: 50 +min=50 +max=50$/);
     expect(line('http_req_blocked')).toContain('min=158ns');
     expect(line('http_req_sending')).toContain('med=26.55µs');
-    // submetric right after its parent
+    // submetric right after its parent; sections in k6 v1's order, custom metrics last
     expect(lines.indexOf(line('{ expected_response:true }'))).toBe(lines.indexOf(line('http_req_duration')) + 1);
+    const at = (s: string) => lines.indexOf(s);
+    expect(at('    HTTP')).toBeLessThan(at(line('http_req_blocked')));
+    expect(at(line('http_reqs'))).toBeLessThan(at('    EXECUTION'));
+    expect(at('    EXECUTION')).toBeLessThan(at(line('iteration_duration')));
+    expect(at(line('vus_max'))).toBeLessThan(at('    NETWORK'));
+    expect(at('    NETWORK')).toBeLessThan(at(line('data_received')));
+    expect(at('    CUSTOM')).toBeLessThan(at(line('llm_errors')));
+    expect(lines.filter((l) => l.includes(' checks.'))).toEqual([]);
     expect(text).toContain('test run duration: 30s');
   });
 

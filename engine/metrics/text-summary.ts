@@ -1,6 +1,7 @@
-// The end-of-test text summary printed when a script has no handleSummary: thresholds, checks by
-// group, then every metric with its values, laid out like k6's (jslib k6-summary). Pure function
-// of the handleSummary data.
+// The end-of-test text summary printed when a script has no handleSummary, laid out like k6 v1's:
+// THRESHOLDS (each expression ✓/✗ with its value), TOTAL RESULTS (check totals, checks by group,
+// metrics under HTTP / EXECUTION / NETWORK / CUSTOM). Value formats follow k6's jslib summary.
+// A pure function of the handleSummary data.
 import type { CheckData, GroupData } from './groups.ts';
 import type { SummaryData, SummaryMetric } from './summary.ts';
 import { aggregationKey, parseThresholdExpression } from './thresholds-parser.ts';
@@ -111,9 +112,17 @@ function sortedMetrics(data: SummaryData): Array<[string, SummaryMetric]> {
   });
 }
 
+const SECTIONS: ReadonlyArray<[string, (name: string) => boolean]> = [
+  ['HTTP', (n) => n.startsWith('http_')],
+  ['EXECUTION', (n) => ['dropped_iterations', 'group_duration', 'iteration_duration', 'iterations', 'vus', 'vus_max'].includes(n)],
+  ['NETWORK', (n) => n === 'data_received' || n === 'data_sent'],
+  ['CUSTOM', () => true],
+];
+
+/** The metrics under HTTP / EXECUTION / NETWORK / CUSTOM headings, columns aligned across all. */
 function metricLines(indent: string, data: SummaryData, paint: Paint): string[] {
   const { summaryTrendStats: stats, summaryTimeUnit: unit } = data.options;
-  const metrics = sortedMetrics(data);
+  const metrics = sortedMetrics(data).filter(([name]) => name !== 'checks');
   const display = (n: string) => {
     const at = n.indexOf('{');
     return at >= 0 ? `  { ${n.slice(at + 1, -1)} }` : n;
@@ -142,21 +151,46 @@ function metricLines(indent: string, data: SummaryData, paint: Paint): string[] 
     cells.set(name, row);
   }
 
-  return metrics.map(([name, m]) => {
+  const line = ([name, m]: [string, SummaryMetric]): string => {
     const row = cells.get(name)!;
     const text =
       m.type === 'trend'
         ? row.map((c, i) => `${stats[i]}=${pad(paint(c, COLOR.cyan), trendWidths[i])}`).join(' ')
         : row.map((c, i) => (i === 0 ? pad(paint(c, COLOR.cyan), otherWidths[0]) : pad(paint(c, COLOR.cyan, COLOR.faint), otherWidths[i]))).join(' ');
-    let mark = ' ';
-    if (m.thresholds) {
-      const ok = Object.values(m.thresholds).every((t) => t.ok);
-      mark = paint(ok ? OK : FAIL, ok ? COLOR.green : COLOR.red);
-    }
     const shown = display(name);
     const dots = paint(`${'.'.repeat(nameWidth - width(shown) + 3)}:`, COLOR.faint);
-    return `${indent}${mark} ${shown}${dots} ${text}`.trimEnd();
-  });
+    return `${indent}${shown}${dots} ${text}`.trimEnd();
+  };
+
+  const lines: string[] = [];
+  const placed = new Set<string>();
+  for (const [title, belongs] of SECTIONS) {
+    const members = metrics.filter(([name]) => !placed.has(name) && belongs(name.split('{', 1)[0]));
+    if (members.length === 0) continue;
+    for (const [name] of members) placed.add(name);
+    lines.push(`${indent}${title}`, ...members.map(line), '');
+  }
+  return lines;
+}
+
+/** k6 v1's check totals, from the `checks` Rate. */
+function checkTotals(indent: string, data: SummaryData, paint: Paint): string[] {
+  const checks = data.metrics.checks;
+  if (checks === undefined || checks.type !== 'rate') return [];
+  const { passes, fails } = checks.values;
+  const total = passes + fails;
+  const seconds = data.state.testRunDurationMs / 1000;
+  const pct = (n: number) => `${(total > 0 ? Math.trunc((n / total) * 10_000) / 100 : 0).toFixed(2)}%`;
+  const rows: Array<[string, string, string]> = [
+    ['checks_total', String(total), `${noTrailingZeros(seconds > 0 ? total / seconds : 0, 6)}/s`],
+    ['checks_succeeded', pct(passes), `${passes} out of ${total}`],
+    ['checks_failed', pct(fails), `${fails} out of ${total}`],
+  ];
+  const w = Math.max(...rows.map(([, v]) => v.length));
+  return [
+    ...rows.map(([name, v, extra]) => `${indent}${name}${paint(`${'.'.repeat(22 - name.length)}:`, COLOR.faint)} ${pad(paint(v, COLOR.cyan), w)} ${paint(extra, COLOR.cyan, COLOR.faint)}`),
+    '',
+  ];
 }
 
 export function renderTextSummary(data: SummaryData, opts: TextSummaryOptions = {}): string {
@@ -164,12 +198,12 @@ export function renderTextSummary(data: SummaryData, opts: TextSummaryOptions = 
   const colors = opts.enableColors ?? (!data.options.noColor && data.state.isStdOutTTY);
   const paint: Paint = colors ? (text, ...codes) => `\x1b[${codes.join(';')}m${text}\x1b[0m` : (text) => text;
   const lines: string[] = [''];
-  const thresholds = thresholdLines(`${indent}    `, data, paint);
+  const thresholds = thresholdLines(`${indent}   `, data, paint);
   if (thresholds.length > 0) lines.push(`${indent} ${GROUP} THRESHOLDS`, '', ...thresholds);
   lines.push(`${indent} ${GROUP} TOTAL RESULTS`, '');
-  lines.push(...groupLines(`${indent}    `, data.root_group, paint));
-  lines.push(...metricLines(`${indent}  `, data, paint));
-  const duration = humanizeDuration(data.state.testRunDurationMs);
-  lines.push('', `${indent}  test run duration: ${duration}`, '');
+  lines.push(...checkTotals(`${indent}   `, data, paint));
+  lines.push(...groupLines(`${indent}   `, data.root_group, paint));
+  lines.push(...metricLines(`${indent}   `, data, paint));
+  lines.push(`${indent}   test run duration: ${humanizeDuration(data.state.testRunDurationMs)}`, '');
   return lines.join('\n');
 }
