@@ -63,6 +63,21 @@ function metricLine(name: string, metric: SummaryMetric): string {
   }
 }
 
+/** Natural order, so plateau:100 comes after plateau:25 (k6's runtime ignores localeCompare options). */
+function naturalCompare(a: string, b: string): number {
+  const pa = a.match(/\d+|\D+/g) ?? [];
+  const pb = b.match(/\d+|\D+/g) ?? [];
+  for (let i = 0; i < Math.min(pa.length, pb.length); i++) {
+    const x = pa[i];
+    const y = pb[i];
+    if (x === y) continue;
+    const numeric = /^\d/.test(x) && /^\d/.test(y);
+    if (numeric && Number(x) !== Number(y)) return Number(x) - Number(y);
+    return x < y ? -1 : 1;
+  }
+  return pa.length - pb.length;
+}
+
 export function renderTextSummary(
   data: SummaryData & { llmux?: LlmuxMeta },
   extra: { summaryFile?: string } = {},
@@ -92,8 +107,7 @@ export function renderTextSummary(
     }
   }
 
-  // Natural order, so plateau:100 comes after plateau:25.
-  const names = Object.keys(data.metrics).sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+  const names = Object.keys(data.metrics).sort(naturalCompare);
   const thresholdLines: string[] = [];
   for (const name of names) {
     for (const [expr, result] of Object.entries(data.metrics[name].thresholds ?? {})) {
