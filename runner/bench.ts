@@ -22,7 +22,7 @@ import {
   readCalibration,
   type CalibrationEntry,
 } from './rig.ts';
-import { ResourceSampler, type UsageSummary } from './sampler.ts';
+import { ResourceSampler, type MachineSummary, type UsageSummary } from './sampler.ts';
 import { locateTarget, startTargetCommand, waitUntilAnswers, type StartedTarget, type TargetProcess } from './target.ts';
 import { renderBenchSummary, type Written } from './table.ts';
 
@@ -71,6 +71,7 @@ export interface Measured {
   url: string;
   load: LoadRun;
   usage: Record<string, UsageSummary | null>;
+  machine: MachineSummary | null;
   mockErrors: number;
   memorySource: string;
   /** Why the rig counts as saturated (empty when it does not). */
@@ -329,19 +330,21 @@ export async function measure(
   await sampler.stop();
   const after = await fetchMockStats(mock.url);
   const llmux = (load.summary?.llmux ?? {}) as { start_time?: string | null; end_time?: string };
-  const usage = sampler.summary(Date.parse(llmux.start_time ?? '') || -Infinity, Date.parse(llmux.end_time ?? '') || Infinity);
+  const window = [Date.parse(llmux.start_time ?? '') || -Infinity, Date.parse(llmux.end_time ?? '') || Infinity] as const;
+  const usage = sampler.summary(...window);
+  const machine = sampler.machineSummary(...window);
   if (!load.summary) {
     if (load.aborted) return null;
     const why = ctx.redact(lastLine(load.stderr) || lastLine(load.stdout));
     throw new BenchError(`the load generator (${engine.kind}) exited with code ${load.exitCode} and wrote no summary${why ? `: ${why}` : ''}`);
   }
-  const sampled = { kind, url, load, usage, mockErrors: mockServerErrors(before, after), memorySource };
+  const sampled = { kind, url, load, usage, machine, mockErrors: mockServerErrors(before, after), memorySource };
   const { meta, rigReasons } = runMeta(ctx, sampled);
   const { result } = resultFromSummary(load.summary, meta);
   return { ...sampled, meta, rigReasons, draft: result };
 }
 
-type Sampled = Pick<Measured, 'kind' | 'url' | 'load' | 'usage' | 'mockErrors' | 'memorySource'>;
+type Sampled = Pick<Measured, 'kind' | 'url' | 'load' | 'usage' | 'machine' | 'mockErrors' | 'memorySource'>;
 
 function runMeta(ctx: RunContext, m: Sampled): { meta: ResultMeta; rigReasons: string[] } {
   const { opts, engine, environment, calibration } = ctx;
@@ -359,6 +362,8 @@ function runMeta(ctx: RunContext, m: Sampled): { meta: ResultMeta; rigReasons: s
     achievedRps: seconds > 0 ? reqs / seconds : null,
     loadgenCores: engine.kind === 'k6' ? environment.cores : 1,
     calibration,
+    machineBusyAvg: m.machine?.avg_busy_percent ?? null,
+    cores: environment.cores,
   });
   const meta: ResultMeta = {
     name: m.kind === 'baseline' ? 'baseline' : opts.name,

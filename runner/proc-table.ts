@@ -82,3 +82,15 @@ export function treeOf(table: Map<number, ProcEntry>, root: number): number[] {
   }
   return out;
 }
+
+/** Machine-wide CPU time from the first line of /proc/stat, in clock ticks (steal counts as busy). */
+export function readMachineCpu(): { busy: number; total: number } | null {
+  try {
+    const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0];
+    const [user, nice, system, idle, iowait, irq, softirq, steal] = line.trim().split(/\s+/).slice(1).map(Number);
+    const busy = user + nice + system + irq + softirq + (steal || 0);
+    return { busy, total: busy + idle + iowait };
+  } catch {
+    return null;
+  }
+}

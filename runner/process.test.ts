@@ -87,6 +87,10 @@ describe('resource sampler', () => {
     expect(busy.avg_cpu_percent!).toBeGreaterThan(10);
     expect(busy.peak_cpu_percent!).toBeGreaterThanOrEqual(busy.avg_cpu_percent! * 0.5);
     expect(sampler.series.get('busy')!.at(-1)!.pids).toBe(2);
+    // The machine was at least as busy as the spinning process (percent of all cores).
+    const machine = sampler.machineSummary()!;
+    expect(machine.avg_busy_percent).toBeGreaterThan(0);
+    expect(machine.peak_busy_percent).toBeLessThanOrEqual(100);
   });
 
   it('summarises a series: peak of 1-second windows, time-weighted average', () => {

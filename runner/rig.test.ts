@@ -35,6 +35,13 @@ describe('judgeRig', () => {
     expect(judgeRig({ ...base, loadgenCpuPeak: 185, loadgenCores: 2 }).reasons[0]).toMatch(/near 2 full cores/);
   });
 
+  it('flags a machine whose every core was busy (the rig waited for CPU)', () => {
+    expect(judgeRig({ ...base, machineBusyAvg: 95, cores: 2 }).reasons).toEqual([
+      "the machine's 2 cores were 95% busy on average: target, mock and load generator competed for CPU",
+    ]);
+    expect(judgeRig({ ...base, machineBusyAvg: 70, cores: 2 }).saturated).toBe(false);
+  });
+
   it('flags errors the mock returned on its own', () => {
     expect(judgeRig({ ...base, mockErrors: 3 }).reasons).toEqual(['the mock itself answered 3 request(s) with 5xx errors it was not told to inject']);
   });

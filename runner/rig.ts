@@ -66,6 +66,9 @@ export interface RigInput {
   /** k6 runs on every core; the mock and the embedded engine have one event loop each. */
   loadgenCores: number;
   calibration: CalibrationEntry | null;
+  /** Average busy share of all the machine's cores during the run (percent), when known. */
+  machineBusyAvg?: number | null;
+  cores?: number;
 }
 
 export interface RigVerdict {
@@ -84,6 +87,12 @@ export function judgeRig(input: RigInput): RigVerdict {
   };
   check('the mock', input.mockCpuPeak, cal?.mock_cpu_peak_percent, 1);
   check('the load generator', input.loadgenCpuPeak, cal?.loadgen_cpu_peak_percent, input.loadgenCores);
+  // A machine whose every core is busy starves the mock and the load generator before their own
+  // CPU shows it (they wait for a core instead), so this counts as saturation too.
+  if (input.machineBusyAvg !== null && input.machineBusyAvg !== undefined && input.machineBusyAvg >= NEAR * 100) {
+    const cores = input.cores ? `${input.cores} cores` : 'cores';
+    reasons.push(`the machine's ${cores} were ${input.machineBusyAvg.toFixed(0)}% busy on average: target, mock and load generator competed for CPU`);
+  }
   if (input.mockErrors > 0) reasons.push(`the mock itself answered ${input.mockErrors} request(s) with 5xx errors it was not told to inject`);
   if (cal && input.achievedRps !== null && input.achievedRps >= NEAR_RPS * cal.rps) {
     reasons.push(`${input.achievedRps.toFixed(0)} rps is ${Math.round((100 * input.achievedRps) / cal.rps)}% of the rig's own ceiling (${cal.rps.toFixed(0)} rps, --calibrate)`);

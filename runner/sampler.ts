@@ -4,7 +4,7 @@
 import { performance } from 'node:perf_hooks';
 import pidtree from 'pidtree';
 import pidusage from 'pidusage';
-import { procUnits, readProcTable, treeOf, type ProcEntry } from './proc-table.ts';
+import { procUnits, readMachineCpu, readProcTable, treeOf, type ProcEntry } from './proc-table.ts';
 
 export interface UsageSample {
   /** ms since the sampler started. */
@@ -27,6 +27,12 @@ export interface UsageSummary {
   peak_cpu_percent: number | null;
 }
 
+export interface MachineSummary {
+  /** Busy share of all cores over the run, percent (100 = every core busy). */
+  avg_busy_percent: number;
+  peak_busy_percent: number;
+}
+
 export const SAMPLE_INTERVAL_MS = 250;
 const PEAK_WINDOW = 4;
 
@@ -35,6 +41,9 @@ export class ResourceSampler {
   private roots = new Map<string, number>();
   private previous = new Map<number, { ticks: number; start: number }>();
   private previousAt = 0;
+  /** Machine-wide busy percent per interval (Linux only). */
+  readonly machine: Array<{ at: number; busyPercent: number }> = [];
+  private previousMachine: { busy: number; total: number } | null = null;
   private started = 0;
   private timer: NodeJS.Timeout | undefined;
   private busy = false;
@@ -77,6 +86,15 @@ export class ResourceSampler {
     return out;
   }
 
+  /** How busy the whole machine was between `fromMs` and `toMs`; null off Linux or with no sample. */
+  machineSummary(fromMs = -Infinity, toMs = Infinity): MachineSummary | null {
+    const inside = this.machine.filter((s) => s.at >= fromMs - this.intervalMs && s.at <= toMs + this.intervalMs);
+    const samples = inside.length >= 2 ? inside : this.machine;
+    if (samples.length === 0) return null;
+    const avg = samples.reduce((a, s) => a + s.busyPercent, 0) / samples.length;
+    return { avg_busy_percent: Math.round(avg * 10) / 10, peak_busy_percent: Math.round(Math.max(...samples.map((s) => s.busyPercent)) * 10) / 10 };
+  }
+
   private async tick(): Promise<void> {
     if (this.busy) return;
     this.busy = true;
@@ -111,6 +129,12 @@ export class ResourceSampler {
       const cpu = first || seconds <= 0 ? null : (ticks / clockTicks / seconds) * 100;
       this.series.get(role)!.push({ t: now - this.started, at: Date.now(), rssBytes: rss, cpuPercent: cpu, pids: pids.length });
     }
+    const cpu = readMachineCpu();
+    if (cpu && this.previousMachine && cpu.total > this.previousMachine.total) {
+      const busyPercent = (100 * (cpu.busy - this.previousMachine.busy)) / (cpu.total - this.previousMachine.total);
+      this.machine.push({ at: Date.now(), busyPercent });
+    }
+    this.previousMachine = cpu;
     this.previous.clear();
     for (const entry of table.values()) this.previous.set(entry.pid, { ticks: entry.ticks, start: entry.start });
     this.previousAt = now;
