@@ -62,14 +62,15 @@ export function chartSpecs(c: Comparison, series: (PointSeries | null)[] = []): 
 
   const latencyKeys = ['latency_p50', 'latency_p90', 'latency_p95', 'latency_p99'] as const;
   bars('latency', 'Latency percentiles (successful requests)', 'ms', ['p50', 'p90', 'p95', 'p99'], (r, k) => ms(r[latencyKeys[k]]));
-  bars('rps', 'Throughput', 'requests/s', ['requests/s'], (r) => r.rps ?? null);
+  bars('rps', 'Throughput (successful requests)', 'requests/s', ['requests/s'], (r) => r.rps ?? null);
 
   // Errors by kind; a Go-runner result only knows its failed count.
   const kinds = new Set<string>();
   for (const r of runs) for (const [kind, n] of Object.entries(r.errors ?? {})) if (n > 0 || (ERROR_KINDS as readonly string[]).includes(kind)) kinds.add(kind);
   const unclassified = runs.some((r) => !r.errors && (r.failed_requests ?? 0) > 0);
   const errorCats = [...kinds, ...(unclassified ? ['unclassified'] : [])];
-  if (errorCats.length) {
+  const anyFailed = runs.some((r) => (r.failed_requests ?? 0) > 0 || Object.values(r.errors ?? {}).some((n) => n > 0));
+  if (errorCats.length && anyFailed) {
     bars('errors', 'Failed requests by kind', 'requests', errorCats, (r, k) =>
       errorCats[k] === 'unclassified' ? (r.errors ? 0 : (r.failed_requests ?? null)) : r.errors ? (r.errors[errorCats[k]] ?? 0) : null,
     );
@@ -85,7 +86,10 @@ export function chartSpecs(c: Comparison, series: (PointSeries | null)[] = []): 
   const overheadRow = (key: string) => c.rows.find((row) => row.key === key);
   const overheadKeys = ['overhead_p50', 'overhead_p95', 'overhead_p99'];
   if (overheadKeys.some((key) => overheadRow(key))) {
-    const data = labels.map((label, i) => ({ label, values: overheadKeys.map((key) => ms(overheadRow(key)?.values[i])) }));
+    // The baseline itself has no overhead: only runs with numbers get a bar.
+    const data = labels
+      .map((label, i) => ({ label, values: overheadKeys.map((key) => ms(overheadRow(key)?.values[i])) }))
+      .filter((d) => d.values.some((v) => v !== null));
     charts.push({ id: 'overhead', title: 'Overhead over the baseline', kind: 'bars', unit: 'ms', categories: ['p50', 'p95', 'p99'], series: data });
   }
 
@@ -248,12 +252,17 @@ const CHART_JS = `
       };
     } else {
       data = [spec.x].concat(spec.series.map(function (s) { return s.values; }));
+      // Short runs have few per-second buckets: show the points, and give a lone one some room.
+      var few = spec.x.length <= 30;
+      var xScale = { time: false };
+      if (spec.x.length < 2) xScale.range = [-0.5, 0.5];
       opts = {
         width: width, height: 280,
-        scales: { x: { time: false }, y: { range: function (u, min, max) { return [0, max > 0 ? max * 1.1 : 1]; } } },
+        scales: { x: xScale, y: { range: function (u, min, max) { return [0, max > 0 ? max * 1.1 : 1]; } } },
         axes: [{ label: 'seconds since start' }, { label: spec.unit, values: function (u, splits) { return splits.map(fmt); }, size: 60 }],
         series: [{ label: 's' }].concat(spec.series.map(function (s, r) {
-          return { label: s.label, stroke: palette[r % palette.length], width: 1.5, spanGaps: false, points: { show: false },
+          return { label: s.label, stroke: palette[r % palette.length], width: 1.5, spanGaps: false,
+                   points: { show: few, size: 7, fill: palette[r % palette.length] },
                    value: function (u, v) { return fmt(v) + ' ' + spec.unit; } };
         }))
       };
