@@ -73,6 +73,20 @@ describe('llmux-bench report', () => {
     expect(await readdir(dir)).toEqual(['x.json']);
   });
 
+  it('--html writes a report of the run, and refuses to replace one', async () => {
+    const html = path.join(dir, 'run.html');
+    const args = [fixturePath('engine/engine-basic.summary.json'), '--output', path.join(dir, 'out'), '--html', html, '--points', fixturePath('engine/basic.ndjson.gz')];
+    expect(await run(report, args)).toBe(0);
+    expect(err).toBe(`wrote ${html}\n`);
+    const text = await readFile(html, 'utf8');
+    expect(text).toContain('<title>LLMux benchmark: engine-basic</title>');
+    expect(text).toContain('id="chart-ts-rps"');
+    expect(JSON.parse(await readFile(out.trim(), 'utf8')).points_file).toBe(fixturePath('engine/basic.ndjson.gz'));
+    expect(await run(report, args)).toBe(2);
+    expect(err).toContain(`--html: ${html} exists`);
+    expect(await readdir(path.join(dir, 'out'))).toHaveLength(1);
+  });
+
   it('usage errors exit 2', async () => {
     expect(await run(report, [])).toBe(2);
     expect(err).toContain('missing the input <file>');

@@ -69,6 +69,13 @@ describe('the same engine run through --summary-export and --out json', () => {
     expect(legacy.warnings).toContain('duration: derived from http_reqs count / rate (the summary has no test run duration)');
   });
 
+  it('legacy export of a streaming run infers the custom metrics\' types and units', () => {
+    const streaming = resultFromSummary(fixture('engine-streaming.summary.json')).result;
+    const legacyStreaming = resultFromSummary(fixture('streaming.summary-export.json')).result;
+    expect(legacyStreaming.streaming).toEqual(streaming.streaming);
+    expect(legacyStreaming.latency_p99).toBe(streaming.latency_p99);
+  });
+
   it('points file totals match the summary', async () => {
     const series = await readPoints(path('basic.ndjson.gz'));
     expect(series.totals.requests).toBe(full.total_requests);

@@ -1,8 +1,11 @@
 // `llmux-bench report <file>`: a k6 summary (or an LLMux result) → an LLMux result file.
 import { z } from 'zod';
 import { runCommand, UsageError, validateFlags, type CommandSpec } from '../lib/cli.ts';
+import { compareResults } from './compare.ts';
+import { renderHtml } from './html.ts';
+import { readPoints } from './points.ts';
 import { InputFileError, loadResult } from './read.ts';
-import { writeResultFile } from './write.ts';
+import { FileExistsError, writeFileAtomic, writeResultFile } from './write.ts';
 
 export const reportSpec: CommandSpec = {
   name: 'report',
@@ -16,6 +19,7 @@ export const reportSpec: CommandSpec = {
     target: { type: 'string', value: 'URL', description: 'target URL to record (default: the summary\'s llmux.target)' },
     scenario: { type: 'string', value: 'NAME', description: 'scenario to record (default: the summary\'s llmux.scenario)' },
     points: { type: 'string', value: 'FILE', description: 'k6 --out json NDJSON file of the run, recorded for HTML time series' },
+    html: { type: 'string', value: 'FILE', description: 'also write a self-contained HTML report of the run to FILE (never replaces a file)' },
     quiet: { type: 'boolean', short: 'q', description: 'do not print warnings' },
   },
   epilog: 'Prints the path written on stdout and what could not be measured on stderr. Never overwrites a file.',
@@ -27,6 +31,7 @@ const FlagsSchema = z.object({
   target: z.string().optional(),
   scenario: z.string().min(1).optional(),
   points: z.string().optional(),
+  html: z.string().min(1).optional(),
   quiet: z.boolean().optional(),
 });
 
@@ -43,6 +48,18 @@ export function main(argv: string[]): Promise<number> {
         ...(flags.points !== undefined && { points_file: flags.points }),
       });
       if (flags.points !== undefined) result.points_file = flags.points;
+      // The HTML report first: when its file exists, nothing is written at all.
+      if (flags.html !== undefined) {
+        const series = flags.points !== undefined ? await readPointsFile(flags.points) : null;
+        const html = renderHtml(compareResults([{ result, file }]), { series: [series] });
+        try {
+          await writeFileAtomic(flags.html, html);
+        } catch (error) {
+          if (error instanceof FileExistsError) throw new UsageError(`--html: ${flags.html} exists`);
+          throw error;
+        }
+        process.stderr.write(`wrote ${flags.html}\n`);
+      }
       const written = await writeResultFile(result, flags.output);
       if (!flags.quiet) for (const warning of warnings) process.stderr.write(`warning: ${warning}\n`);
       process.stdout.write(`${written}\n`);
@@ -55,4 +72,13 @@ export function main(argv: string[]): Promise<number> {
       throw error;
     }
   });
+}
+
+async function readPointsFile(file: string) {
+  try {
+    return await readPoints(file);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new InputFileError(`${file}: ${code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
+  }
 }
