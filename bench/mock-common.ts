@@ -29,8 +29,8 @@ export interface Child {
 }
 
 /** Spawns `argv` and waits for a stdout line "<anything> listening on <url>". */
-export function startChild(argv: string[], timeoutMs = 20_000): Promise<Child> {
-  const proc = spawn(argv[0], argv.slice(1), { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+export function startChild(argv: string[], timeoutMs = 20_000, env: NodeJS.ProcessEnv = {}): Promise<Child> {
+  const proc = spawn(argv[0], argv.slice(1), { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } });
   const stop = () =>
     new Promise<void>((resolve) => {
       if (proc.exitCode !== null || proc.signalCode !== null) return resolve();

@@ -3,7 +3,6 @@
 import type { HttpBindings } from '@hono/node-server';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import { Hono, type Context } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import type { z } from 'zod';
 import { parseDurationMs } from '../lib/duration.ts';
 import { messageBody, messageStream } from './anthropic.ts';
@@ -60,11 +59,42 @@ const CAN_WRITE_DIRECTLY = !Object.getOwnPropertySymbols(RESPONSE_ALREADY_SENT).
 const JSON_HEADERS = { 'content-type': 'application/json' } as const;
 const SSE_HEADERS = { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' } as const;
 
+/** What to answer, as data (no per-request closures on the hot path). */
 interface AnswerSpec {
-  flavor: ErrorFlavor;
+  kind: 'chat' | 'completion' | 'embedding' | 'message';
   stream: boolean;
-  whole: () => string;
-  protocol: () => StreamProtocol;
+  model: string;
+  promptTokens: number;
+  includeUsage: boolean;
+  embedding?: { inputs: unknown[]; dimensions: number; base64: boolean };
+}
+
+function renderWhole(spec: AnswerSpec, plan: RequestPlan, seed: number): string {
+  switch (spec.kind) {
+    case 'chat':
+      return chatCompletionBody(plan, spec.model, spec.promptTokens);
+    case 'completion':
+      return completionBody(plan, spec.model, spec.promptTokens);
+    case 'message':
+      return messageBody(plan, spec.model, spec.promptTokens);
+    case 'embedding': {
+      const e = spec.embedding!;
+      return embeddingsBody(e.inputs, spec.model, e.dimensions, e.base64, seed, spec.promptTokens);
+    }
+  }
+}
+
+function renderStream(spec: AnswerSpec, plan: RequestPlan): StreamProtocol {
+  switch (spec.kind) {
+    case 'chat':
+      return chatStream(plan, spec.model, spec.promptTokens, spec.includeUsage);
+    case 'completion':
+      return completionStream(plan, spec.model, spec.promptTokens, spec.includeUsage);
+    case 'message':
+      return messageStream(plan, spec.model, spec.promptTokens);
+    case 'embedding':
+      throw new Error('embeddings do not stream');
+  }
 }
 
 export function createMockApp(options: Partial<MockOptions> = {}): MockApp {
@@ -85,45 +115,69 @@ export function createMockApp(options: Partial<MockOptions> = {}): MockApp {
     handler: (c: Context<Env>) => Response | Promise<Response>,
   ) => {
     for (const path of paths) {
-      const wrapped = async (c: Context<Env>): Promise<Response> => {
-        stats.requestsTotal++;
-        let res: Response;
-        try {
-          res = await handler(c);
-        } catch (error) {
-          if (!(error instanceof MockHttpError)) throw error;
-          res = errorResponse(error, flavor);
-        }
-        stats.count(method, path, res.status);
+      // Per-status keys of /stats, built once per route.
+      const keys = new Map<number, string>();
+      const done = (res: Response): Response => {
+        let key = keys.get(res.status);
+        if (key === undefined) keys.set(res.status, (key = `${method} ${path} ${res.status}`));
+        stats.countKey(key);
         return res;
+      };
+      const rescue = (error: unknown): Response => {
+        if (!(error instanceof MockHttpError)) throw error;
+        return done(errorResponse(error, flavor));
+      };
+      // Not async: a synchronous answer stays synchronous, an asynchronous one costs one promise hop.
+      const wrapped = (c: Context<Env>): Response | Promise<Response> => {
+        stats.requestsTotal++;
+        let out: Response | Promise<Response>;
+        try {
+          out = handler(c);
+        } catch (error) {
+          return rescue(error);
+        }
+        return out instanceof Promise ? out.then(done, rescue) : done(out);
       };
       if (method === 'GET') app.get(path, wrapped);
       else app.post(path, wrapped);
     }
   };
 
-  const tooLarge = (c: Context<Env>) => {
-    stats.requestsTotal++;
-    stats.count(c.req.method, 'body-limit', 413);
-    const flavor: ErrorFlavor = c.req.path.endsWith('/messages') ? 'anthropic' : 'openai';
-    const error = new MockHttpError(413, `Request body too large: the limit is ${opts.bodyLimitBytes} bytes.`, null, 'request_too_large');
-    return errorResponse(error, flavor);
-  };
-  const limitBody = bodyLimit({ maxSize: opts.bodyLimitBytes, onError: tooLarge });
-  app.use('*', async (c, next) => {
-    if (c.req.method !== 'POST') return next();
-    // Hono's bodyLimit touches c.req.raw.body, which makes @hono/node-server build a full web
-    // Request per call; with a Content-Length the check needs only the header. Chunked bodies
-    // (no length) still go through bodyLimit, which counts the bytes as they arrive.
-    const length = c.req.header('content-length');
-    if (length !== undefined && c.req.header('transfer-encoding') === undefined) {
-      return Number(length) > opts.bodyLimitBytes ? tooLarge(c) : next();
-    }
-    return limitBody(c, next);
-  });
+  const tooLarge = () => new MockHttpError(413, `Request body too large: the limit is ${opts.bodyLimitBytes} bytes.`, null, 'request_too_large');
 
-  async function readBody<S extends z.ZodType>(c: Context<Env>, schema: S): Promise<z.infer<S>> {
-    const text = await c.req.text();
+  /**
+   * The body as text, refused (413) over --body-limit. With a Content-Length the header decides
+   * before anything is read; a chunked body is counted as it arrives. (No global middleware: on
+   * the hot path Hono then calls the handler directly.)
+   */
+  function bodyText(c: Context<Env>): Promise<string> {
+    const length = header(c, 'content-length');
+    if (length !== undefined && header(c, 'transfer-encoding') === undefined) {
+      if (Number(length) > opts.bodyLimitBytes) return Promise.reject(tooLarge());
+      return c.req.text();
+    }
+    return countedBody(c);
+  }
+
+  async function countedBody(c: Context<Env>): Promise<string> {
+    const body = c.req.raw.body;
+    if (!body) return '';
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    for await (const chunk of body) {
+      size += chunk.byteLength;
+      if (size > opts.bodyLimitBytes) throw tooLarge();
+      chunks.push(chunk);
+    }
+    return Buffer.concat(chunks).toString('utf8');
+  }
+
+  /** A POST handler that gets the validated JSON body (400 with OpenAI's wording otherwise). */
+  function withBody<S extends z.ZodType>(schema: S, fn: (c: Context<Env>, req: z.infer<S>) => Response | Promise<Response>) {
+    return (c: Context<Env>) => bodyText(c).then((text) => fn(c, parseBody(text, schema)));
+  }
+
+  function parseBody<S extends z.ZodType>(text: string, schema: S): z.infer<S> {
     let json: unknown;
     try {
       json = JSON.parse(text);
@@ -156,7 +210,6 @@ export function createMockApp(options: Partial<MockOptions> = {}): MockApp {
 
   /** The admission time, once a --max-concurrency slot is free (null: the client went away first). */
   function admit(c: Context<Env>): number | Promise<number | null> {
-    if (opts.maxConcurrency <= 0) return scheduler.now();
     let grantedNow = false;
     let resolveLater: ((at: number | null) => void) | null = null;
     let gone: Gone | null = null;
@@ -181,65 +234,74 @@ export function createMockApp(options: Partial<MockOptions> = {}): MockApp {
     });
   }
 
-  async function answer(c: Context<Env>, plan: RequestPlan, spec: AnswerSpec): Promise<Response> {
+  /** Ends a model request's accounting (in-flight count and its --max-concurrency slot). */
+  function release(queued: boolean): void {
+    stats.inFlight--;
+    if (queued) limiter.release();
+  }
+
+  /** Runs the latency/fault model around one answer: admission, delay, error, abort, body or stream. */
+  function answer(c: Context<Env>, plan: RequestPlan, spec: AnswerSpec): Response | Promise<Response> {
     stats.inFlight++;
-    let finished = false;
-    let admitted = false;
-    const finish = () => {
-      if (finished) return;
-      finished = true;
-      stats.inFlight--;
-      if (admitted) limiter.release();
-    };
-    const admittedAt = await admit(c);
-    if (admittedAt === null) {
+    const queued = opts.maxConcurrency > 0;
+    if (!queued) return admitted(c, plan, spec, scheduler.now(), false);
+    return Promise.resolve(admit(c)).then((at) => {
+      if (at !== null) return admitted(c, plan, spec, at, true);
       stats.clientDisconnects++;
-      finish();
+      stats.inFlight--;
       return clientGoneResponse();
-    }
-    admitted = opts.maxConcurrency > 0;
+    });
+  }
 
-    if (plan.errorStatus !== null || !spec.stream) {
-      const delay = plan.firstTokenDelayMs + (plan.stallAt !== null ? plan.stallMs : 0);
-      if (plan.stallAt !== null && plan.errorStatus === null) stats.stallsInjected++;
-      if (delay > 0 && !(await waitUntil(c, admittedAt + delay))) {
-        stats.clientDisconnects++;
-        finish();
-        return clientGoneResponse();
-      }
-      finish();
-      if (plan.errorStatus !== null) {
-        stats.errorsInjected++;
-        throw injectedError(plan.errorStatus, opts.retryAfterS);
-      }
-      if (plan.abortAfter !== null) {
-        stats.abortsInjected++;
-        return cutConnection(c);
-      }
-      const body = spec.whole();
-      stats.tokensSent += plan.outputTokens;
-      return new Response(body, { status: 200, headers: { ...JSON_HEADERS, 'x-request-id': `req_${plan.id}` } });
-    }
+  function admitted(c: Context<Env>, plan: RequestPlan, spec: AnswerSpec, at: number, queued: boolean): Response | Promise<Response> {
+    if (spec.stream && plan.errorStatus === null) return startStream(c, plan, spec, at, queued);
+    const delay = plan.firstTokenDelayMs + (plan.stallAt !== null ? plan.stallMs : 0);
+    if (plan.stallAt !== null && plan.errorStatus === null) stats.stallsInjected++;
+    // No delay (throughput benchmarks): answer synchronously, no timer, no close listener.
+    if (delay <= 0) return whole(c, plan, spec, queued);
+    return waitUntil(c, at + delay).then((ok) => {
+      if (ok) return whole(c, plan, spec, queued);
+      stats.clientDisconnects++;
+      release(queued);
+      return clientGoneResponse();
+    });
+  }
 
+  function whole(c: Context<Env>, plan: RequestPlan, spec: AnswerSpec, queued: boolean): Response {
+    release(queued);
+    if (plan.errorStatus !== null) {
+      stats.errorsInjected++;
+      throw injectedError(plan.errorStatus, opts.retryAfterS);
+    }
+    if (plan.abortAfter !== null) {
+      stats.abortsInjected++;
+      return cutConnection(c);
+    }
+    const body = renderWhole(spec, plan, opts.seed);
+    stats.tokensSent += plan.outputTokens;
+    return new Response(body, { status: 200, headers: { 'content-type': 'application/json', 'x-request-id': `req_${plan.id}` } });
+  }
+
+  function startStream(c: Context<Env>, plan: RequestPlan, spec: AnswerSpec, at: number, queued: boolean): Response | Promise<Response> {
     const headers = { ...SSE_HEADERS, 'x-request-id': `req_${plan.id}` };
     const outgoing = CAN_WRITE_DIRECTLY ? c.env?.outgoing : undefined;
     const sink: Sink = outgoing ? new NodeSink(outgoing, headers) : new WebSink(headers, c.req.raw.signal);
     const item = { stop: () => {} };
     rt.live.add(item);
-    const stream = new TokenStream(plan, spec.protocol(), sink, {
+    const stream = new TokenStream(plan, renderStream(spec, plan), sink, {
       opts,
       scheduler,
       stats,
       onDone: () => {
         rt.live.delete(item);
-        finish();
+        release(queued);
       },
     });
     item.stop = () => {
       sink.abort();
       stream.finish();
     };
-    stream.begin(admittedAt);
+    stream.begin(at);
     return outgoing ? RESPONSE_ALREADY_SENT : (sink as WebSink).response;
   }
 
@@ -256,8 +318,7 @@ export function createMockApp(options: Partial<MockOptions> = {}): MockApp {
 
   // --- model routes -------------------------------------------------------------------------
 
-  route('POST', ['/v1/chat/completions', '/chat/completions'], 'openai', async (c) => {
-    const req = await readBody(c, ChatCompletionRequest);
+  route('POST', ['/v1/chat/completions', '/chat/completions'], 'openai', withBody(ChatCompletionRequest, (c, req) => {
     const promptTokens = estimateChatPromptTokens(req.messages);
     const plan = planRequest(opts, {
       seq: rt.seq++,
@@ -265,57 +326,48 @@ export function createMockApp(options: Partial<MockOptions> = {}): MockApp {
       maxTokens: req.max_completion_tokens ?? req.max_tokens,
       overrides: readOverrides(c),
     });
-    const includeUsage = req.stream_options?.include_usage === true;
     return answer(c, plan, {
-      flavor: 'openai',
+      kind: 'chat',
       stream: req.stream === true,
-      whole: () => chatCompletionBody(plan, req.model, promptTokens),
-      protocol: () => chatStream(plan, req.model, promptTokens, includeUsage),
+      model: req.model,
+      promptTokens,
+      includeUsage: req.stream_options?.include_usage === true,
     });
-  });
+  }));
 
-  route('POST', ['/v1/completions', '/completions'], 'openai', async (c) => {
-    const req = await readBody(c, CompletionRequest);
+  route('POST', ['/v1/completions', '/completions'], 'openai', withBody(CompletionRequest, (c, req) => {
     const promptTokens = estimateInputTokens(req.prompt);
     const plan = planRequest(opts, { seq: rt.seq++, promptTokens, maxTokens: req.max_tokens, overrides: readOverrides(c) });
-    const includeUsage = req.stream_options?.include_usage === true;
     return answer(c, plan, {
-      flavor: 'openai',
+      kind: 'completion',
       stream: req.stream === true,
-      whole: () => completionBody(plan, req.model, promptTokens),
-      protocol: () => completionStream(plan, req.model, promptTokens, includeUsage),
+      model: req.model,
+      promptTokens,
+      includeUsage: req.stream_options?.include_usage === true,
     });
-  });
+  }));
 
-  route('POST', ['/v1/embeddings', '/embeddings'], 'openai', async (c) => {
-    const req = await readBody(c, EmbeddingRequest);
+  route('POST', ['/v1/embeddings', '/embeddings'], 'openai', withBody(EmbeddingRequest, (c, req) => {
     const inputs: unknown[] =
       typeof req.input === 'string' || typeof req.input[0] === 'number' ? [req.input] : (req.input as unknown[]);
     const promptTokens = estimateInputTokens(req.input);
     const plan = planRequest(opts, { seq: rt.seq++, promptTokens, overrides: readOverrides(c) });
     plan.outputTokens = 0;
-    const dimensions = req.dimensions ?? opts.embeddingDimensions;
     return answer(c, plan, {
-      flavor: 'openai',
+      kind: 'embedding',
       stream: false,
-      whole: () => embeddingsBody(inputs, req.model, dimensions, req.encoding_format === 'base64', opts.seed, promptTokens),
-      protocol: () => {
-        throw new Error('embeddings do not stream');
-      },
+      model: req.model,
+      promptTokens,
+      includeUsage: false,
+      embedding: { inputs, dimensions: req.dimensions ?? opts.embeddingDimensions, base64: req.encoding_format === 'base64' },
     });
-  });
+  }));
 
-  route('POST', ['/v1/messages', '/messages'], 'anthropic', async (c) => {
-    const req = await readBody(c, MessagesRequest);
+  route('POST', ['/v1/messages', '/messages'], 'anthropic', withBody(MessagesRequest, (c, req) => {
     const inputTokens = estimateChatPromptTokens(req.messages, req.system ?? undefined);
     const plan = planRequest(opts, { seq: rt.seq++, promptTokens: inputTokens, maxTokens: req.max_tokens, overrides: readOverrides(c) });
-    return answer(c, plan, {
-      flavor: 'anthropic',
-      stream: req.stream === true,
-      whole: () => messageBody(plan, req.model, inputTokens),
-      protocol: () => messageStream(plan, req.model, inputTokens),
-    });
-  });
+    return answer(c, plan, { kind: 'message', stream: req.stream === true, model: req.model, promptTokens: inputTokens, includeUsage: false });
+  }));
 
   const modelsJson = modelsBody(opts.models);
   route('GET', ['/v1/models', '/models'], 'openai', () => new Response(modelsJson, { status: 200, headers: JSON_HEADERS }));
@@ -391,32 +443,53 @@ function clientGoneResponse(): Response {
   return new Response(null, { status: 499 });
 }
 
-const HEADER_INT = /^\d+$/;
+/** A request header; straight from Node's parsed headers when served by @hono/node-server. */
+function header(c: Context<Env>, name: string): string | undefined {
+  const incoming = c.env?.incoming;
+  if (!incoming) return c.req.header(name);
+  const value = incoming.headers[name];
+  return Array.isArray(value) ? value.join(', ') : value;
+}
 
+function hasMockHeaders(c: Context<Env>): boolean {
+  const incoming = c.env?.incoming;
+  if (incoming) {
+    for (const name in incoming.headers) if (name.startsWith('x-mock-')) return true;
+    return false;
+  }
+  for (const [name] of c.req.raw.headers) if (name.startsWith('x-mock-')) return true;
+  return false;
+}
+
+function durationHeader(c: Context<Env>, name: string): number | undefined {
+  const raw = header(c, name);
+  if (raw === undefined) return undefined;
+  const ms = parseDurationMs(raw, 'ms');
+  if (ms === null) throw new MockHttpError(400, `Invalid ${name} header '${raw}': expected a duration like 200ms or 1s.`, name, 'invalid_mock_header');
+  return ms;
+}
+
+function intHeader(c: Context<Env>, name: string, min: number, max: number): number | undefined {
+  const raw = header(c, name);
+  if (raw === undefined) return undefined;
+  const n = /^\d+$/.test(raw.trim()) ? Number(raw.trim()) : NaN;
+  if (!(n >= min && n <= max)) {
+    throw new MockHttpError(400, `Invalid ${name} header '${raw}': expected an integer from ${min} to ${max}.`, name, 'invalid_mock_header');
+  }
+  return n;
+}
+
+/** The x-mock-* headers of a request (undefined when it has none, the common case). */
 function readOverrides(c: Context<Env>): Overrides | undefined {
-  let o: Overrides | undefined;
-  const duration = (name: string): number | undefined => {
-    const raw = c.req.header(name);
-    if (raw === undefined) return undefined;
-    const ms = parseDurationMs(raw, 'ms');
-    if (ms === null) throw new MockHttpError(400, `Invalid ${name} header '${raw}': expected a duration like 200ms or 1s.`, name, 'invalid_mock_header');
-    return ms;
+  if (!hasMockHeaders(c)) return undefined;
+  const o: Overrides = {
+    latencyMs: durationHeader(c, 'x-mock-latency'),
+    itlMs: durationHeader(c, 'x-mock-itl'),
+    tokens: intHeader(c, 'x-mock-tokens', 0, 1_000_000),
+    errorStatus: intHeader(c, 'x-mock-error', 400, 599),
+    abortAfter: intHeader(c, 'x-mock-abort', 0, 1_000_000),
+    stallMs: durationHeader(c, 'x-mock-stall'),
   };
-  const int = (name: string, min: number, max: number): number | undefined => {
-    const raw = c.req.header(name);
-    if (raw === undefined) return undefined;
-    const n = HEADER_INT.test(raw.trim()) ? Number(raw.trim()) : NaN;
-    if (!(n >= min && n <= max)) throw new MockHttpError(400, `Invalid ${name} header '${raw}': expected an integer from ${min} to ${max}.`, name, 'invalid_mock_header');
-    return n;
-  };
-  const set = <K extends keyof Overrides>(key: K, value: Overrides[K] | undefined) => {
-    if (value !== undefined) (o ??= {})[key] = value;
-  };
-  set('latencyMs', duration('x-mock-latency'));
-  set('itlMs', duration('x-mock-itl'));
-  set('tokens', int('x-mock-tokens', 0, 1_000_000));
-  set('errorStatus', int('x-mock-error', 400, 599));
-  set('abortAfter', int('x-mock-abort', 0, 1_000_000));
-  set('stallMs', duration('x-mock-stall'));
+  for (const key of Object.keys(o) as (keyof Overrides)[]) if (o[key] === undefined) delete o[key];
   return o;
 }

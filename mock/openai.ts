@@ -28,24 +28,32 @@ function usage(promptTokens: number, completionTokens: number, chat: boolean): R
 
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 
+const CHAT_USAGE_DETAILS =
+  '"prompt_tokens_details":{"cached_tokens":0,"audio_tokens":0},' +
+  '"completion_tokens_details":{"reasoning_tokens":0,"audio_tokens":0,"accepted_prediction_tokens":0,"rejected_prediction_tokens":0}';
+
+// Model names repeat; their JSON literal is cached (bounded, so odd clients cannot grow it forever).
+const modelJsonCache = new Map<string, string>();
+export function modelJson(model: string): string {
+  let json = modelJsonCache.get(model);
+  if (json === undefined) {
+    json = JSON.stringify(model);
+    if (modelJsonCache.size < 1000) modelJsonCache.set(model, json);
+  }
+  return json;
+}
+
+/** The whole answer, written as a template: this is the hot path of non-streaming benchmarks. */
 export function chatCompletionBody(plan: RequestPlan, model: string, promptTokens: number): string {
-  return JSON.stringify({
-    id: `chatcmpl-${plan.id}`,
-    object: 'chat.completion',
-    created: nowSeconds(),
-    model,
-    choices: [
-      {
-        index: 0,
-        message: { role: 'assistant', content: tokensText(plan.contentSeed, 0, plan.outputTokens), refusal: null, annotations: [] },
-        logprobs: null,
-        finish_reason: plan.finishReason,
-      },
-    ],
-    usage: usage(promptTokens, plan.outputTokens, true),
-    service_tier: 'default',
-    system_fingerprint: SYSTEM_FINGERPRINT,
-  });
+  const content = JSON.stringify(tokensText(plan.contentSeed, 0, plan.outputTokens));
+  const completion = plan.outputTokens;
+  return (
+    `{"id":"chatcmpl-${plan.id}","object":"chat.completion","created":${nowSeconds()},"model":${modelJson(model)},` +
+    `"choices":[{"index":0,"message":{"role":"assistant","content":${content},"refusal":null,"annotations":[]},` +
+    `"logprobs":null,"finish_reason":"${plan.finishReason}"}],` +
+    `"usage":{"prompt_tokens":${promptTokens},"completion_tokens":${completion},"total_tokens":${promptTokens + completion},${CHAT_USAGE_DETAILS}},` +
+    `"service_tier":"default","system_fingerprint":"${SYSTEM_FINGERPRINT}"}`
+  );
 }
 
 /** Joins token JSON literals; one token is the common case and needs no re-serialisation. */
@@ -55,7 +63,7 @@ function contentJson(plan: RequestPlan, from: number, to: number): string {
 
 export function chatStream(plan: RequestPlan, model: string, promptTokens: number, includeUsage: boolean): StreamProtocol {
   const created = nowSeconds();
-  const open = `data: {"id":"chatcmpl-${plan.id}","object":"chat.completion.chunk","created":${created},"model":${JSON.stringify(model)},"service_tier":"default","system_fingerprint":"${SYSTEM_FINGERPRINT}","choices":[`;
+  const open = `data: {"id":"chatcmpl-${plan.id}","object":"chat.completion.chunk","created":${created},"model":${modelJson(model)},"service_tier":"default","system_fingerprint":"${SYSTEM_FINGERPRINT}","choices":[`;
   // With include_usage every chunk carries "usage":null until the final usage chunk, as the API does.
   const close = includeUsage ? '],"usage":null}\n\n' : ']}\n\n';
   const contentOpen = `${open}{"index":0,"delta":{"content":`;

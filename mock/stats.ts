@@ -15,7 +15,10 @@ export class MockStats {
   readonly byRoute = new Map<string, number>();
 
   count(method: string, route: string, status: number): void {
-    const key = `${method} ${route} ${status}`;
+    this.countKey(`${method} ${route} ${status}`);
+  }
+
+  countKey(key: string): void {
     this.byRoute.set(key, (this.byRoute.get(key) ?? 0) + 1);
   }
 
