@@ -210,6 +210,16 @@ describe('under the embedded engine', () => {
     expect(s.llmux.warmup_s).toBe(1);
   });
 
+  it('RATE: open model, every planned arrival either sent or dropped', async () => {
+    const run = await engineRun('basic', 'rate-run', { RATE: '20', DURATION: '1s', CONCURRENCY: '2', MAX_VUS: '4' });
+    expect(run.code, run.stderr).toBe(0);
+    const s = run.summary!;
+    expect(count(s, 'iterations') + count(s, 'dropped_iterations')).toBe(20);
+    expect(count(s, 'http_reqs')).toBe(count(s, 'iterations'));
+    expect(s.llmux).toMatchObject({ rate: 20, max_vus: 4, concurrency: 4, duration_s: 1 });
+    expect(run.stdout).toContain('20 req/s, up to 4 VUs');
+  });
+
   it('an invalid variable stops the script in init with exit 107 and one message', async () => {
     const run = await engineRun('basic', 'bad-run', { REQUESTS: 'abc' });
     expect(run.code).toBe(107);
