@@ -28,6 +28,14 @@ describe('engine run: k6 API behaviour', () => {
     expect(h.stderr).toContain("await http.asyncRequest('GET', url, null, params)");
   });
 
+  it('sends script console output and stray rejections to stderr in k6 log format, stdout stays clean', async () => {
+    const r = await runEngine(probeArgs(mock.url, out(), once, { MODE: 'log' }));
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('summary handled\n');
+    expect(r.stderr).toMatch(/INFO\[\d{4}\] hello from vu 1  source=console/);
+    expect(r.stderr).toContain('Uncaught (in promise) Error: stray rejection');
+  });
+
   it('records checks and groups in the k6 shape; handleSummary writes every file it returns', async () => {
     const file = out();
     const second = join(tmp.dir, 'nested', 'dir', 'second.txt');

@@ -8,6 +8,7 @@ import { parseDurationMs } from '../lib/duration.ts';
 import { createExecutor, type ExecutorContext } from './executors.ts';
 import { InterruptedError } from './http-errors.ts';
 import { loadScript, type ScriptExports } from './loader.ts';
+import { setInsecureSkipTLSVerify } from './transport.ts';
 import {
   buildSummaryData,
   DEFAULT_SUMMARY_TREND_STATS,
@@ -22,6 +23,7 @@ import {
   type Thresholds,
 } from './metrics/index.ts';
 import { ScenarioRun, setCurrentRun, TestAbortError, TestRun } from './runtime.ts';
+import { captureScriptOutput } from './script-console.ts';
 import { describeScenario, OptionsError, resolveScenarios, type ScenarioConfig, type ShortcutOverrides } from './scenario.ts';
 import { Vu, vuStorage } from './vu.ts';
 
@@ -127,9 +129,11 @@ export async function runTest(scriptPath: string, opts: RunOptions = {}): Promis
   const path = resolve(scriptPath);
   const run = new TestRun(registry, groups, env, {}, path, {});
   setCurrentRun(run);
+  const restore = captureScriptOutput(err, () => run.elapsedMs());
   try {
     return await lifeCycle(run, path, opts, out, err);
   } finally {
+    restore();
     setCurrentRun(null);
   }
 }
@@ -174,7 +178,8 @@ async function lifeCycle(
     thresholds.attach(run.registry);
     if (!Array.isArray(trendStats)) throw new OptionsError('summaryTrendStats: expected an array of stats');
     validateTrendStats(trendStats);
-    for (const key of ['hosts', 'noConnectionReuse', 'noVUConnectionReuse', 'insecureSkipTLSVerify', 'batch', 'batchPerHost', 'rps']) {
+    setInsecureSkipTLSVerify(options.insecureSkipTLSVerify === true);
+    for (const key of ['hosts', 'noConnectionReuse', 'noVUConnectionReuse', 'batch', 'batchPerHost', 'rps']) {
       if (options[key] !== undefined && options[key] !== false) err(`warning: option '${key}' is not supported by the embedded engine and is ignored\n`);
     }
   } catch (e) {
@@ -385,6 +390,7 @@ async function lifeCycle(
     // k6 initialises the VUs before the start: all the scenarios need at once, at most.
     timers.push(setInterval(sampleVus, 1000));
     if (opts.progress) timers.push(setInterval(progress, 500));
+    else if (!opts.quiet && process.stderr.isTTY) timers.push(setInterval(() => err(`\rrunning (${(run.elapsedMs() / 1000).toFixed(1)}s), ${run.vusActive}/${run.vusInitialized} VUs, ${run.iterationsCompleted} complete and ${run.iterationsInterrupted} interrupted iterations   `), 1000));
     if (thresholds.sets.some((set) => set.thresholds.some((t) => t.abortOnFail))) {
       timers.push(
         setInterval(() => {
@@ -408,6 +414,7 @@ async function lifeCycle(
     );
   }
   for (const t of timers) clearInterval(t);
+  if (!opts.progress && !opts.quiet && process.stderr.isTTY) err(`\rrunning (${(run.elapsedMs() / 1000).toFixed(1)}s), ${run.iterationsCompleted} complete and ${run.iterationsInterrupted} interrupted iterations\n`);
   const testRunDurationMs = run.elapsedMs();
   sampleVus();
   if (opts.progress) progress();

@@ -55,6 +55,13 @@ interface ConnectTiming {
   end: number;
 }
 
+let rejectUnauthorized = true;
+
+/** options.insecureSkipTLSVerify: accept any server certificate (for connections opened afterwards). */
+export function setInsecureSkipTLSVerify(skip: boolean): void {
+  rejectUnauthorized = !skip;
+}
+
 /** The connections one VU holds to one origin. */
 class OriginConnections {
   readonly pool: Pool;
@@ -66,7 +73,7 @@ class OriginConnections {
   fresh: ConnectTiming | null = null;
 
   constructor(origin: string) {
-    const base = buildConnector({ timeout: 30_000 });
+    const base = buildConnector({ timeout: 30_000, rejectUnauthorized });
     this.pool = new Pool(origin, {
       connections: null,
       pipelining: 1,

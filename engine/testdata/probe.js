@@ -32,6 +32,10 @@ export function setup() {
 async function iteration(data) {
   seen.push({ vu: __VU, iter: __ITER, scenario: exec.scenario.name, inTest: exec.scenario.iterationInTest, env: __ENV.SCEN_ENV || null, t: Date.now(), setupVu: data.startedBy });
   if (MODE === 'sleep') sleep(1);
+  if (MODE === 'log') {
+    console.log('hello from vu', __VU);
+    Promise.reject(new Error('stray rejection'));
+  }
   if (MODE === 'sync-http') http.get(`${__ENV.TARGET}/health`);
   if (MODE === 'abort' && exec.scenario.iterationInTest === 2) exec.test.abort('enough');
   if (MODE === 'fail-test') exec.test.fail('marked');
