@@ -11,9 +11,12 @@ import { compareResults } from './compare.ts';
 import { resultFromSummary } from './from-summary.ts';
 import { parseGates } from './gates.ts';
 import { chartSpecs, escapeHtml, renderHtml } from './html.ts';
-import { PointAggregator, readPoints, scanLine } from './points.ts';
+import { readPoints } from './points.ts';
+import { pointsText } from './points-fixture.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
+const HAVE_CHROMIUM = existsSync(CHROMIUM);
+if (!HAVE_CHROMIUM) console.warn(`reporter/html.test.ts: browser test SKIPPED, ${CHROMIUM} not found (apt-get install chromium)`);
 const fixture = (name: string) => JSON.parse(readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8'));
 
 const streaming = resultFromSummary(fixture('constructed/handle-summary-streaming.json'), {
@@ -21,23 +24,6 @@ const streaming = resultFromSummary(fixture('constructed/handle-summary-streamin
   cpu: { avg_percent: 85.2, peak_percent: 99 },
 }).result;
 const hostile = { ...streaming, name: '<img src=x onerror=alert(1)></script><script>window.__pwned=1</script>', target: 'http://"quoted"' };
-
-/** A small k6 NDJSON points file: 5 s at `rate` req/s (≤ 20), `failures` per second, latency + `slowerMs`. */
-function pointsText(rate = 20, slowerMs = 0, failures = 1): string {
-  const lines: string[] = ['{"type":"Metric","data":{"name":"http_reqs","type":"counter","contains":"default","thresholds":[],"submetrics":null},"metric":"http_reqs"}'];
-  for (let s = 0; s < 5; s++) {
-    for (let i = 0; i < rate; i++) {
-      const time = `2026-11-28T06:00:0${s}.${String(i * 5).padStart(2, '0')}0000000Z`;
-      const failed = i < failures;
-      const tags = `{"expected_response":"${failed ? 'false' : 'true'}","status":"${failed ? 500 : 200}"}`;
-      lines.push(`{"type":"Point","data":{"time":"${time}","value":1,"tags":${tags}},"metric":"http_reqs"}`);
-      lines.push(`{"type":"Point","data":{"time":"${time}","value":${50 + slowerMs + s * 10 + i / 10},"tags":${tags}},"metric":"http_req_duration"}`);
-      lines.push(`{"type":"Point","data":{"time":"${time}","value":${failed ? 1 : 0},"tags":${tags}},"metric":"http_req_failed"}`);
-      lines.push(`{"type":"Point","data":{"time":"${time}","value":${20 + slowerMs + i / 10},"tags":{}},"metric":"ttft"}`);
-    }
-  }
-  return lines.join('\n') + '\n';
-}
 
 describe('HTML report content', () => {
   it('escapes every name and keeps scripts out of the embedded data', () => {
@@ -59,7 +45,7 @@ describe('HTML report content', () => {
   });
 });
 
-describe.skipIf(!existsSync(CHROMIUM))(`HTML report in headless Chromium (${CHROMIUM})`, () => {
+describe.skipIf(!HAVE_CHROMIUM)(`HTML report in headless Chromium (${CHROMIUM}${HAVE_CHROMIUM ? '' : ' not found: skipped'})`, () => {
   let browser: Browser;
   let dir: string;
   beforeAll(async () => {
@@ -131,65 +117,5 @@ describe.skipIf(!existsSync(CHROMIUM))(`HTML report in headless Chromium (${CHRO
     await page.screenshot({ path: shot, fullPage: true });
     expect(readFileSync(shot).length).toBeGreaterThan(10_000);
     await page.close();
-  });
-});
-
-describe('NDJSON point reader', () => {
-  it('aggregates per second, keeps failed requests out of latency and reads both key orders', async () => {
-    const agg = new PointAggregator();
-    const lines = [
-      '{"type":"Point","data":{"time":"2026-11-28T06:00:00.5Z","value":1,"tags":{}},"metric":"http_reqs"}',
-      '{"metric":"http_reqs","type":"Point","data":{"time":"2026-11-28T07:00:00.7+01:00","value":1,"tags":{}}}',
-      '{"type":"Point","data":{"time":"2026-11-28T06:00:01.0Z","value":1,"tags":{}},"metric":"http_reqs"}',
-      '{"type":"Point","data":{"time":"2026-11-28T06:00:00.1Z","value":100.5,"tags":{"expected_response":"true"}},"metric":"http_req_duration"}',
-      '{"type":"Point","data":{"time":"2026-11-28T06:00:00.2Z","value":9000,"tags":{"expected_response":"false"}},"metric":"http_req_duration"}',
-      '{ "type": "Point", "data": { "time": "2026-11-28T06:00:01.2Z", "value": 1, "tags": {} }, "metric": "llm_errors" }',
-      '{"type":"Point","data":{"time":"2026-11-28T06:00:01.2Z","value":1,"tags":{}},"metric":"http_req_failed"}',
-      '{"type":"Metric","data":{"name":"http_reqs","type":"counter"},"metric":"http_reqs"}',
-      'not json at all',
-      '{"type":"Point","data":{"time":"2026-11-28T06:00:00Z","value":1.5e1,"tags":{}},"metric":"vus"}',
-    ];
-    const buf = Buffer.from(lines.join('\n'));
-    let pos = 0;
-    for (;;) {
-      const nl = buf.indexOf(0x0a, pos);
-      scanLine(agg, buf, pos, nl < 0 ? buf.length : nl);
-      if (nl < 0) break;
-      pos = nl + 1;
-    }
-    const s = agg.finish('mem');
-    expect(s.start_s).toBe(Date.parse('2026-11-28T06:00:00Z') / 1000);
-    expect(s.requests).toEqual([2, 1]);
-    expect(s.errors).toEqual([0, 1]); // llm_errors wins over http_req_failed once seen
-    // The failed 9000 ms request is not in latency; HDR histogram with 3 significant digits.
-    expect(Math.abs(s.latency_p50[0]! - 100_500_000) / 100_500_000).toBeLessThan(0.001);
-    expect(s.latency_p99[0]).toBe(s.latency_p50[0]);
-    expect(s.latency_p99[1]).toBeNull();
-    expect(s.vus[0]).toBe(15);
-    expect(s.stats.bad_lines).toBe(1);
-    expect(s.stats.json_parse_lines).toBe(2); // the spaced line and the garbage line
-  });
-
-  it('reads gzip files and lines split across chunks', async () => {
-    const { gzipSync } = await import('node:zlib');
-    const dir = await mkdtemp(path.join(tmpdir(), 'llmux-points-'));
-    try {
-      const text = pointsText();
-      await writeFile(path.join(dir, 'p.ndjson.gz'), gzipSync(text));
-      const gz = await readPoints(path.join(dir, 'p.ndjson.gz'));
-      expect(gz.requests).toEqual([20, 20, 20, 20, 20]);
-      expect(gz.errors).toEqual([1, 1, 1, 1, 1]);
-      expect(gz.ttft_p50?.length).toBe(5);
-      // A file bigger than one 1 MiB read chunk, so lines straddle chunk borders.
-      const big = text.repeat(Math.ceil((3 << 20) / text.length));
-      await writeFile(path.join(dir, 'big.ndjson'), big);
-      const copies = Math.ceil((3 << 20) / text.length);
-      const s = await readPoints(path.join(dir, 'big.ndjson'));
-      expect(s.totals.requests).toBe(100 * copies);
-      expect(s.stats.bad_lines).toBe(0);
-      expect(s.stats.lines).toBe(big.split('\n').length - 1);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
   });
 });

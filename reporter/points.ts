@@ -12,6 +12,8 @@ import * as hdr from 'hdr-histogram-js';
 const WINDOW_S = 30;
 /** Histogram values are microseconds: 1 µs .. 1 h, 3 significant digits (≤ 0.1% error). */
 const HIST_MAX_US = 3_600_000_000;
+/** 30 days of one-second buckets; a wider span means a broken clock or a wrong file. */
+const MAX_BUCKETS = 30 * 86_400;
 
 export interface PointSeries {
   file: string;
@@ -195,9 +197,17 @@ export class PointAggregator {
 
   finish(file: string): PointSeries {
     this.finalizeBelow(Infinity);
-    const seconds = [...this.done.keys()];
-    const start = seconds.length ? Math.min(...seconds) : 0;
-    const length = seconds.length ? Math.max(...seconds) - start + 1 : 0;
+    let first = Infinity;
+    let last = -Infinity;
+    for (const second of this.done.keys()) {
+      if (second < first) first = second;
+      if (second > last) last = second;
+    }
+    const start = this.done.size ? first : 0;
+    const length = this.done.size ? last - first + 1 : 0;
+    if (length > MAX_BUCKETS) {
+      throw new Error(`points span ${length} s (${new Date(first * 1000).toISOString()} to ${new Date(last * 1000).toISOString()}), more than ${MAX_BUCKETS} one-second buckets`);
+    }
     const series: PointSeries = {
       file,
       start_s: start,
