@@ -36,20 +36,22 @@ export class SseParser {
       if (text.charCodeAt(0) === 10) text = text.slice(1);
     }
     const buffer = this.rest + text;
+    // indexOf finds line ends much faster than a loop over every character.
     let start = 0;
-    for (let i = 0; i < buffer.length; i++) {
-      const c = buffer.charCodeAt(i);
-      if (c !== 10 && c !== 13) continue;
-      this.line(buffer.slice(start, i), events);
-      if (c === 13) {
+    let lf = buffer.indexOf('\n');
+    let cr = buffer.indexOf('\r');
+    while (lf >= 0 || cr >= 0) {
+      const isCR = cr >= 0 && (lf < 0 || cr < lf);
+      const end = isCR ? cr : lf;
+      this.line(buffer.slice(start, end), events);
+      start = end + 1;
+      if (isCR) {
         // CRLF is one line end, even when the LF arrives in the next chunk.
-        if (i + 1 < buffer.length) {
-          if (buffer.charCodeAt(i + 1) === 10) i++;
-        } else {
-          this.skipLeadingLF = true;
-        }
+        if (start === buffer.length) this.skipLeadingLF = true;
+        else if (buffer.charCodeAt(start) === 10) start++;
       }
-      start = i + 1;
+      if (lf >= 0 && lf < start) lf = buffer.indexOf('\n', start);
+      if (cr >= 0 && cr < start) cr = buffer.indexOf('\r', start);
     }
     this.rest = buffer.slice(start);
     return events;
