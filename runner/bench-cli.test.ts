@@ -1,11 +1,11 @@
 // The bench command's behaviour as a user meets it: the first run, Ctrl-C, and failing fast.
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Result } from '../reporter/index.ts';
-import { freePort, newMark, resultFiles, runBench, startBench, watchFamily } from './bench-test-helpers.ts';
+import { BIN, freePort, newMark, resultFiles, runBench, startBench, watchFamily } from './bench-test-helpers.ts';
 import { isAlive } from './process-tree.ts';
 
 const FAST = ['--mock-latency', '5ms', '--engine', 'embedded', '--warmup', '0'];
@@ -38,6 +38,28 @@ describe('bench without a target', () => {
     expect(run.stdout).toMatch(/^requests\/s +[\d.]+\/s/m);
     expect(run.stdout).toMatch(/^failed requests +0 /m);
     expect(run.stdout).toContain('npm run bench -- --target http://localhost:4000');
+  });
+});
+
+describe('with a k6 binary', () => {
+  it('drives it with the same command line and reads progress from the mock', async () => {
+    // A stand-in k6: answers `version`, hands `run ...` to the embedded engine (same flags and summary).
+    const k6 = join(dir, 'k6');
+    await writeFile(k6, `#!/bin/sh\nif [ "$1" = version ]; then echo "k6 v1.4.0 (commit/stand-in, go1.24, linux/amd64)"; exit 0; fi\nexec "${process.execPath}" "${BIN}" engine "$@"\n`);
+    await chmod(k6, 0o755);
+    const out = join(dir, 'k6-results');
+    const mark = newMark();
+    const family = watchFamily(mark);
+    const run = await runBench(['--engine', 'k6', '--requests', '1500', '--concurrency', '10', '--output', out, '--mock-latency', '5ms', '--warmup', '0'], mark, { K6_BIN: k6 });
+    expect(run.stderr).toBe(run.stderr.replace(/error/gi, ''));
+    expect(run.code).toBe(0);
+    expect(family.stop().filter(isAlive)).toEqual([]);
+    const result = JSON.parse(await readFile(join(out, resultFiles(out)[0]), 'utf8')) as Result;
+    expect(result.engine).toEqual({ name: 'k6', version: 'v1.4.0' });
+    expect(result.environment?.k6).toBe('v1.4.0');
+    expect(result.success_requests).toBe(1500);
+    // k6 prints no machine-readable progress: requests counted at the mock, errors unknown.
+    expect(run.stderr).toMatch(/^mock: \d+\.\d s, \d+\/1500 requests, \d+ rps$/m);
   });
 });
 

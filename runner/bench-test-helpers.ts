@@ -25,10 +25,10 @@ export interface BenchRun {
 /** Every process the bench started inherits this variable, so leftovers can be found by it. */
 export const newMark = () => randomUUID();
 
-export function startBench(args: string[], mark: string, onStderr?: (text: string) => void) {
+export function startBench(args: string[], mark: string, onStderr?: (text: string) => void, env: NodeJS.ProcessEnv = {}) {
   const t0 = Date.now();
   const child = spawn(process.execPath, [BIN, 'bench', ...args], {
-    env: { ...process.env, LLMUX_TEST_MARK: mark, NO_COLOR: '1' },
+    env: { ...process.env, ...env, LLMUX_TEST_MARK: mark, NO_COLOR: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -47,7 +47,7 @@ export function startBench(args: string[], mark: string, onStderr?: (text: strin
   return { child, done };
 }
 
-export const runBench = (args: string[], mark: string) => startBench(args, mark).done;
+export const runBench = (args: string[], mark: string, env: NodeJS.ProcessEnv = {}) => startBench(args, mark, undefined, env).done;
 
 /** Live processes whose environment carries the mark (the bench's whole family). */
 export function processesWithMark(mark: string): number[] {

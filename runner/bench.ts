@@ -19,6 +19,7 @@ import {
   fetchMockStats,
   judgeRig,
   mockServerErrors,
+  modelRequests,
   readCalibration,
   type CalibrationEntry,
 } from './rig.ts';
@@ -306,7 +307,8 @@ export async function measure(
     const t0 = Date.now();
     poll = setInterval(() => {
       void fetchMockStats(mock.url).then((now) => {
-        if (now?.requests_total !== undefined) progress.update({ elapsedMs: Date.now() - t0, requests: now.requests_total - (before?.requests_total ?? 0), failed: null });
+        const requests = modelRequests(now);
+        if (requests !== null) progress.update({ elapsedMs: Date.now() - t0, requests: requests - (modelRequests(before) ?? 0), failed: null });
       });
     }, 500);
   }

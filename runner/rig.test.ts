@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { coefficientOfVariation, medianRun, redactor } from './bench.ts';
 import type { Environment } from './environment.ts';
-import { calibrationFor, calibrationPath, judgeRig, mockServerErrors, readCalibration, saveCalibration, type CalibrationEntry } from './rig.ts';
+import { calibrationFor, calibrationPath, judgeRig, mockServerErrors, modelRequests, readCalibration, saveCalibration, type CalibrationEntry } from './rig.ts';
 
 const base = { mockCpuPeak: 20, loadgenCpuPeak: 30, mockErrors: 0, achievedRps: 500, loadgenCores: 1, calibration: null };
 const entry: CalibrationEntry = {
@@ -60,6 +60,9 @@ describe('mockServerErrors', () => {
     const after = { errors_injected: 3, by_route: { 'POST /v1/chat/completions 200': 50, 'POST /v1/chat/completions 500': 4, 'POST /v1/chat/completions 503': 1, 'GET /health 200': 2 } };
     expect(mockServerErrors(before, after)).toBe(2);
     expect(mockServerErrors(null, after)).toBe(0);
+    expect(modelRequests(after)).toBe(55);
+    expect(modelRequests({ requests_total: 7 })).toBe(7);
+    expect(modelRequests(null)).toBeNull();
   });
 });
 

@@ -109,6 +109,13 @@ export function mockServerErrors(before: MockStats | null, after: MockStats | nu
   return Math.max(0, fivexx(after) - fivexx(before) - (injected(after) - injected(before)));
 }
 
+/** Model requests the mock answered (POST routes), without the runner's own GET /stats polls. */
+export function modelRequests(stats: MockStats | null): number | null {
+  if (!stats) return null;
+  if (!stats.by_route) return stats.requests_total ?? null;
+  return Object.entries(stats.by_route).reduce((sum, [key, n]) => (key.startsWith('POST ') ? sum + n : sum), 0);
+}
+
 export interface MockStats {
   requests_total?: number;
   errors_injected?: number;
