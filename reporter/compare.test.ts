@@ -75,6 +75,12 @@ describe('compareResults', () => {
     expect(compareResults([{ result: go }, { result: slower }]).mismatches).toEqual([]);
   });
 
+  it('takes plain results and --fail-on text too', () => {
+    const plain = compareResults([go, slower], { failOn: 'p99:+10%', baseline: go });
+    expect(plain.runs.map((r) => r.label)).toEqual(['llmux #1', 'llmux #2', 'new']);
+    expect(plain.gates[0]).toMatchObject({ gate: 'p99:+10%', ok: false });
+  });
+
   it('labels runs with the same name by file', () => {
     const same = compareResults([{ result: go, file: 'results/llmux_1.json' }, { result: go, file: 'results/llmux_2.json' }]);
     expect(same.runs.map((r) => r.label)).toEqual(['llmux_1', 'llmux_2']);

@@ -5,7 +5,7 @@
 // against it), else the first run. Δ and ratio are the last run against the reference, and so are
 // the --fail-on gates.
 import { overheadOf } from './from-summary.ts';
-import { evaluateGate, type Gate, type GateResult } from './gates.ts';
+import { evaluateGate, parseGates, type Gate, type GateResult } from './gates.ts';
 import { METRICS, type Direction, type MetricDef, type Unit } from './metrics.ts';
 import type { Result } from './schema.ts';
 
@@ -16,8 +16,9 @@ export interface CompareInput {
 }
 
 export interface CompareOptions {
-  baseline?: CompareInput;
-  failOn?: Gate[];
+  baseline?: CompareInput | Result;
+  /** Parsed gates, or the --fail-on text. */
+  failOn?: Gate[] | string;
   /** Mismatched settings become errors (exit 2) rather than warnings. */
   strict?: boolean;
 }
@@ -73,14 +74,20 @@ export interface Comparison {
   results: Result[];
 }
 
-export function compareResults(inputs: CompareInput[], options: CompareOptions = {}): Comparison {
-  if (inputs.length === 0) throw new Error('nothing to compare');
-  const all = options.baseline ? [options.baseline, ...inputs] : inputs;
+const asInput = (item: CompareInput | Result): CompareInput => ('result' in item && !('total_requests' in item) ? (item as CompareInput) : { result: item as Result });
+
+/** Compares results (or {result, file} pairs, so labels can fall back to file names). */
+export function compareResults(items: (CompareInput | Result)[], options: CompareOptions = {}): Comparison {
+  if (items.length === 0) throw new Error('nothing to compare');
+  const inputs = items.map(asInput);
+  const baselineInput = options.baseline ? asInput(options.baseline) : undefined;
+  const failOn = typeof options.failOn === 'string' ? parseGates(options.failOn) : (options.failOn ?? []);
+  const all = baselineInput ? [baselineInput, ...inputs] : inputs;
   const reference = 0;
   const results = all.map((input, i) => {
     const r = input.result;
     // With a baseline, each run's overhead is measured against it (the baseline's own is zero).
-    if (options.baseline && i > 0) return { ...r, overhead: overheadOf(r, options.baseline.result) };
+    if (baselineInput && i > 0) return { ...r, overhead: overheadOf(r, baselineInput.result) };
     return r;
   });
   const labels = labelRuns(all);
@@ -94,7 +101,7 @@ export function compareResults(inputs: CompareInput[], options: CompareOptions =
     start_time: input.result.start_time,
     total_requests: input.result.total_requests,
     concurrency: input.result.concurrency,
-    is_baseline: Boolean(options.baseline) && i === 0,
+    is_baseline: Boolean(baselineInput) && i === 0,
   }));
 
   const last = results.length - 1;
@@ -105,7 +112,7 @@ export function compareResults(inputs: CompareInput[], options: CompareOptions =
       return value === null || Number.isNaN(value) ? null : value;
     });
     if (values.every((value) => value === null)) continue;
-    if (metric.group === 'overhead' && options.baseline) values[0] = null; // baseline vs itself says nothing
+    if (metric.group === 'overhead' && baselineInput) values[0] = null; // baseline vs itself says nothing
     const from = values[reference];
     const to = values[last];
     const delta = from !== null && to !== null && last !== reference ? to - from : null;
@@ -120,7 +127,7 @@ export function compareResults(inputs: CompareInput[], options: CompareOptions =
     (m) => `runs differ in ${m.setting} (${m.values.map((v, i) => `${labels[i]}: ${v ?? '?'}`).join(', ')}): the diff may mislead`,
   );
 
-  const gates = (options.failOn ?? []).map((gate) => {
+  const gates = failOn.map((gate) => {
     const row = rows.find((r) => r.key === gate.metric.key);
     const from = row ? row.values[reference] : null;
     const to = row ? row.values[last] : null;
