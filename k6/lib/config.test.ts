@@ -143,6 +143,7 @@ describe('parseConfig errors name the variable', () => {
     [{ RATE: '5', MAX_VUS: 'x' }, 'MAX_VUS must be a positive integer, got "x"'],
     [{ TARGET: 'localhost:3000' }, 'TARGET must be an http:// or https:// URL without query, got "localhost:3000"'],
     [{ TARGET: 'http://a/b?c=1' }, 'TARGET must be an http:// or https:// URL without query, got "http://a/b?c=1"'],
+    [{ TARGET: 'http://user:s3cret@proxy:3000' }, 'TARGET must not contain user:password@ (send credentials with API_KEY or HEADERS)'],
     [{ ENDPOINT: 'v1/chat' }, 'ENDPOINT must be a path starting with "/", got "v1/chat"'],
     [{ NAME: '../x' }, 'NAME must use only letters, digits, ".", "_" and "-" (it names files), got "../x"'],
     [{ NAME: 'a b' }, 'NAME must use only letters, digits, ".", "_" and "-" (it names files), got "a b"'],

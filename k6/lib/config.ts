@@ -197,6 +197,10 @@ export function parseDistribution(text: string): Record<string, { loadZone: stri
 /** Parses and validates the whole environment for one scenario. Throws ConfigError. */
 export function parseConfig(env: Env, scenario: ScenarioName): Config {
   const targetText = given(env, 'TARGET') ?? DEFAULTS.TARGET;
+  // Credentials in the URL would land in the summary file; the value is not echoed either.
+  if (/^[a-z][a-z0-9+.-]*:\/\/[^/?#]*@/i.test(targetText)) {
+    throw new ConfigError('TARGET must not contain user:password@ (send credentials with API_KEY or HEADERS)');
+  }
   if (!/^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/.test(targetText)) {
     throw new ConfigError(`TARGET must be an http:// or https:// URL without query, got "${targetText}"`);
   }
