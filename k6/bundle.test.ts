@@ -1,7 +1,7 @@
 // The bundles as k6 will see them: built by build.mjs (into a temporary directory, so runs of
 // other tests reading dist/ are not disturbed), ESM, importing nothing but k6 modules.
 import { execFile, spawn } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -95,6 +95,22 @@ describe('build.mjs flags', () => {
     expect((err as { stderr: string }).stderr.trim()).toBe(
       'build.mjs: unknown or incomplete argument --minify (accepted: --watch, --outdir DIR)',
     );
+  });
+});
+
+describe('k6/lib', () => {
+  it('only runtime.ts imports k6: the rest is plain code, unit tested in Node', async () => {
+    const libDir = join(ROOT, 'k6', 'lib');
+    const modules = readdirSync(libDir).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'));
+    expect(modules).toContain('runtime.ts');
+    for (const file of modules) {
+      const imports = (await importsOf(join(libDir, file))).map((i) => i.path);
+      const k6Imports = imports.filter((path) => path === 'k6' || path.startsWith('k6/'));
+      if (file === 'runtime.ts') expect(k6Imports.length).toBeGreaterThan(0);
+      else expect(k6Imports, file).toEqual([]);
+      // Relative imports only (and lib/duration.ts): no packages, no Node built-ins.
+      for (const path of imports.filter((p) => !k6Imports.includes(p))) expect(path, file).toMatch(/^\.\.?\//);
+    }
   });
 });
 
