@@ -77,7 +77,8 @@ export function median(values: number[]): number {
 
 export function machine(): string {
   const cpus = os.cpus();
-  return `${cpus[0]?.model.trim() ?? 'unknown CPU'}, ${cpus.length} cores, Node ${process.versions.node}, ${os.platform()} ${os.release()}`;
+  const load = os.loadavg().map((x) => x.toFixed(2)).join(' ');
+  return `${cpus[0]?.model.trim() ?? 'unknown CPU'}, ${cpus.length} cores, Node ${process.versions.node}, ${os.platform()} ${os.release()}, load average ${load}`;
 }
 
 export function flagValue(argv: string[], name: string, fallback: string): string {

@@ -94,7 +94,10 @@ async function run(): Promise<void> {
       const res = await round(port);
       const cpu1 = processCpuMs(mock.proc.pid);
       const self1 = process.cpuUsage(self0);
-      const load = cpu0 !== null && cpu1 !== null ? `mock cpu ${(((cpu1 - cpu0) / res.wallMs) * 100).toFixed(0)}%` : 'mock cpu n/a';
+      const load =
+        cpu0 !== null && cpu1 !== null
+          ? `mock cpu ${(((cpu1 - cpu0) / res.wallMs) * 100).toFixed(0)}% (${(((cpu1 - cpu0) * 1000) / res.tokens).toFixed(1)} µs per token incl. requests)`
+          : 'mock cpu n/a';
       const row = {
         p50: percentile(res.gaps, 50),
         p99: percentile(res.gaps, 99),

@@ -125,9 +125,10 @@ export class Scheduler {
     this.immediate = null;
     this.armedFor = key;
     const wait = key - 0.5 - performance.now();
-    // setTimeout cannot wait less than 1 ms; below that, check again on the next loop turn.
-    if (wait < 1) this.immediate = setImmediate(this.tick);
-    else this.timer = setTimeout(this.tick, Math.floor(wait));
+    // Overdue: run on the next loop turn. Otherwise a timer, at least 1 ms (its granularity); no
+    // busy-waiting, so an idle mock costs no CPU and a busy one spends it on sockets.
+    if (wait <= 0) this.immediate = setImmediate(this.tick);
+    else this.timer = setTimeout(this.tick, Math.max(1, Math.round(wait)));
   }
 
   private fire(): void {
