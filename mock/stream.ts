@@ -48,7 +48,11 @@ export class NodeSink implements Sink {
   }
   abort(): void {
     this.done = true;
-    this.res.destroy();
+    // Flush what was written, then close without the final chunk: the client gets every token sent
+    // so far and then a body cut short (a hard destroy could drop queued tokens unpredictably).
+    const socket = this.res.socket;
+    if (socket) socket.destroySoon();
+    else this.res.destroy();
   }
   onClientGone(listener: () => void): void {
     this.res.once('close', () => {
