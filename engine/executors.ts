@@ -35,8 +35,7 @@ export type Executor = (ctx: ExecutorContext) => Promise<void>;
 /** Loops: VUs run iterations back to back while `more()` says so. */
 class Loops {
   private readonly running = new Set<Vu>();
-  private readonly settled: Array<Promise<void>> = [];
-  private allDone: Promise<void> = Promise.resolve();
+  private waiting: Array<() => void> = [];
 
   constructor(private readonly ctx: ExecutorContext) {}
 
@@ -44,23 +43,25 @@ class Loops {
   start(vu: Vu, more: (vu: Vu) => boolean): void {
     const ctx = this.ctx;
     this.running.add(vu);
-    const loop = (async () => {
-      while (!ctx.stopping() && !vu.interrupted && more(vu)) await ctx.iterate(vu);
-    })().finally(() => {
-      this.running.delete(vu);
-      ctx.release(vu);
-    });
-    this.settled.push(loop);
-    this.allDone = Promise.all(this.settled).then(() => {});
+    void (async () => {
+      try {
+        while (!ctx.stopping() && !vu.interrupted && more(vu)) await ctx.iterate(vu);
+      } finally {
+        this.running.delete(vu);
+        ctx.release(vu);
+        if (this.running.size === 0) {
+          const waiting = this.waiting;
+          this.waiting = [];
+          for (const wake of waiting) wake();
+        }
+      }
+    })();
   }
 
-  /** Resolves when every loop ended (reads the set at call time and after). */
-  async done(): Promise<void> {
-    let count = -1;
-    while (count !== this.settled.length) {
-      count = this.settled.length;
-      await this.allDone;
-    }
+  /** Resolves when no loop runs any more. */
+  done(): Promise<void> {
+    if (this.running.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.waiting.push(resolve));
   }
 
   /** Waits for the loops until `deadline`, then interrupts whatever still runs. */

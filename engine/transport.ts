@@ -5,7 +5,7 @@
 // diagnostics_channel (global, one message object per event) and undici.request's Readable body.
 import { performance } from 'node:perf_hooks';
 import type { Socket } from 'node:net';
-import { Pool, buildConnector } from 'undici';
+import { Client, buildConnector } from 'undici';
 import { classifyError, RequestTimeoutError, type RequestError } from './http-errors.ts';
 
 export interface Timings {
@@ -43,10 +43,11 @@ export interface TransportResult {
   bytesReceived: number;
 }
 
-interface CountedSocket {
-  socket: Socket;
-  read: number;
-  written: number;
+let rejectUnauthorized = true;
+
+/** options.insecureSkipTLSVerify: accept any server certificate (for connections opened afterwards). */
+export function setInsecureSkipTLSVerify(skip: boolean): void {
+  rejectUnauthorized = !skip;
 }
 
 interface ConnectTiming {
@@ -55,27 +56,27 @@ interface ConnectTiming {
   end: number;
 }
 
-let rejectUnauthorized = true;
-
-/** options.insecureSkipTLSVerify: accept any server certificate (for connections opened afterwards). */
-export function setInsecureSkipTLSVerify(skip: boolean): void {
-  rejectUnauthorized = !skip;
-}
-
-/** The connections one VU holds to one origin. */
-class OriginConnections {
-  readonly pool: Pool;
-  readonly sockets: CountedSocket[] = [];
-  /** Bytes of sockets closed since the last request completed. */
-  carryRead = 0;
-  carryWritten = 0;
-  /** Connect timing not yet claimed by a request (the request that caused the connect claims it). */
+/**
+ * One keep-alive connection: an undici Client with pipelining 1. A VU's requests reuse it; a VU
+ * that sends concurrent requests gets more of them (k6 opens more connections too). A Pool would
+ * open a second socket whenever a request arrives while undici still validates the idle socket
+ * (one event loop turn after each response), doubling the sockets of a closed loop.
+ */
+class Connection {
+  readonly client: Client;
+  inflight = 0;
+  private socket: Socket | null = null;
+  private read = 0;
+  private written = 0;
+  /** Bytes of closed sockets not yet reported. */
+  private carryRead = 0;
+  private carryWritten = 0;
+  /** Connect timing not yet claimed (the request that caused the connect claims it). */
   fresh: ConnectTiming | null = null;
 
   constructor(origin: string) {
     const base = buildConnector({ timeout: 30_000, rejectUnauthorized });
-    this.pool = new Pool(origin, {
-      connections: null,
+    this.client = new Client(origin, {
       pipelining: 1,
       // Our own per-request timer implements k6's `timeout`; undici's would fire independently.
       headersTimeout: 0,
@@ -88,14 +89,7 @@ class OriginConnections {
           timing.end = performance.now();
           if (timing.tcpEnd === 0) timing.tcpEnd = timing.end;
           this.fresh = timing;
-          const counted: CountedSocket = { socket: sock as Socket, read: 0, written: 0 };
-          this.sockets.push(counted);
-          sock.once('close', () => {
-            this.carryRead += (counted.socket.bytesRead ?? 0) - counted.read;
-            this.carryWritten += (counted.socket.bytesWritten ?? 0) - counted.written;
-            const i = this.sockets.indexOf(counted);
-            if (i !== -1) this.sockets.splice(i, 1);
-          });
+          this.attach(sock as Socket);
           callback(null, sock);
         }) as unknown as Socket;
         if (opts.protocol === 'https:') socket.once('connect', () => (timing.tcpEnd = performance.now()));
@@ -104,23 +98,54 @@ class OriginConnections {
     });
   }
 
-  /** Bytes read and written on this origin's sockets since the previous call. */
+  private attach(socket: Socket): void {
+    this.socket = socket;
+    this.read = 0;
+    this.written = 0;
+    socket.once('close', () => {
+      this.carryRead += socket.bytesRead - this.read;
+      this.carryWritten += socket.bytesWritten - this.written;
+      if (this.socket === socket) this.socket = null;
+    });
+  }
+
+  /** Bytes read and written since the previous call. */
   takeBytes(out: { read: number; written: number }): void {
     let read = this.carryRead;
     let written = this.carryWritten;
     this.carryRead = 0;
     this.carryWritten = 0;
-    for (let i = 0; i < this.sockets.length; i++) {
-      const c = this.sockets[i];
-      const r = c.socket.bytesRead;
-      const w = c.socket.bytesWritten;
-      read += r - c.read;
-      written += w - c.written;
-      c.read = r;
-      c.written = w;
+    const socket = this.socket;
+    if (socket !== null) {
+      const r = socket.bytesRead;
+      const w = socket.bytesWritten;
+      read += r - this.read;
+      written += w - this.written;
+      this.read = r;
+      this.written = w;
     }
     out.read = read;
     out.written = written;
+  }
+}
+
+/** The connections one VU holds to one origin. */
+class OriginConnections {
+  private readonly list: Connection[] = [];
+
+  constructor(private readonly origin: string) {}
+
+  /** An idle connection of this VU, or a new one. */
+  pick(): Connection {
+    const list = this.list;
+    for (let i = 0; i < list.length; i++) if (list[i].inflight === 0) return list[i];
+    const conn = new Connection(this.origin);
+    list.push(conn);
+    return conn;
+  }
+
+  clients(): Client[] {
+    return this.list.map((c) => c.client);
   }
 }
 
@@ -128,27 +153,29 @@ class OriginConnections {
 export class VuConnections {
   private readonly byOrigin = new Map<string, OriginConnections>();
 
-  get(origin: string): OriginConnections {
-    let conn = this.byOrigin.get(origin);
-    if (!conn) {
-      conn = new OriginConnections(origin);
-      this.byOrigin.set(origin, conn);
+  get(origin: string): Connection {
+    let conns = this.byOrigin.get(origin);
+    if (conns === undefined) {
+      conns = new OriginConnections(origin);
+      this.byOrigin.set(origin, conns);
     }
-    return conn;
+    return conns.pick();
+  }
+
+  private take(): Client[] {
+    const clients = [...this.byOrigin.values()].flatMap((c) => c.clients());
+    this.byOrigin.clear();
+    return clients;
   }
 
   /** Aborts in-flight requests and closes every socket (VU interrupted or test over). */
   async destroy(): Promise<void> {
-    const pools = [...this.byOrigin.values()].map((c) => c.pool);
-    this.byOrigin.clear();
-    await Promise.all(pools.map((p) => p.destroy().catch(() => {})));
+    await Promise.all(this.take().map((c) => c.destroy().catch(() => {})));
   }
 
   /** Closes idle sockets after in-flight requests finish. */
   async close(): Promise<void> {
-    const pools = [...this.byOrigin.values()].map((c) => c.pool);
-    this.byOrigin.clear();
-    await Promise.all(pools.map((p) => p.close().catch(() => {})));
+    await Promise.all(this.take().map((c) => c.close().catch(() => {})));
   }
 }
 
@@ -171,7 +198,7 @@ class Exchange {
   private done = false;
 
   constructor(
-    private readonly conn: OriginConnections,
+    private readonly conn: Connection,
     private readonly resolve: (result: TransportResult) => void,
     keepBody: boolean,
     timeoutMs: number,
@@ -247,6 +274,7 @@ class Exchange {
     const sending = tSent - tConn;
     const waiting = tFirst - tSent;
     const receiving = end - tFirst;
+    this.conn.inflight--;
     this.conn.takeBytes(bytes);
     let body: Buffer | null = null;
     if (this.chunks !== null && err === null) {
@@ -276,12 +304,13 @@ class Exchange {
 /** Sends one request on the VU's connections; never rejects (failures come back as status 0 + error). */
 export function send(connections: VuConnections, req: TransportRequest): Promise<TransportResult> {
   const conn = connections.get(req.origin);
+  conn.inflight++;
   return new Promise<TransportResult>((resolve) => {
     const exchange = new Exchange(conn, resolve, req.keepBody, req.timeoutMs);
     try {
-      conn.pool.dispatch(
+      conn.client.dispatch(
         { method: req.method, path: req.path, headers: req.headers, body: req.body },
-        exchange as unknown as Parameters<Pool['dispatch']>[1],
+        exchange as unknown as Parameters<Client['dispatch']>[1],
       );
     } catch (err) {
       exchange.onError(err as Error);

@@ -58,7 +58,7 @@ async function iteration(data) {
   if (Math.abs(sum - t.duration) > 1e-6) timingErrors.push(`duration ${t.duration} != ${sum}`);
   latency.add(t.waiting);
   await group('outer', async () => {
-    await new Promise((r) => setTimeout(r, 1));
+    await new Promise((r) => setTimeout(r, 20));
     check(res, { 'status is 200': (r) => r.status === 200, 'has choices': (r) => Array.isArray(r.json('choices')) });
     extra.add(1, { kind: 'probe' });
   });
