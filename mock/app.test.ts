@@ -52,6 +52,10 @@ describe('chat completions', () => {
     expect(usage.usage).toMatchObject({ completion_tokens: 7, prompt_tokens: 12, total_tokens: 19 });
     // Every chunk before the usage chunk carries usage: null, as the API does with include_usage.
     expect(chunks.slice(0, -1).every((c) => c.usage === null)).toBe(true);
+    // One scheduled step per content chunk, each timed against its deadline.
+    const lateness = (await json(await app.request('/stats'))).chunk_lateness_ms;
+    expect(lateness.count).toBe(7);
+    expect(lateness.p50).toBeLessThanOrEqual(lateness.p99);
     const streamed = content.map((c) => c.choices[0].delta.content).join('');
     const whole = await json(await createMockApp({ ...fast, tokens: 7 }).request('/v1/chat/completions', jsonPost(chatBody())));
     expect(streamed).toBe(whole.choices[0].message.content);
@@ -325,5 +329,7 @@ describe('operational endpoints', () => {
     expect(text).toContain('llmux_mock_requests_total{method="POST",route="/v1/chat/completions",status="200"} 1');
     expect(text).toContain('# TYPE llmux_mock_open_streams gauge\nllmux_mock_open_streams 0');
     expect(text).toContain('llmux_mock_tokens_sent_total 20');
+    expect(text).toContain('# TYPE llmux_mock_chunk_lateness_seconds summary');
+    expect(text).toContain('llmux_mock_chunk_lateness_seconds_count 0');
   });
 });

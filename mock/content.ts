@@ -33,6 +33,21 @@ export function tokensText(contentSeed: number, from: number, to: number): strin
   return out;
 }
 
+// Answers depend only on (first word, length): their JSON literals are cached, so a whole answer
+// costs a map lookup instead of a join and a JSON.stringify per request.
+const answerJsonCache = new Map<number, string>();
+
+/** JSON string literal of the whole answer of `count` tokens. */
+export function answerJson(contentSeed: number, count: number): string {
+  const key = (contentSeed % WORDS.length) * 1_000_001 + count;
+  let json = answerJsonCache.get(key);
+  if (json === undefined) {
+    json = JSON.stringify(tokensText(contentSeed, 0, count));
+    if (answerJsonCache.size < 10_000) answerJsonCache.set(key, json);
+  }
+  return json;
+}
+
 /**
  * Prompt tokens are estimated, not tokenised: ceil(characters / 4) per text (OpenAI's rule of thumb
  * for English), plus 4 per chat message for role and framing, plus 3 for the reply's priming.

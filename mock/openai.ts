@@ -1,7 +1,7 @@
 // OpenAI wire formats: whole answers and streamed chunks for chat and legacy completions, embeddings,
 // and the model list. Chunks are built by concatenating pre-serialised pieces, not JSON.stringify
 // of a whole object per token.
-import { embeddingBase64, embeddingVector, tokenJson, tokensText } from './content.ts';
+import { answerJson, embeddingBase64, embeddingVector, tokenJson, tokensText } from './content.ts';
 import type { RequestPlan } from './plan.ts';
 import type { StreamProtocol } from './stream.ts';
 
@@ -45,7 +45,7 @@ export function modelJson(model: string): string {
 
 /** The whole answer, written as a template: this is the hot path of non-streaming benchmarks. */
 export function chatCompletionBody(plan: RequestPlan, model: string, promptTokens: number): string {
-  const content = JSON.stringify(tokensText(plan.contentSeed, 0, plan.outputTokens));
+  const content = answerJson(plan.contentSeed, plan.outputTokens);
   const completion = plan.outputTokens;
   return (
     `{"id":"chatcmpl-${plan.id}","object":"chat.completion","created":${nowSeconds()},"model":${modelJson(model)},` +

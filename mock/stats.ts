@@ -11,6 +11,15 @@ export class MockStats {
   abortsInjected = 0;
   stallsInjected = 0;
   clientDisconnects = 0;
+  /**
+   * How late each streamed chunk left against its schedule, in 0.1 ms buckets up to 100 ms (the
+   * last bucket holds everything later). Tells whether the mock kept its pace, apart from the network
+   * and the client.
+   */
+  readonly lateness = new Uint32Array(1001);
+  latenessCount = 0;
+  latenessSumMs = 0;
+  latenessMaxMs = 0;
   /** "<METHOD> <route> <status>" → count. */
   readonly byRoute = new Map<string, number>();
 
@@ -20,6 +29,26 @@ export class MockStats {
 
   countKey(key: string): void {
     this.byRoute.set(key, (this.byRoute.get(key) ?? 0) + 1);
+  }
+
+  recordLateness(ms: number): void {
+    const late = ms > 0 ? ms : 0;
+    this.lateness[Math.min(1000, Math.ceil(late * 10))]++;
+    this.latenessCount++;
+    this.latenessSumMs += late;
+    if (late > this.latenessMaxMs) this.latenessMaxMs = late;
+  }
+
+  /** Upper bound (bucket edge, ms) of the q-quantile of chunk lateness; 0 before any chunk. */
+  latenessQuantile(q: number): number {
+    if (this.latenessCount === 0) return 0;
+    const rank = Math.ceil(q * this.latenessCount);
+    let seen = 0;
+    for (let i = 0; i < this.lateness.length; i++) {
+      seen += this.lateness[i];
+      if (seen >= rank) return i === 1000 ? this.latenessMaxMs : i / 10;
+    }
+    return this.latenessMaxMs;
   }
 
   toJSON(): Record<string, unknown> {
@@ -33,6 +62,12 @@ export class MockStats {
       aborts_injected: this.abortsInjected,
       stalls_injected: this.stallsInjected,
       client_disconnects: this.clientDisconnects,
+      chunk_lateness_ms: {
+        count: this.latenessCount,
+        p50: this.latenessQuantile(0.5),
+        p99: this.latenessQuantile(0.99),
+        max: Math.round(this.latenessMaxMs * 100) / 100,
+      },
       uptime_s: Math.round((Date.now() - this.startedAt) / 100) / 10,
       by_route: Object.fromEntries([...this.byRoute].sort(([a], [b]) => a.localeCompare(b))),
     };
@@ -57,6 +92,12 @@ export class MockStats {
     metric('llmux_mock_aborts_injected_total', 'counter', 'Connections cut by --abort-rate or x-mock-abort.', this.abortsInjected);
     metric('llmux_mock_stalls_injected_total', 'counter', 'Answers paused by --stall-rate or x-mock-stall.', this.stallsInjected);
     metric('llmux_mock_client_disconnects_total', 'counter', 'Requests whose client went away before the answer ended.', this.clientDisconnects);
+    lines.push(
+      '# HELP llmux_mock_chunk_lateness_seconds How late streamed chunks left against their schedule.',
+      '# TYPE llmux_mock_chunk_lateness_seconds summary',
+    );
+    for (const q of [0.5, 0.9, 0.99]) lines.push(`llmux_mock_chunk_lateness_seconds{quantile="${q}"} ${this.latenessQuantile(q) / 1000}`);
+    lines.push(`llmux_mock_chunk_lateness_seconds_sum ${this.latenessSumMs / 1000}`, `llmux_mock_chunk_lateness_seconds_count ${this.latenessCount}`);
     return lines.join('\n') + '\n';
   }
 }

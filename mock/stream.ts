@@ -151,6 +151,7 @@ export class TokenStream implements Task {
 
   run(): void {
     const { plan, deps } = this;
+    deps.stats.recordLateness(deps.scheduler.now() - this.deadline);
     if (plan.stallAt !== null && !this.stalled && this.sent >= plan.stallAt) {
       this.stalled = true;
       deps.stats.stallsInjected++;
