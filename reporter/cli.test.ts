@@ -40,7 +40,10 @@ describe('llmux-bench report', () => {
     const input = fixturePath('constructed/handle-summary-concurrency-open.json');
     expect(await run(report, [input, '--output', dir])).toBe(0);
     expect(out).toBe(`${path.join(dir, 'plateaus_20261128_060000.json')}\n`);
-    expect(err).toBe('');
+    expect(err).toBe(
+      'warning: warm-up: llmux.warmup_s is 2 but the summary has no {phase:measure} submetrics; the numbers include the warm-up\n' +
+        'warning: plateaus[].rps: null (plateaus 10, 100 are not the plan for concurrency 100: 10, 25, 50, 100)\n',
+    );
     const written = JSON.parse(await readFile(out.trim(), 'utf8'));
     expect(written.schema_version).toBe(1);
     expect(written.source.format).toBe('k6-handle-summary');

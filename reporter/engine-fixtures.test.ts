@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { detectInput, resultFromSummary } from './from-summary.ts';
+import { detectInput, measuredName, resultFromSummary } from './from-summary.ts';
 import { readPoints } from './points.ts';
 
 const path = (name: string) => fileURLToPath(new URL(`./fixtures/engine/${name}`, import.meta.url));
@@ -84,5 +84,108 @@ describe('the same engine run through --summary-export and --out json', () => {
     expect(series.stats.json_parse_lines).toBe(0);
     // HDR histogram (3 significant digits) against k6's exact percentile.
     expect(Math.abs(series.totals.latency_p50! - full.latency_p50!) / full.latency_p50!).toBeLessThan(0.01);
+  });
+});
+
+describe('warm-up inside the run (WARMUP=1, streaming, 40 requests after the warm-up)', () => {
+  const data = fixture('engine-streaming-warmup.summary.json');
+  const m = (name: string) => data.metrics[name].values;
+  const { result, warnings } = resultFromSummary(data);
+
+  it('counts only the measured requests, over the measured time', () => {
+    expect(m('http_reqs').count).toBeGreaterThan(40); // the plain metric includes the warm-up
+    expect(result.total_requests).toBe(40);
+    expect(result.success_requests).toBe(40);
+    expect(result.failed_requests).toBe(0);
+    expect(result.error_rate).toBe(0);
+    const measuredNs = Math.round(data.state.testRunDurationMs * 1e6) - 1e9;
+    expect(result.duration).toBe(measuredNs);
+    expect(result.rps).toBeCloseTo(40 / (measuredNs / 1e9), 9);
+    expect(result.load).toMatchObject({ model: 'closed', warmup_seconds: 1, achieved_rps: result.rps });
+  });
+
+  it('reads every headline statistic from the {phase:measure} submetrics', () => {
+    const ns = (ms: number) => Math.round(ms * 1e6);
+    const ok = m('http_req_duration{expected_response:true,phase:measure}');
+    expect(result.latency_p50).toBe(ns(ok['p(50)']));
+    expect(result.latency_p99).toBe(ns(ok['p(99)']));
+    expect(result.latency_max).toBe(ns(ok.max));
+    expect(result.latency_max).not.toBe(ns(m('http_req_duration{expected_response:true}').max));
+    expect(result.streaming).toMatchObject({
+      ttft_p50: ns(m('ttft{phase:measure}')['p(50)']),
+      itl_p99: ns(m('itl{phase:measure}')['p(99)']),
+      tokens_per_second_p50: m('tokens_per_second{phase:measure}')['p(50)'],
+      output_tokens: m('output_tokens{phase:measure}').count,
+      stream_ok_rate: 1,
+    });
+    expect(result.streaming!.output_tokens).toBeLessThan(m('output_tokens').count);
+    expect(result.checks).toEqual({ passes: m('checks{phase:measure}').passes, fails: 0 });
+    expect(result.errors).toEqual({ http_429: 0, http_4xx: 0, http_5xx: 0, timeout: 0, connection: 0, bad_body: 0 });
+    expect(warnings).toEqual(['checks.by_name: omitted (per-check counts include the warm-up; passes and fails are the measured ones)']);
+  });
+
+  it('reads measured errors by kind, and says when a measured submetric is missing', () => {
+    const copy = structuredClone(data);
+    copy.metrics['llm_errors_http_5xx{phase:measure}'].values.count = 3;
+    copy.metrics['llm_errors{phase:measure}'].values.count = 3;
+    delete copy.metrics['itl{phase:measure}'];
+    const { result: r, warnings: w } = resultFromSummary(copy);
+    expect(r.errors!.http_5xx).toBe(3);
+    expect(r.failed_requests).toBe(3);
+    expect(r.error_rate).toBe(3 / 40);
+    expect(r.streaming!.itl_p99).toBe(Math.round(m('itl')['p(99)'] * 1e6));
+    expect(w).toContain('itl: includes the warm-up (no itl{phase:measure} in the summary)');
+  });
+
+  it('without llmux.warmup_s the measured time is unknown: duration and rps null', () => {
+    const copy = structuredClone(data);
+    delete copy.llmux.warmup_s;
+    const { result: r, warnings: w } = resultFromSummary(copy);
+    expect(r.total_requests).toBe(40);
+    expect([r.duration, r.rps]).toEqual([null, null]);
+    expect(w).toContain('duration: null (measured {phase:measure} numbers, but the warm-up length is unknown: no llmux.warmup_s); rps is null');
+  });
+
+  it('measuredName adds the phase tag after the selector\'s own tags', () => {
+    expect(measuredName('http_reqs')).toBe('http_reqs{phase:measure}');
+    expect(measuredName('http_req_duration{expected_response:true}')).toBe('http_req_duration{expected_response:true,phase:measure}');
+  });
+});
+
+describe('concurrency plateaus (DURATION=8, CONCURRENCY=20)', () => {
+  const data = fixture('engine-concurrency-plateaus.summary.json');
+  const { result, warnings } = resultFromSummary(data);
+
+  it('one entry per plateau, sorted by vus, with requests, errors, rps over the hold and latency', () => {
+    expect(warnings).toEqual([]);
+    const plateaus = result.plateaus!;
+    expect(plateaus.map((p) => p.vus)).toEqual([2, 5, 10, 20]);
+    for (const p of plateaus) {
+      const count = data.metrics[`http_reqs{plateau:${p.vus}}`].values.count;
+      const failed = data.metrics[`llm_errors{plateau:${p.vus}}`].values.count;
+      const lat = data.metrics[`http_req_duration{plateau:${p.vus}}`].values;
+      // 8 s over 4 plateaus: 0.5 s ramp + 1.5 s hold each.
+      expect(p).toEqual({
+        vus: p.vus,
+        total_requests: count,
+        failed_requests: failed,
+        error_rate: failed / count,
+        hold_seconds: 1.5,
+        rps: (count - failed) / 1.5,
+        latency_p50: Math.round(lat['p(50)'] * 1e6),
+        latency_p95: Math.round(lat['p(95)'] * 1e6),
+        latency_p99: Math.round(lat['p(99)'] * 1e6),
+      });
+    }
+    // Requests started while ramping belong to no plateau.
+    expect(plateaus.reduce((a, p) => a + p.total_requests!, 0)).toBeLessThan(result.total_requests);
+  });
+
+  it('rps is null, with a reason, when the plateaus are not the plan of the recorded settings', () => {
+    const copy = structuredClone(data);
+    copy.llmux.concurrency = 40;
+    const { result: r, warnings: w } = resultFromSummary(copy);
+    expect(r.plateaus!.map((p) => p.rps)).toEqual([null, null, null, null]);
+    expect(w).toEqual(['plateaus[].rps: null (plateaus 2, 5, 10, 20 are not the plan for concurrency 40: 4, 10, 20, 40)']);
   });
 });

@@ -227,8 +227,15 @@ describe('open model and plateaus (constructed concurrency run)', () => {
   });
   it('reads per-plateau submetrics', () => {
     expect(result.plateaus).toEqual([
-      { vus: 10, total_requests: 1000, failed_requests: null, latency_p50: 51_000_000, latency_p95: 53_000_000, latency_p99: 55_000_000 },
-      { vus: 100, total_requests: 2000, failed_requests: null, latency_p50: 60_000_000, latency_p95: 150_000_000, latency_p99: 250_000_000 },
+      { vus: 10, total_requests: 1000, failed_requests: null, latency_p50: 51_000_000, latency_p95: 53_000_000, latency_p99: 55_000_000, error_rate: null, hold_seconds: null, rps: null },
+      { vus: 100, total_requests: 2000, failed_requests: null, latency_p50: 60_000_000, latency_p95: 150_000_000, latency_p99: 250_000_000, error_rate: null, hold_seconds: null, rps: null },
+    ]);
+  });
+  it('says why plateau rps and the warm-up could not be applied', () => {
+    const { warnings } = resultFromSummary(fixture('constructed/handle-summary-concurrency-open.json'));
+    expect(warnings).toEqual([
+      'warm-up: llmux.warmup_s is 2 but the summary has no {phase:measure} submetrics; the numbers include the warm-up',
+      'plateaus[].rps: null (plateaus 10, 100 are not the plan for concurrency 100: 10, 25, 50, 100)',
     ]);
   });
 });

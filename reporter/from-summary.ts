@@ -2,10 +2,12 @@
 // an LLMux result) → an LLMux result. Statistics the input lacks become null with a warning.
 import { isHandleSummary, readHandleSummary } from './inputs/handle-summary.ts';
 import { isMachineReadable, readMachineReadable } from './inputs/machine-readable.ts';
-import { InputError, parseOrThrow, type InputFormat, type NormMetric, type NormSummary } from './inputs/normalized.ts';
+import { InputError, parseOrThrow, type InputFormat, type LlmuxKey, type NormMetric, type NormSummary } from './inputs/normalized.ts';
 import { isSummaryExport, readSummaryExport } from './inputs/summary-export.ts';
 import { ERROR_KINDS, ResultSchema, SCHEMA_VERSION, type Plateau, type Result, type Streaming } from './schema.ts';
 import { epochNs, formatEpochNs, msToNs } from './time.ts';
+// The concurrency scenario's plateau plan (pure code shared with the k6 scripts).
+import { plateauPlan } from '../k6/lib/options.ts';
 
 export { InputError, type InputFormat } from './inputs/normalized.ts';
 
@@ -31,6 +33,7 @@ export interface ResultMeta {
   repeat?: Result['repeat'];
   partial?: boolean;
   points_file?: string;
+  /** A separate warm-up run before this one (the in-run warm-up comes from llmux.warmup_s). */
   warmup_seconds?: number;
   /** File the input came from, recorded in `source.file`. */
   sourceFile?: string;
@@ -86,8 +89,9 @@ const round = (n: number) => Math.round(n);
 function fromNormalized(sum: NormSummary, meta: ResultMeta): Conversion {
   const warnings: string[] = [];
   const warn = (text: string) => warnings.push(text);
-  const metric = (name: string) => sum.metrics.get(name);
   const llmux = sum.llmux;
+  const phase = measurePhase(sum, warn);
+  const metric = phase.active ? measuredMetricReader(sum, warn) : (name: string) => sum.metrics.get(name);
 
   // Requests: total, failed, success.
   const httpReqs = metric('http_reqs');
@@ -125,22 +129,37 @@ function fromNormalized(sum: NormSummary, meta: ResultMeta): Conversion {
   // Wall time and timestamps.
   const startNs = pickTime(meta.start_time ?? llmux?.start_time ?? null);
   let endNs = pickTime(meta.end_time ?? llmux?.end_time ?? null);
-  let durationNs: number | null = null;
-  if (sum.testRunDurationMs !== null) durationNs = msToNs(sum.testRunDurationMs);
-  else if (startNs !== null && endNs !== null && endNs >= startNs) durationNs = Number(endNs - startNs);
+  // A Counter's rate is over the whole test time (warm-up included), so count / rate is too.
+  let runNs: number | null = null;
+  if (sum.testRunDurationMs !== null) runNs = msToNs(sum.testRunDurationMs);
+  else if (startNs !== null && endNs !== null && endNs >= startNs) runNs = Number(endNs - startNs);
   else if (httpReqs.values.rate && httpReqs.values.rate > 0) {
-    durationNs = Math.round((httpReqs.values.count / httpReqs.values.rate) * 1e9);
+    runNs = Math.round((httpReqs.values.count / httpReqs.values.rate) * 1e9);
     warn('duration: derived from http_reqs count / rate (the summary has no test run duration)');
   } else warn('duration: unknown (the summary has no test run duration); rps is null');
+  // With a warm-up inside the run, duration and rps cover the measured part only.
+  let durationNs = runNs;
+  if (phase.active && runNs !== null) {
+    if (phase.warmupS === null) {
+      durationNs = null;
+      warn('duration: null (measured {phase:measure} numbers, but the warm-up length is unknown: no llmux.warmup_s); rps is null');
+    } else {
+      durationNs = runNs - Math.round(phase.warmupS * 1e9);
+      if (durationNs <= 0) {
+        warn(`duration: null (test run ${runNs / 1e9} s is not longer than the ${phase.warmupS} s warm-up); rps is null`);
+        durationNs = null;
+      }
+    }
+  }
   let start = startNs;
-  if (start === null && sum.generatedAt && durationNs !== null) {
+  if (start === null && sum.generatedAt && runNs !== null) {
     endNs = epochNs(sum.generatedAt);
     if (endNs !== null) {
-      start = endNs - BigInt(durationNs);
+      start = endNs - BigInt(runNs);
       warn('start_time: derived as metadata.generatedAt − config.duration');
     }
   }
-  if (start !== null && endNs === null && durationNs !== null) endNs = start + BigInt(durationNs);
+  if (start !== null && endNs === null && runNs !== null) endNs = start + BigInt(runNs);
   if (start === null) warn('start_time, end_time: unknown (the summary carries no times)');
   const startText = meta.start_time ?? llmux?.start_time ?? (start !== null ? formatEpochNs(start) : null);
   const endText = meta.end_time ?? llmux?.end_time ?? (endNs !== null ? formatEpochNs(endNs) : null);
@@ -208,6 +227,12 @@ function fromNormalized(sum: NormSummary, meta: ResultMeta): Conversion {
       fails: sum.checks.reduce((a, c) => a + c.fails, 0),
       by_name: sum.checks.map((c) => ({ name: c.name, group: c.group, passes: c.passes, fails: c.fails })),
     };
+    if (phase.active && metric('checks')?.values.passes !== undefined) {
+      // Per-check counts in root_group include the warm-up; the measured totals do not.
+      const values = metric('checks')!.values;
+      checks = { passes: round(values.passes), fails: round(values.fails ?? 0) };
+      warn('checks.by_name: omitted (per-check counts include the warm-up; passes and fails are the measured ones)');
+    }
   } else if (metric('checks')?.values.passes !== undefined) {
     const values = metric('checks')!.values;
     checks = { passes: round(values.passes), fails: round(values.fails ?? 0) };
@@ -222,7 +247,7 @@ function fromNormalized(sum: NormSummary, meta: ResultMeta): Conversion {
   // Load model.
   const dropped = metric('dropped_iterations');
   let load: Result['load'] = null;
-  if (llmux || dropped) {
+  if (llmux || dropped || phase.active) {
     const rate = llmux?.rate ?? null;
     const open = (rate !== null && rate > 0) || dropped !== undefined;
     load = {
@@ -230,7 +255,7 @@ function fromNormalized(sum: NormSummary, meta: ResultMeta): Conversion {
       offered_rps: rate !== null && rate > 0 ? rate : null,
       achieved_rps: rps,
       dropped_iterations: dropped ? round(dropped.values.count ?? 0) : 0,
-      warmup_seconds: meta.warmup_seconds ?? llmux?.warmup_s ?? null,
+      warmup_seconds: meta.warmup_seconds ?? phase.warmupS,
     };
   }
 
@@ -287,7 +312,7 @@ function fromNormalized(sum: NormSummary, meta: ResultMeta): Conversion {
     mock: meta.mock ?? null,
     environment: meta.environment ?? null,
     partial: meta.partial ?? null,
-    plateaus: readPlateaus(sum, warn),
+    plateaus: readPlateaus(sum, llmux, warn),
     points_file: meta.points_file ?? null,
     source: { format: sum.format, file: meta.sourceFile ?? null },
     warnings,
@@ -296,6 +321,47 @@ function fromNormalized(sum: NormSummary, meta: ResultMeta): Conversion {
   result.overhead = meta.overhead ?? (baseline ? overheadOf(result, baseline) : null);
   if (baseline && !meta.baseline_file && baseline.source?.file) result.baseline_file = baseline.source.file;
   return { result: parseOrThrow(ResultSchema, result, '(result)'), warnings };
+}
+
+const MEASURE_TAG = 'phase:measure';
+
+/**
+ * A warm-up inside the run (WARMUP=<dur>): the scripts tag every sample `phase:warmup` or
+ * `phase:measure` and expose `<metric>{phase:measure}` submetrics; the plain metrics include the
+ * warm-up. Active when such submetrics exist; warmupS is the warm-up length when known.
+ */
+function measurePhase(sum: NormSummary, warn: (text: string) => void): { active: boolean; warmupS: number | null } {
+  // Only the script knows its in-run warm-up; ResultMeta.warmup_seconds is a separate warm-up run.
+  const warmupS = sum.llmux?.warmup_s ?? null;
+  const active = [...sum.metrics.keys()].some((name) => name.endsWith(`${MEASURE_TAG}}`));
+  if (!active && warmupS !== null && warmupS > 0) {
+    warn(`warm-up: llmux.warmup_s is ${warmupS} but the summary has no {${MEASURE_TAG}} submetrics; the numbers include the warm-up`);
+  }
+  return { active, warmupS };
+}
+
+/** `m` → `m{phase:measure}`, `m{a:b}` → `m{a:b,phase:measure}` (k6 keeps the selector's tag order). */
+export function measuredName(name: string): string {
+  return name.endsWith('}') ? `${name.slice(0, -1)},${MEASURE_TAG}}` : `${name}{${MEASURE_TAG}}`;
+}
+
+// Metrics about the load generator itself, not the requests: never split by phase.
+const WHOLE_RUN_METRICS = new Set(['vus', 'vus_max', 'dropped_iterations', 'data_sent', 'data_received']);
+
+/** Reads `<metric>{phase:measure}`, falling back (with one warning) to the plain metric. */
+function measuredMetricReader(sum: NormSummary, warn: (text: string) => void): (name: string) => NormMetric | undefined {
+  const warned = new Set<string>();
+  return (name) => {
+    if (WHOLE_RUN_METRICS.has(name)) return sum.metrics.get(name);
+    const measured = sum.metrics.get(measuredName(name));
+    if (measured) return measured;
+    const plain = sum.metrics.get(name);
+    if (plain && !warned.has(name)) {
+      warned.add(name);
+      warn(`${name}: includes the warm-up (no ${measuredName(name)} in the summary)`);
+    }
+    return plain;
+  };
 }
 
 function pickTime(text: string | null): bigint | null {
@@ -329,8 +395,8 @@ function trendStat(
 
 const PLATEAU_KEY = /^([a-z_]+)\{plateau:(\d+)\}$/;
 
-/** Per-plateau numbers from `<metric>{plateau:<vus>}` submetrics (concurrency scenario). */
-function readPlateaus(sum: NormSummary, warn: (text: string) => void): Plateau[] | null {
+/** Per-plateau numbers from `<metric>{plateau:<vus>}` submetrics (concurrency scenario), by vus. */
+function readPlateaus(sum: NormSummary, llmux: LlmuxKey | null, warn: (text: string) => void): Plateau[] | null {
   const byVus = new Map<number, Map<string, NormMetric>>();
   for (const [name, m] of sum.metrics) {
     const match = PLATEAU_KEY.exec(name);
@@ -340,25 +406,52 @@ function readPlateaus(sum: NormSummary, warn: (text: string) => void): Plateau[]
     byVus.get(vus)!.set(match[1], m);
   }
   if (byVus.size === 0) return null;
+  const levels = [...byVus.keys()].filter((vus) => vus > 0).sort((a, b) => a - b);
+  const holds = plateauHolds(llmux, levels, warn);
   const quiet = () => {};
-  return [...byVus.entries()]
-    .filter(([vus]) => vus > 0)
-    .sort(([a], [b]) => a - b)
-    .map(([vus, ms]) => {
-      const duration = ms.get('http_req_duration');
-      const stat = (s: string, field: string) => trendStat(duration, `http_req_duration{plateau:${vus}}`, s, `plateaus[${vus}].${field}`, duration ? warn : quiet);
-      const reqs = ms.get('http_reqs')?.values.count;
-      // llm_errors counts what http_req_failed misses (timeouts, bad bodies), as for the whole run.
-      const failedPasses = ms.get('llm_errors')?.values.count ?? ms.get('http_req_failed')?.values.passes;
-      return {
-        vus,
-        total_requests: reqs !== undefined ? Math.round(reqs) : (duration?.values.count ?? null),
-        failed_requests: failedPasses !== undefined ? Math.round(failedPasses) : null,
-        latency_p50: stat('p50', 'latency_p50'),
-        latency_p95: stat('p(95)', 'latency_p95'),
-        latency_p99: stat('p(99)', 'latency_p99'),
-      };
-    });
+  return levels.map((vus) => {
+    const ms = byVus.get(vus)!;
+    const duration = ms.get('http_req_duration');
+    const stat = (s: string, field: string) => trendStat(duration, `http_req_duration{plateau:${vus}}`, s, `plateaus[${vus}].${field}`, duration ? warn : quiet);
+    const reqs = ms.get('http_reqs')?.values.count;
+    const total = reqs !== undefined ? Math.round(reqs) : (duration?.values.count ?? null);
+    // llm_errors counts what http_req_failed misses (timeouts, bad bodies), as for the whole run.
+    const failedCount = ms.get('llm_errors')?.values.count ?? ms.get('http_req_failed')?.values.passes;
+    const failed = failedCount !== undefined && total !== null ? Math.min(Math.round(failedCount), total) : null;
+    const hold = holds?.get(vus) ?? null;
+    return {
+      vus,
+      total_requests: total,
+      failed_requests: failed,
+      latency_p50: stat('p50', 'latency_p50'),
+      latency_p95: stat('p(95)', 'latency_p95'),
+      latency_p99: stat('p(99)', 'latency_p99'),
+      error_rate: failed !== null && total !== null && total > 0 ? failed / total : null,
+      hold_seconds: hold,
+      rps: hold !== null && total !== null && failed !== null ? (total - failed) / hold : null,
+    };
+  });
+}
+
+/**
+ * Hold length of each plateau, in seconds, from the concurrency scenario's plateau plan
+ * (CONCURRENCY and DURATION as recorded in the llmux key). null, with a warning, when the
+ * summary does not say or its plateaus are not the plan's.
+ */
+function plateauHolds(llmux: LlmuxKey | null, levels: number[], warn: (text: string) => void): Map<number, number> | null {
+  const concurrency = llmux?.concurrency;
+  const durationS = llmux?.duration_s;
+  if (llmux?.scenario !== 'concurrency' || concurrency == null || concurrency < 1 || durationS == null) {
+    warn('plateaus[].rps: null (needs llmux.scenario "concurrency", llmux.concurrency and llmux.duration_s to know the hold times)');
+    return null;
+  }
+  const plan = plateauPlan(Math.round(concurrency), Math.round(durationS * 1000));
+  const planned = plan.map((p) => p.vus);
+  if (planned.join(',') !== levels.join(',')) {
+    warn(`plateaus[].rps: null (plateaus ${levels.join(', ')} are not the plan for concurrency ${concurrency}: ${planned.join(', ')})`);
+    return null;
+  }
+  return new Map(plan.map((p) => [p.vus, (p.endMs - p.holdStartMs) / 1000]));
 }
 
 const OVERHEAD_FIELDS = ['latency_p50', 'latency_p90', 'latency_p95', 'latency_p99', 'latency_mean'] as const;

@@ -131,6 +131,9 @@ export const PlateauSchema = z.object({
   latency_p50: nsStat('p50'),
   latency_p95: nsStat('p95'),
   latency_p99: nsStat('p99'),
+  error_rate: optional(z.number().min(0).max(1)).describe('failed_requests / total_requests of the plateau'),
+  hold_seconds: optional(z.number().positive()).describe("length of the plateau's hold (from the scenario's plateau plan)"),
+  rps: optional(z.number().nonnegative()).describe('successful requests started during the hold / hold_seconds'),
 });
 
 export const ResultSchema = z
