@@ -140,7 +140,12 @@ export async function runBench(opts: BenchOptions, io: BenchIO): Promise<number>
       located = locateTarget(opts.target, opts.targetPid);
     }
 
-    const mock = await startMockProcess(opts.mockArgs, { prefix: prefix('mock') });
+    const mock = await startMockProcess(opts.mockArgs, { prefix: prefix('mock') }).catch((error) => {
+      if (error instanceof BenchError && error.message.includes('address already in use')) {
+        throw new BenchError(`${error.message} (another mock or service holds that port: stop it or pass --mock-port)`);
+      }
+      throw error;
+    });
     cleanups.push(mock.stop);
     if (io.signal.aborted) throw new AbortedError('aborted');
     say(`mock listening on ${mock.url} (pid ${mock.pid})`);

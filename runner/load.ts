@@ -5,7 +5,7 @@ import { rm, readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import type { SelectedEngine } from './engine-select.ts';
 import { BenchError } from './errors.ts';
-import { killTree, spawnError, spawnGroup, tailOf } from './process-tree.ts';
+import { killTree, spawnGroup, tailOf } from './process-tree.ts';
 
 /** The embedded engine's `--progress ndjson` line (every 500 ms, on stderr). */
 export interface LoadProgress {
@@ -95,7 +95,7 @@ export async function runLoad(options: RunLoadOptions): Promise<LoadRun> {
   signal?.removeEventListener('abort', onAbort);
   clearTimeout(hardKill);
   await killTree(proc.pid, { graceMs: 1000 }); // anything the generator left behind
-  const failure = spawnError(proc);
+  const failure = proc.spawnError;
   if (failure) throw new BenchError(`could not start the load generator (${argv[0]}): ${failure.message}`);
 
   let summary: Record<string, unknown> | null = null;

@@ -3,7 +3,7 @@
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { BenchError, lastLine } from './errors.ts';
-import { spawnGroup, spawnError, stopGroup, tailOf } from './process-tree.ts';
+import { spawnGroup, stopGroup, tailOf } from './process-tree.ts';
 
 const BIN = fileURLToPath(new URL('../bin/llmux-bench.mjs', import.meta.url));
 const LISTENING = /mock listening on (http:\/\/\S+?):(\d+)\s*$/;
@@ -50,7 +50,7 @@ export async function startMockProcess(args: string[], options: MockProcessOptio
     });
   });
   const failed = proc.exited.then((exit) => {
-    const why = spawnError(proc)?.message ?? lastLine(stderr()) ?? '';
+    const why = proc.spawnError?.message ?? lastLine(stderr());
     const how = exit.signal ? `signal ${exit.signal}` : `exit code ${exit.code}`;
     return new BenchError(`the mock exited during start-up (${how})${why ? `: ${why}` : ''}`);
   });

@@ -19,6 +19,8 @@ export interface GroupProcess {
   exited: Promise<Exit>;
   /** Null while running. */
   exit: Exit | null;
+  /** Set when the command could not be started at all (ENOENT, EACCES). */
+  spawnError?: Error;
 }
 
 /** Process groups started by this process and not yet known to be gone. */
@@ -45,8 +47,7 @@ export function spawnGroup(command: string, args: string[], options: SpawnOption
     exited: new Promise<Exit>((resolve) => {
       child.once('error', (error) => {
         result.exit ??= { code: 127, signal: null };
-        // Surface spawn failures (ENOENT) to whoever awaits `exited` through the child's stderr text.
-        (result as { spawnError?: Error }).spawnError = error;
+        result.spawnError = error;
         resolve(result.exit);
       });
       child.once('exit', (code, signal) => {
@@ -57,10 +58,6 @@ export function spawnGroup(command: string, args: string[], options: SpawnOption
   };
   if (child.pid !== undefined) groups.add(child.pid);
   return result;
-}
-
-export function spawnError(proc: GroupProcess): Error | undefined {
-  return (proc as { spawnError?: Error }).spawnError;
 }
 
 function signalGroup(pgid: number, signal: NodeJS.Signals): void {

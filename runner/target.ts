@@ -4,7 +4,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BenchError, lastLine } from './errors.ts';
 import { findListeningPids } from './port-owner.ts';
-import { isAlive, spawnGroup, spawnError, stopGroup, tailOf, type GroupProcess } from './process-tree.ts';
+import { isAlive, spawnGroup, stopGroup, tailOf, type GroupProcess } from './process-tree.ts';
 
 export interface StartedTarget {
   proc: GroupProcess;
@@ -77,7 +77,7 @@ export async function waitUntilAnswers(
   while (!signal?.aborted) {
     if (started.proc.exit) {
       const { code, signal: sig } = started.proc.exit;
-      const why = spawnError(started.proc)?.message ?? lastLine(started.output());
+      const why = started.proc.spawnError?.message ?? lastLine(started.output());
       throw new BenchError(`--target-cmd exited before ${url} answered (${sig ? `signal ${sig}` : `exit code ${code}`})${why ? `: ${why}` : ''}`);
     }
     const result = await probe(url, 1000);
