@@ -55,6 +55,34 @@ describe('llmux-bench report', () => {
     expect(path.basename(out.trim())).toBe('plateaus_20261128_060000_2.json');
   });
 
+  it('--engine and --engine-version record the load generator; else the input\'s, else null', async () => {
+    const summary = fixturePath('engine/engine-basic.summary.json');
+    const written = async () => JSON.parse(await readFile(out.trim(), 'utf8'));
+    expect(await run(report, [summary, '--output', dir, '--engine', 'embedded', '--engine-version', '0.1.0'])).toBe(0);
+    expect((await written()).engine).toEqual({ name: 'embedded', version: '0.1.0' });
+    expect(await run(report, [summary, '--output', dir, '--engine', 'k6'])).toBe(0);
+    expect((await written()).engine).toEqual({ name: 'k6', version: null });
+    expect(await run(report, [summary, '--output', dir])).toBe(0);
+    expect((await written()).engine).toBeNull();
+    const machine = fixturePath('constructed/machine-readable-v1.json');
+    expect(await run(report, [machine, '--output', dir])).toBe(0);
+    expect((await written()).engine).toEqual({ name: 'k6', version: '1.5.0' });
+    expect(await run(report, [machine, '--output', dir, '--engine', 'embedded', '--engine-version', '2.0.0'])).toBe(0);
+    expect((await written()).engine).toEqual({ name: 'embedded', version: '2.0.0' });
+    const go = fixturePath('constructed/go-runner-result.json');
+    expect(await run(report, [go, '--output', dir, '--engine', 'k6', '--engine-version', '1.4.2'])).toBe(0);
+    expect((await written()).engine).toEqual({ name: 'k6', version: '1.4.2' });
+  });
+
+  it('--engine accepts only k6 or embedded; --engine-version needs it', async () => {
+    const summary = fixturePath('engine/engine-basic.summary.json');
+    expect(await run(report, [summary, '--output', dir, '--engine', 'gatling'])).toBe(2);
+    expect(err).toContain('--engine: expected k6 or embedded (got "gatling")');
+    expect(await run(report, [summary, '--output', dir, '--engine-version', '1.0.0'])).toBe(2);
+    expect(err).toContain('--engine-version needs --engine');
+    expect(await readdir(dir)).toEqual([]);
+  });
+
   it('prints what could not be measured', async () => {
     expect(await run(report, [fixturePath('summary-export-legacy.json'), '--output', dir])).toBe(0);
     expect(err).toContain('warning: latency_p99: null (http_req_duration has no p(99); add it to summaryTrendStats)\n');

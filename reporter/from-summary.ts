@@ -81,6 +81,7 @@ function fromLlmuxResult(json: unknown, meta: ResultMeta): Conversion {
   if (meta.name !== undefined) result.name = meta.name;
   if (meta.target !== undefined) result.target = meta.target;
   if (meta.scenario !== undefined) result.scenario = meta.scenario;
+  if (meta.engine !== undefined) result.engine = meta.engine;
   return { result, warnings: [] };
 }
 

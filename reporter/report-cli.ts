@@ -18,6 +18,8 @@ export const reportSpec: CommandSpec = {
     output: { type: 'string', value: 'DIR', default: 'results/', description: 'directory for the result file' },
     target: { type: 'string', value: 'URL', description: 'target URL to record (default: the summary\'s llmux.target)' },
     scenario: { type: 'string', value: 'NAME', description: 'scenario to record (default: the summary\'s llmux.scenario)' },
+    engine: { type: 'string', value: 'KIND', description: 'load generator of the run: k6 or embedded (default: from the input when it says, else none)' },
+    engineVersion: { type: 'string', value: 'VERSION', description: 'its version (needs --engine)' },
     points: { type: 'string', value: 'FILE', description: 'k6 --out json NDJSON file of the run, recorded for HTML time series' },
     html: { type: 'string', value: 'FILE', description: 'also write a self-contained HTML report of the run to FILE (never replaces a file)' },
     quiet: { type: 'boolean', short: 'q', description: 'do not print warnings' },
@@ -30,6 +32,8 @@ const FlagsSchema = z.object({
   output: z.string().min(1),
   target: z.string().optional(),
   scenario: z.string().min(1).optional(),
+  engine: z.enum(['k6', 'embedded'], { message: 'expected k6 or embedded' }).optional(),
+  engineVersion: z.string().min(1, 'expected a non-empty version').optional(),
   points: z.string().optional(),
   html: z.string().min(1).optional(),
   quiet: z.boolean().optional(),
@@ -40,12 +44,14 @@ export function main(argv: string[]): Promise<number> {
     const flags = validateFlags(FlagsSchema, args);
     if (args.positionals.length !== 1) throw new UsageError(args.positionals.length ? `expected one input file, got ${args.positionals.length}` : 'missing the input <file>');
     const file = args.positionals[0];
+    if (flags.engineVersion !== undefined && flags.engine === undefined) throw new UsageError('--engine-version needs --engine');
     try {
       const { result, warnings } = await loadResult(file, {
         ...(flags.name !== undefined && { name: flags.name }),
         ...(flags.target !== undefined && { target: flags.target }),
         ...(flags.scenario !== undefined && { scenario: flags.scenario }),
         ...(flags.points !== undefined && { points_file: flags.points }),
+        ...(flags.engine !== undefined && { engine: { name: flags.engine, version: flags.engineVersion ?? null } }),
       });
       if (flags.points !== undefined) result.points_file = flags.points;
       // The HTML report first: when its file exists, nothing is written at all.
