@@ -46,9 +46,9 @@ export class MockStats {
     let seen = 0;
     for (let i = 0; i < this.lateness.length; i++) {
       seen += this.lateness[i];
-      if (seen >= rank) return i === 1000 ? this.latenessMaxMs : i / 10;
+      if (seen >= rank) return i === 1000 ? Math.round(this.latenessMaxMs * 100) / 100 : i / 10;
     }
-    return this.latenessMaxMs;
+    return Math.round(this.latenessMaxMs * 100) / 100;
   }
 
   toJSON(): Record<string, unknown> {

@@ -3,6 +3,7 @@
 // ReadableStream costs a promise per chunk, which matters at 100k chunks/s), or a ReadableStream
 // when the app runs in-process (app.request()).
 import type { ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { nextGapMs, type RequestPlan } from './plan.ts';
 import type { MockOptions } from './options.ts';
 import type { Scheduler, Task } from './scheduler.ts';
@@ -31,6 +32,8 @@ export interface Sink {
 
 export class NodeSink implements Sink {
   private done = false;
+  /** The socket, once headers are out, when the response uses chunked framing (HTTP/1.1). */
+  private raw: Socket | null = null;
   constructor(
     private readonly res: ServerResponse,
     private readonly headers: Record<string, string>,
@@ -38,9 +41,16 @@ export class NodeSink implements Sink {
   start(data: string): void {
     this.res.writeHead(200, this.headers);
     this.res.write(data);
+    // Later chunks go straight to the socket, framed here as one buffer: ServerResponse.write
+    // would split each into three (size line, data, CRLF) and cork/uncork around them, which is
+    // most of the per-token cost at 100k chunks/s. Same bytes on the wire, same order.
+    const chunked = (this.res as ServerResponse & { chunkedEncoding?: boolean }).chunkedEncoding === true;
+    this.raw = chunked && this.res.socket ? this.res.socket : null;
   }
   write(data: string): void {
-    this.res.write(data);
+    const raw = this.raw;
+    if (raw !== null && !raw.destroyed) raw.write(`${Buffer.byteLength(data).toString(16)}\r\n${data}\r\n`);
+    else if (raw === null) this.res.write(data);
   }
   end(data: string): void {
     this.done = true;
