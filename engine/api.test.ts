@@ -82,7 +82,7 @@ describe('engine run: k6 API behaviour', () => {
     const { data, timingErrors } = readProbe(file);
     expect(timingErrors).toEqual([]);
     const waiting = data.metrics.http_req_waiting.values;
-    expect(waiting.min).toBeGreaterThanOrEqual(99);
+    expect(waiting.min).toBeGreaterThanOrEqual(98);
     expect(waiting.med).toBeLessThan(400);
     expect(data.metrics.http_req_receiving.values.med).toBeLessThan(50);
     expect(data.metrics.http_req_duration.values.min).toBeGreaterThanOrEqual(waiting.min);

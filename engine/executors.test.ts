@@ -163,6 +163,28 @@ describe('executors against the mock', () => {
     expect(data.state.testRunDurationMs).toBeLessThan(2000);
   });
 
+  it('reuses the VUs of a finished scenario, even with interrupted iterations (vus_max as k6 plans it)', async () => {
+    const file = out();
+    const r = await runEngine(
+      probeArgs(
+        mock.url,
+        file,
+        {
+          scenarios: {
+            warm: { executor: 'constant-vus', vus: 2, duration: '300ms', gracefulStop: '0s' },
+            main: { executor: 'shared-iterations', vus: 2, iterations: 4, startTime: '300ms' },
+          },
+        },
+        { MODE: 'wait', WAIT_MS: '120' },
+      ),
+    );
+    expect(r.code).toBe(0);
+    const { data, seen } = readProbe(file);
+    expect(data.metrics.vus_max.values.max).toBe(2);
+    expect(new Set(seen.map((s) => s.vu))).toEqual(new Set([1, 2]));
+    expect(seen.filter((s) => s.scenario === 'main')).toHaveLength(4);
+  });
+
   it('runs several scenarios with startTime, exec, env and tags', async () => {
     const file = out();
     const r = await runEngine(

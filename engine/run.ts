@@ -307,9 +307,8 @@ async function lifeCycle(
     acquire: () => {
       let vu = freeVus.pop();
       if (vu === undefined) {
-        vu = new Vu(allVus.length, scenario.env);
+        vu = new Vu(++run.vusInitialized, scenario.env);
         allVus.push(vu);
-        run.vusInitialized = allVus.length - 1;
       }
       vu.scenario = scenario;
       vu.env = scenario.env;
@@ -356,6 +355,12 @@ async function lifeCycle(
       if (!vu.busy || vu.interrupted) return;
       vu.interrupted = true;
       run.iterationsInterrupted++;
+      // The interrupted iteration may still be unwinding (its requests fail fast, its samples are
+      // dropped); the VU's id is free again at once, as in k6, through a fresh VU object.
+      const replacement = new Vu(vu.id, run.env);
+      replacement.iteration = vu.iteration;
+      allVus.push(replacement);
+      freeVus.push(replacement);
       const conns = vu.connections;
       vu.connections = null;
       void conns?.destroy();
@@ -405,7 +410,11 @@ async function lifeCycle(
     await Promise.all(
       scenarioRuns.map(async ({ config, run: sr }) => {
         const startAt = run.startedAt + config.startTimeMs;
-        if (config.startTimeMs > 0 && (await until(startAt))) return;
+        if (config.startTimeMs > 0) {
+          if (await until(startAt)) return;
+          // Let a scenario ending at this same instant hand its VUs back first.
+          await new Promise<void>((r) => setImmediate(r));
+        }
         if (stopping) return;
         sr.startedAt = performance.now();
         sr.startedAtMs = Date.now();

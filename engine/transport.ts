@@ -1,6 +1,6 @@
 // HTTP transport: undici pools, one set of keep-alive connections per VU and origin (k6 gives each
 // VU its own connections), driven through undici's low-level dispatch handler so k6's timings are
-// taken at the exact points: connect (custom connector), request written (onRequestSent), first
+// taken at the exact points: connect (custom connector), request handed to the socket (onConnect), first
 // response byte (onResponseStarted, llhttp's message begin) and body end (onComplete). This avoids
 // diagnostics_channel (global, one message object per event) and undici.request's Readable body.
 import { performance } from 'node:perf_hooks';
@@ -220,7 +220,7 @@ class Exchange {
       return;
     }
     this.abortFn = abort;
-    this.tConn = performance.now();
+    this.tConn = this.tSent = performance.now();
     const fresh = this.conn.fresh;
     if (fresh !== null && fresh.start >= this.tStart) {
       this.connect = fresh;
@@ -228,9 +228,14 @@ class Exchange {
     }
   }
 
-  onRequestSent(): void {
-    this.tSent = performance.now();
-  }
+  /**
+   * Not used for timing: undici writes our (buffer) requests synchronously right after
+   * onConnect, and on a busy or loopback host the process is often descheduled just after the
+   * write syscall (the receiver wakes up), before this callback. Taking "sent" here would move
+   * server time from `waiting` into `sending`, so waiting (TTFT) could read below the server's
+   * own latency. `sent` is onConnect's time instead: sending ~0, waiting never under-reports.
+   */
+  onRequestSent(): void {}
 
   onResponseStarted(): void {
     if (this.tFirst === 0) this.tFirst = performance.now();
