@@ -86,8 +86,9 @@ export const EXIT_INTERRUPTED = 130;
 
 /** Environment for the scenario script (`-e K=V`); never printed, it may hold the API key. */
 export function scriptEnv(opts: BenchOptions, url: string, runName: string, outputDir: string): Record<string, string> {
-  // Warm-up is a separate, discarded run (see warmUp), so the measured summary holds only measured requests.
-  const env: Record<string, string> = { TARGET: url, NAME: runName, OUTPUT: outputDir, WARMUP: '0' };
+  // The warm-up runs inside each run (same process, same connections); the scenario tags its
+  // requests phase:warmup and the reporter reads only the {phase:measure} numbers.
+  const env: Record<string, string> = { TARGET: url, NAME: runName, OUTPUT: outputDir, WARMUP: String(opts.warmupS) };
   if (opts.requests !== null) env.REQUESTS = String(opts.requests);
   if (opts.concurrency !== null) env.CONCURRENCY = String(opts.concurrency);
   if (opts.durationS > 0) env.DURATION = String(opts.durationS);
@@ -185,8 +186,6 @@ export async function runBench(opts: BenchOptions, io: BenchIO): Promise<number>
 
     const ctx: RunContext = { opts, io, engine, script, work, mock, environment, calibration, prefix: prefix('loadgen'), redact };
     const withBaseline = Boolean(opts.target) && opts.baseline;
-    // Through the target to the mock: warms the proxy (JIT, upstream connection pools) and the mock.
-    if (opts.warmupS > 0) await warmUp(ctx, targetUrl);
     const runs: Record<'baseline' | 'target', Measured[]> = { baseline: [], target: [] };
     for (let i = 1; i <= opts.repeat && !io.signal.aborted; i++) {
       const suffix = opts.repeat > 1 ? ` ${i}/${opts.repeat}` : '';
@@ -245,32 +244,6 @@ export async function runBench(opts: BenchOptions, io: BenchIO): Promise<number>
   }
 }
 
-/** A short run of the same scenario and load, results discarded. */
-async function warmUp(ctx: RunContext, url: string): Promise<void> {
-  const { opts, io, engine } = ctx;
-  const runName = `warmup-${Date.now()}`;
-  const env: Record<string, string> = { ...scriptEnv(opts, url, runName, ctx.work), DURATION: String(opts.warmupS), THRESHOLDS: 'off' };
-  delete env.REQUESTS;
-  const progress = createProgress(progressMode(io.stderr, opts.quiet), { label: 'warm-up', totalRequests: null, totalSeconds: opts.warmupS });
-  try {
-    const load = await runLoad({
-      engine,
-      script: ctx.script,
-      env,
-      summaryPath: join(ctx.work, `${runName}.summary.json`),
-      prefix: ctx.prefix,
-      signal: io.signal,
-      onProgress: (p) => progress.update({ elapsedMs: p.elapsed_ms, requests: p.requests, failed: p.failed }),
-    });
-    if (!load.summary && !load.aborted) {
-      const why = ctx.redact(lastLine(load.stderr) || lastLine(load.stdout));
-      throw new BenchError(`the warm-up run (${engine.kind}) exited with code ${load.exitCode}${why ? `: ${why}` : ''}`);
-    }
-  } finally {
-    progress.stop();
-  }
-}
-
 export interface RunContext {
   opts: BenchOptions;
   io: BenchIO;
@@ -299,7 +272,8 @@ export async function measure(
   sampler.track('target', targetPid);
   sampler.track('mock', mock.pid);
   sampler.track('loadgen', null);
-  const totalRequests = opts.durationS > 0 || opts.scenario === 'concurrency' ? null : (opts.requests ?? 10_000);
+  // The generator's request count includes the warm-up's, so a request total is known only without one.
+  const totalRequests = opts.durationS > 0 || opts.scenario === 'concurrency' || opts.warmupS > 0 ? null : (opts.requests ?? 10_000);
   const progress: ProgressView = createProgress(progressMode(io.stderr, opts.quiet), {
     label,
     totalRequests,
@@ -336,8 +310,10 @@ export async function measure(
   }
   await sampler.stop();
   const after = await fetchMockStats(mock.url);
-  const llmux = (load.summary?.llmux ?? {}) as { start_time?: string | null; end_time?: string };
-  const window = [Date.parse(llmux.start_time ?? '') || -Infinity, Date.parse(llmux.end_time ?? '') || Infinity] as const;
+  // Resources count from the end of the warm-up to the end of the load.
+  const llmux = (load.summary?.llmux ?? {}) as { start_time?: string | null; end_time?: string; warmup_s?: number };
+  const start = Date.parse(llmux.start_time ?? '');
+  const window = [Number.isNaN(start) ? -Infinity : start + (llmux.warmup_s ?? 0) * 1000, Date.parse(llmux.end_time ?? '') || Infinity] as const;
   const usage = sampler.summary(...window);
   const machine = sampler.machineSummary(...window);
   if (!load.summary) {
@@ -389,7 +365,6 @@ function runMeta(ctx: RunContext, m: Sampled): { meta: ResultMeta; rigReasons: s
     },
     mock: opts.mockSettings,
     environment,
-    warmup_seconds: opts.warmupS,
     partial: m.load.aborted,
   };
   return { meta, rigReasons: verdict.reasons };

@@ -46,7 +46,7 @@ describe('bench flags', () => {
     expect(opts.durationS).toBe(60);
     expect(opts.headers).toEqual({ 'X-A': 'one; two', 'X-B': '3' });
     expect(scriptEnv(opts, 'http://t', 'run', '/tmp/x')).toEqual({
-      TARGET: 'http://t', NAME: 'run', OUTPUT: '/tmp/x', WARMUP: '0', REQUESTS: '500', CONCURRENCY: '20', DURATION: '60', RATE: '50',
+      TARGET: 'http://t', NAME: 'run', OUTPUT: '/tmp/x', WARMUP: '2', REQUESTS: '500', CONCURRENCY: '20', DURATION: '60', RATE: '50',
       MODEL: 'm', ENDPOINT: '/v1/completions', API_KEY: 'sk-1', HEADERS: '{"X-A":"one; two","X-B":"3"}',
     });
   });

@@ -48,7 +48,7 @@ export const benchCommand: CommandSpec = {
     maxTokens: { type: 'string', value: 'N', description: 'max_tokens in the request body' },
     ...mockFlagSpecs,
     mockArg: { type: 'string', multiple: true, value: 'FLAGS', description: 'any other flags for the mock, e.g. --mock-arg="--stall-rate 0.01"' },
-    warmup: { type: 'string', default: '2', value: 'SEC', description: 'warm-up run before the measured runs, excluded from results (0 = none)' },
+    warmup: { type: 'string', default: '2', value: 'SEC', description: 'warm-up at the start of every run, excluded from its results (0 = none)' },
     repeat: { type: 'string', default: '1', value: 'N', description: 'runs per target; the median run is written with the RPS coefficient of variation' },
     baseline: { type: 'boolean', default: true, description: 'run the baseline straight at the mock (--no-baseline skips it; no overhead then)' },
     pin: { type: 'boolean', description: 'pin target, mock and load generator to separate cores with taskset' },

@@ -64,9 +64,12 @@ export function createProgress(mode: ProgressMode, target: ProgressTarget, strea
   }
 
   const byRequests = target.totalRequests !== null;
+  const counters = '{requests} req | {rps} rps | {errors} errors | {duration}s';
+  // Without a known end (warm-up requests counted too, or an open-ended scenario) there is no bar.
+  const known = byRequests || target.totalSeconds !== null;
   const bar = new cliProgress.SingleBar(
     {
-      format: `${target.label.padEnd(8)} [{bar}] {percentage}% | {requests} req | {rps} rps | {errors} errors | {duration}s`,
+      format: `${target.label.padEnd(8)} ${known ? '[{bar}] {percentage}% | ' : ''}${counters}`,
       stream,
       hideCursor: true,
       clearOnComplete: false,
@@ -79,7 +82,7 @@ export function createProgress(mode: ProgressMode, target: ProgressTarget, strea
   bar.start(total, 0, { requests: 0, rps: 0, errors: 0 });
   return {
     update(u) {
-      const value = byRequests ? Math.min(u.requests, total) : Math.min(u.elapsedMs / 1000, total);
+      const value = byRequests ? Math.min(u.requests, total) : known ? Math.min(u.elapsedMs / 1000, total) : 0;
       bar.update(value, { requests: u.requests, rps: rate(u), errors: u.failed ?? '?' });
     },
     stop() {
