@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Result } from '../reporter/index.ts';
-import { BIN, freePort, newMark, resultFiles, runBench, startBench, watchFamily } from './bench-test-helpers.ts';
+import { BIN, freePort, newMark, processesWithMark, resultFiles, runBench, startBench, watchFamily } from './bench-test-helpers.ts';
 import { isAlive } from './process-tree.ts';
 
 const FAST = ['--mock-latency', '5ms', '--engine', 'embedded', '--warmup', '0'];
@@ -60,6 +60,27 @@ describe('with a k6 binary', () => {
     expect(result.success_requests).toBe(1500);
     // k6 prints no machine-readable progress: requests counted at the mock, errors unknown.
     expect(run.stderr).toMatch(/^mock: \d+\.\d s, \d+\/1500 requests, \d+ rps$/m);
+  });
+});
+
+describe('--calibrate', () => {
+  it("measures the rig's ceilings, stores them, and later runs use them", async () => {
+    const out = join(dir, 'calibrated');
+    const mark = newMark();
+    const calibrate = await runBench(['--calibrate', '--duration', '1', '--output', out, '--engine', 'embedded'], mark);
+    expect(calibrate.code).toBe(0);
+    expect(calibrate.stdout).toContain(`saved to ${join(out, '.calibration.json')}`);
+    const saved = JSON.parse(await readFile(join(out, '.calibration.json'), 'utf8'));
+    for (const key of ['embedded:basic', 'embedded:streaming']) {
+      expect(saved.entries[key]).toMatchObject({ engine: 'embedded', duration_s: 1, concurrency: 64 });
+      expect(saved.entries[key].rps).toBeGreaterThan(0);
+      expect(saved.entries[key].mock_cpu_peak_percent).toBeGreaterThan(0);
+    }
+    expect(resultFiles(out)).toEqual([]); // calibration writes no result file
+    const run = await runBench(['--requests', '100', '--concurrency', '5', '--output', out, ...FAST, '--quiet'], mark);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toMatch(/^rig ceiling from .*\.calibration\.json: \d+ rps \(embedded basic/m);
+    expect(processesWithMark(mark)).toEqual([]);
   });
 });
 

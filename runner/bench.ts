@@ -133,6 +133,7 @@ export async function runBench(opts: BenchOptions, io: BenchIO): Promise<number>
     const prefix = (role: keyof PinPlan) => (pin && taskset ? tasksetPrefix(taskset, pin[role]) : []);
     const environment = describeEnvironment(engine, pin ? describePinning(pin) : null);
     const calibration = calibrationFor(await readCalibration(calibrationPath(output)), environment, engine.kind, opts.scenario);
+    if (calibration) say(`rig ceiling from ${calibrationPath(output)}: ${calibration.rps.toFixed(0)} rps (${calibration.engine} ${calibration.scenario}, ${calibration.measured_at})`);
 
     // A proxy that should already run is checked before anything starts: a wrong URL fails in seconds.
     let located: TargetProcess | null = null;

@@ -52,7 +52,7 @@ export const benchCommand: CommandSpec = {
     repeat: { type: 'string', default: '1', value: 'N', description: 'runs per target; the median run is written with the RPS coefficient of variation' },
     baseline: { type: 'boolean', default: true, description: 'run the baseline straight at the mock (--no-baseline skips it; no overhead then)' },
     pin: { type: 'boolean', description: 'pin target, mock and load generator to separate cores with taskset' },
-    calibrate: { type: 'boolean', description: "measure the mock's and the load generator's ceilings on this machine, save <output>/.calibration.json" },
+    calibrate: { type: 'boolean', description: "measure the mock's and the load generator's ceilings on this machine (5 s per scenario, or --duration), save <output>/.calibration.json" },
     readyTimeout: { type: 'string', default: '30s', value: 'DUR', description: 'how long --target-cmd may take until the target answers' },
     quiet: { type: 'boolean', description: 'no progress output' },
   },
@@ -214,7 +214,8 @@ export async function main(argv: string[]): Promise<number> {
     for (const s of signals) process.on(s, onSignal);
     try {
       const io = { stdout: process.stdout, stderr: process.stderr, signal: controller.signal };
-      return await (args.values.calibrate ? runCalibration(opts, io) : runBench(opts, io));
+      // --calibrate runs 5 s per scenario unless --duration says otherwise.
+      return await (args.values.calibrate ? runCalibration(opts, io, opts.durationS > 0 ? opts.durationS : 5) : runBench(opts, io));
     } catch (error) {
       if (error instanceof BenchError) {
         process.stderr.write(`llmux-bench bench: ${error.message}\n`);
