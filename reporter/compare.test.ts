@@ -177,3 +177,39 @@ describe('renderers', () => {
     expect(metricByName('p99')?.key).toBe('latency_p99');
   });
 });
+
+describe('plateaus of the concurrency scenario', () => {
+  const plateauRun = resultFromSummary(fixture('engine/engine-concurrency-plateaus.summary.json')).result;
+  const withErrors: Result = {
+    ...plateauRun,
+    name: 'overloaded',
+    plateaus: plateauRun.plateaus!.map((p) => (p.vus === 20 ? { ...p, failed_requests: 40, error_rate: 0.01, rps: 2000, latency_p99: 250_000_000 } : p)),
+  };
+  const c = compareResults([{ result: plateauRun }, { result: go }, { result: withErrors }]);
+
+  it('the model lists each run that has plateaus, in column order', () => {
+    expect(c.plateaus.map((p) => p.label)).toEqual(['engine-concurrency-plateaus', 'overloaded']);
+    expect(c.plateaus[1].plateaus.map((p) => p.vus)).toEqual([2, 5, 10, 20]);
+    expect(JSON.parse(renderJson(c)).plateaus[1].plateaus[3]).toMatchObject({ vus: 20, failed_requests: 40, rps: 2000 });
+    expect(compareResults([{ result: go }]).plateaus).toEqual([]);
+  });
+
+  it('table and markdown show latency and errors against concurrency', () => {
+    const text = renderTable(c);
+    expect(text).toContain('Plateaus of overloaded:');
+    const p20 = plateauRun.plateaus![3];
+    const row = text.split('\n').filter((l) => /^20\s/.test(l));
+    expect(row).toHaveLength(2);
+    expect(row[0].split(/\s{2,}/)).toEqual([
+      '20', String(p20.total_requests), '0', '0.00%', formatValue(p20.rps!, 'rps'),
+      formatValue(p20.latency_p50, 'ns'), formatValue(p20.latency_p95, 'ns'), formatValue(p20.latency_p99, 'ns'),
+    ]);
+    expect(row[1].split(/\s{2,}/).slice(2, 5)).toEqual(['40', '1.00%', '2000.00/s']);
+    expect(row[1].endsWith('250.00 ms')).toBe(true);
+    const md = renderMarkdown(c);
+    expect(md).toContain('Plateaus of **overloaded**:');
+    expect(md).toContain('| VUs | requests | failed | error rate | requests/s | p50 | p95 | p99 |');
+    expect(md).toMatch(/\n\| 20 \| \d+ \| 40 \| 1\.00% \| 2000\.00\/s \| [^|]+ \| [^|]+ \| 250\.00 ms \|\n/);
+    expect(renderTable(compareResults([{ result: go }]))).not.toContain('Plateaus');
+  });
+});

@@ -7,7 +7,7 @@
 import { overheadOf } from './from-summary.ts';
 import { evaluateGate, parseGates, type Gate, type GateResult } from './gates.ts';
 import { METRICS, type Direction, type MetricDef, type Unit } from './metrics.ts';
-import type { Result } from './schema.ts';
+import type { Plateau, Result } from './schema.ts';
 
 export interface CompareInput {
   result: Result;
@@ -70,6 +70,8 @@ export interface Comparison {
   ok: boolean;
   /** Notes for people: mismatches, notes about missing data. */
   warnings: string[];
+  /** Per-plateau numbers of each run that has them (concurrency scenario), in column order. */
+  plateaus: { label: string; plateaus: Plateau[] }[];
   /** The results compared, in column order (for the HTML charts). */
   results: Result[];
 }
@@ -137,7 +139,8 @@ export function compareResults(items: (CompareInput | Result)[], options: Compar
     return evaluateGate(gate, from, to, labels[reference], labels[last]);
   });
 
-  return { runs, reference, rows, mismatches, strict: Boolean(options.strict), gates, ok: gates.every((g) => g.ok), warnings, results };
+  const plateaus = results.flatMap((r, i) => (r.plateaus && r.plateaus.length ? [{ label: labels[i], plateaus: r.plateaus }] : []));
+  return { runs, reference, rows, mismatches, strict: Boolean(options.strict), gates, ok: gates.every((g) => g.ok), warnings, plateaus, results };
 }
 
 function bestIndex(values: (number | null)[], better: Direction): number | null {

@@ -45,6 +45,30 @@ describe('HTML report content', () => {
   });
 });
 
+const plateauRun = resultFromSummary(fixture('engine/engine-concurrency-plateaus.summary.json')).result;
+const overloaded = {
+  ...plateauRun,
+  name: 'overloaded',
+  plateaus: plateauRun.plateaus!.map((p) => ({ ...p, failed_requests: p.vus, error_rate: p.vus / 100, latency_p50: p.latency_p50! * 3, latency_p99: p.latency_p99! * 2 })),
+};
+
+describe('HTML plateau charts', () => {
+  it('latency and errors against concurrency, x = the union of the runs\' VU levels', () => {
+    const charts = chartSpecs(compareResults([{ result: plateauRun }, { result: { ...overloaded, plateaus: overloaded.plateaus.slice(1) } }]));
+    const latency = charts.find((chart) => chart.id === 'plateau-latency')!;
+    expect(latency).toMatchObject({ kind: 'lines', unit: 'ms', x: [2, 5, 10, 20], xLabel: 'concurrent VUs' });
+    expect(latency.series.map((s) => s.label)).toEqual(['engine-concurrency-plateaus p50', 'engine-concurrency-plateaus p99', 'overloaded p50', 'overloaded p99']);
+    expect(latency.series[1].values).toEqual(plateauRun.plateaus!.map((p) => p.latency_p99! / 1e6));
+    expect(latency.series[3].values[0]).toBeNull(); // the second run has no 2-VU plateau
+    const errors = charts.find((chart) => chart.id === 'plateau-errors')!;
+    expect(errors.series).toEqual([
+      { label: 'engine-concurrency-plateaus', values: [0, 0, 0, 0] },
+      { label: 'overloaded', values: [null, 5, 10, 20] },
+    ]);
+    expect(chartSpecs(compareResults([{ result: streaming }])).map((chart) => chart.id)).not.toContain('plateau-latency');
+  });
+});
+
 describe.skipIf(!HAVE_CHROMIUM)(`HTML report in headless Chromium (${CHROMIUM}${HAVE_CHROMIUM ? '' : ' not found: skipped'})`, () => {
   let browser: Browser;
   let dir: string;
@@ -116,6 +140,39 @@ describe.skipIf(!HAVE_CHROMIUM)(`HTML report in headless Chromium (${CHROMIUM}${
     const shot = path.join(tmpdir(), 'llmux-report-screenshot.png');
     await page.screenshot({ path: shot, fullPage: true });
     expect(readFileSync(shot).length).toBeGreaterThan(10_000);
+    await page.close();
+  });
+
+  it('draws the plateau charts of a concurrency run', async () => {
+    const file = path.join(dir, 'plateaus.html');
+    await writeFile(file, renderHtml(compareResults([{ result: overloaded }, { result: plateauRun }])));
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const problems: string[] = [];
+    page.on('console', (msg) => {
+      if (msg.type() === 'error' || msg.type() === 'warning') problems.push(`console ${msg.type()}: ${msg.text()}`);
+    });
+    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+    await page.goto(pathToFileURL(file).href, { waitUntil: 'load' });
+    // Blue pixels (the first run's colour) per plateau chart; uPlot may draw on a later frame.
+    const countBlue = `Object.fromEntries(['chart-plateau-latency', 'chart-plateau-errors'].map((id) => {
+        const canvas = document.querySelector('#' + id + ' canvas');
+        if (!canvas) return [id, -1];
+        const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
+        let n = 0;
+        for (let i = 0; i < data.length; i += 4) if (data[i + 3] > 0 && data[i + 2] > data[i] + 60 && data[i + 2] > data[i + 1] + 40) n++;
+        return [id, n];
+      }))`;
+    // Polled from here: the page's CSP forbids the eval that page.waitForFunction(string) needs.
+    let drawn: Record<string, number> = {};
+    for (let i = 0; i < 100; i++) {
+      drawn = await page.evaluate<Record<string, number>>(countBlue);
+      if (Object.values(drawn).every((n) => n > 50)) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(drawn['chart-plateau-latency'], 'latency chart draws the first run').toBeGreaterThan(50);
+    expect(drawn['chart-plateau-errors'], 'errors chart draws the first run').toBeGreaterThan(50);
+    expect(await page.locator('#chart-plateau-latency .u-legend').textContent()).toContain('VUs');
+    expect(problems).toEqual([]);
     await page.close();
   });
 });

@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import type { Comparison } from './compare.ts';
 import { formatDelta, formatRatio, formatValue } from './metrics.ts';
 import type { PointSeries } from './points.ts';
-import { ERROR_KINDS, type Result } from './schema.ts';
+import { ERROR_KINDS, type Plateau, type Result } from './schema.ts';
 
 export interface HtmlOptions {
   /** NDJSON point series per column of the comparison (null where none). */
@@ -44,6 +44,8 @@ interface ChartSpec {
   categories?: string[];
   x?: number[];
   xLabel?: string;
+  /** Short name of x in the legend. */
+  xUnit?: string;
   series: { label: string; values: (number | null)[] }[];
 }
 
@@ -93,6 +95,27 @@ export function chartSpecs(c: Comparison, series: (PointSeries | null)[] = []): 
     charts.push({ id: 'overhead', title: 'Overhead over the baseline', kind: 'bars', unit: 'ms', categories: ['p50', 'p95', 'p99'], series: data });
   }
 
+  // Latency and errors against concurrency (concurrency scenario plateaus), x = VUs.
+  if (c.plateaus.length) {
+    const x = [...new Set(c.plateaus.flatMap(({ plateaus }) => plateaus.map((p) => p.vus)))].sort((a, b) => a - b);
+    const at = (plateaus: Plateau[], read: (p: Plateau) => number | null | undefined) =>
+      x.map((vus) => {
+        const p = plateaus.find((q) => q.vus === vus);
+        return p ? (read(p) ?? null) : null;
+      });
+    const latency = c.plateaus.flatMap(({ label, plateaus }) => [
+      { label: `${label} p50`, values: at(plateaus, (p) => ms(p.latency_p50)) },
+      { label: `${label} p99`, values: at(plateaus, (p) => ms(p.latency_p99)) },
+    ]);
+    if (latency.some((s) => s.values.some((v) => v !== null))) {
+      charts.push({ id: 'plateau-latency', title: 'Latency against concurrency (p50 and p99 per plateau)', kind: 'lines', unit: 'ms', x, xLabel: 'concurrent VUs', xUnit: 'VUs', series: latency });
+    }
+    const errors = c.plateaus.map(({ label, plateaus }) => ({ label, values: at(plateaus, (p) => (p.error_rate == null ? null : p.error_rate * 100)) }));
+    if (errors.some((s) => s.values.some((v) => v !== null))) {
+      charts.push({ id: 'plateau-errors', title: 'Failed requests against concurrency', kind: 'lines', unit: '% failed', x, xLabel: 'concurrent VUs', xUnit: 'VUs', series: errors });
+    }
+  }
+
   // Time series, seconds since each run's first point.
   const withPoints = series.map((s, i) => ({ s, label: labels[i] })).filter((x): x is { s: PointSeries; label: string } => x.s !== null);
   if (withPoints.length) {
@@ -100,18 +123,18 @@ export function chartSpecs(c: Comparison, series: (PointSeries | null)[] = []): 
     const x = Array.from({ length }, (_, i) => i);
     const pad = (values: (number | null)[]) => x.map((i) => (i < values.length ? values[i] : null));
     const toMs = (values: (number | null)[]) => values.map((v) => (v === null ? null : v / 1e6));
-    charts.push({ id: 'ts-rps', title: 'Requests per second over time', kind: 'lines', unit: 'requests/s', x, xLabel: 's', series: withPoints.map(({ s, label }) => ({ label, values: pad(s.requests) })) });
+    charts.push({ id: 'ts-rps', title: 'Requests per second over time', kind: 'lines', unit: 'requests/s', x, xLabel: 'seconds since start', xUnit: 's', series: withPoints.map(({ s, label }) => ({ label, values: pad(s.requests) })) });
     charts.push({
-      id: 'ts-latency', title: 'Latency over time (p50 and p99 per second)', kind: 'lines', unit: 'ms', x, xLabel: 's',
+      id: 'ts-latency', title: 'Latency over time (p50 and p99 per second)', kind: 'lines', unit: 'ms', x, xLabel: 'seconds since start', xUnit: 's',
       series: withPoints.flatMap(({ s, label }) => [
         { label: `${label} p50`, values: pad(toMs(s.latency_p50)) },
         { label: `${label} p99`, values: pad(toMs(s.latency_p99)) },
       ]),
     });
-    charts.push({ id: 'ts-errors', title: 'Failed requests per second', kind: 'lines', unit: 'requests/s', x, xLabel: 's', series: withPoints.map(({ s, label }) => ({ label, values: pad(s.errors) })) });
+    charts.push({ id: 'ts-errors', title: 'Failed requests per second', kind: 'lines', unit: 'requests/s', x, xLabel: 'seconds since start', xUnit: 's', series: withPoints.map(({ s, label }) => ({ label, values: pad(s.errors) })) });
     if (withPoints.some(({ s }) => s.ttft_p50)) {
       charts.push({
-        id: 'ts-ttft', title: 'Time to first token over time (p50 per second)', kind: 'lines', unit: 'ms', x, xLabel: 's',
+        id: 'ts-ttft', title: 'Time to first token over time (p50 per second)', kind: 'lines', unit: 'ms', x, xLabel: 'seconds since start', xUnit: 's',
         series: withPoints.filter(({ s }) => s.ttft_p50).map(({ s, label }) => ({ label, values: pad(toMs(s.ttft_p50!)) })),
       });
     }
@@ -259,8 +282,8 @@ const CHART_JS = `
       opts = {
         width: width, height: 280,
         scales: { x: xScale, y: { range: function (u, min, max) { return [0, max > 0 ? max * 1.1 : 1]; } } },
-        axes: [{ label: 'seconds since start' }, { label: spec.unit, values: function (u, splits) { return splits.map(fmt); }, size: 60 }],
-        series: [{ label: 's' }].concat(spec.series.map(function (s, r) {
+        axes: [{ label: spec.xLabel }, { label: spec.unit, values: function (u, splits) { return splits.map(fmt); }, size: 60 }],
+        series: [{ label: spec.xUnit }].concat(spec.series.map(function (s, r) {
           return { label: s.label, stroke: palette[r % palette.length], width: 1.5, spanGaps: false,
                    points: { show: few, size: 7, fill: palette[r % palette.length] },
                    value: function (u, v) { return fmt(v) + ' ' + spec.unit; } };

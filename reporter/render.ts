@@ -2,6 +2,7 @@
 // Pure functions of the model; the HTML renderer lives in html.ts.
 import type { Comparison, Row } from './compare.ts';
 import { formatDelta, formatRatio, formatValue } from './metrics.ts';
+import type { Plateau } from './schema.ts';
 
 const VERDICT_MARK = { better: 'better', worse: 'worse', same: 'same' } as const;
 
@@ -25,6 +26,32 @@ function footer(c: Comparison): string[] {
   return lines;
 }
 
+const PLATEAU_HEAD = ['VUs', 'requests', 'failed', 'error rate', 'requests/s', 'p50', 'p95', 'p99'];
+
+/** One row per plateau: latency and errors against concurrency. */
+function plateauRows(plateaus: Plateau[]): string[][] {
+  return plateaus.map((p) => [
+    String(p.vus),
+    formatValue(p.total_requests, 'count'),
+    formatValue(p.failed_requests, 'count'),
+    formatValue(p.error_rate ?? null, 'ratio'),
+    formatValue(p.rps ?? null, 'rps'),
+    formatValue(p.latency_p50, 'ns'),
+    formatValue(p.latency_p95, 'ns'),
+    formatValue(p.latency_p99, 'ns'),
+  ]);
+}
+
+function alignedLines(rows: string[][]): string[] {
+  const widths = rows[0].map((_, col) => Math.max(...rows.map((r) => [...r[col]].length)));
+  const line = (r: string[]) => r.map((cell, col) => (col === 0 ? cell.padEnd(widths[col]) : cell.padStart(widths[col]))).join('  ').trimEnd();
+  return [line(rows[0]), widths.map((w) => '─'.repeat(w)).join('  '), ...rows.slice(1).map(line)];
+}
+
+function plateauTables(c: Comparison): string[] {
+  return c.plateaus.flatMap(({ label, plateaus }) => [`Plateaus of ${label}:`, ...alignedLines([PLATEAU_HEAD, ...plateauRows(plateaus)]), '']);
+}
+
 export function renderTable(c: Comparison): string {
   const rows = [header(c), ...c.rows.map((row) => cells(row, (text) => `${text} *`))];
   const widths = rows[0].map((_, col) => Math.max(...rows.map((r) => [...r[col]].length)));
@@ -38,7 +65,7 @@ export function renderTable(c: Comparison): string {
     group = rowGroup;
     body.push(line(rows[i]));
   }
-  return [...body, '', ...footer(c)].join('\n').trimEnd() + '\n';
+  return [...body, '', ...plateauTables(c), ...footer(c)].join('\n').trimEnd() + '\n';
 }
 
 const mdEscape = (text: string) => text.replace(/[|\\`*_<>[\]]/g, (ch) => `\\${ch}`);
@@ -50,7 +77,15 @@ export function renderMarkdown(c: Comparison): string {
   for (const row of c.rows) lines.push(`| ${cells(row, (text) => `\u0000${text}`).map((cell) => (cell.startsWith('\u0000') ? `**${mdEscape(cell.slice(1))}**` : mdEscape(cell))).join(' | ')} |`);
   const notes = footer(c).map((text) => `- ${mdEscape(text)}`);
   const runs = c.runs.map((run) => `- **${mdEscape(run.label)}**: ${mdEscape([run.target, run.scenario, run.engine, run.start_time, run.file].filter(Boolean).join(', '))}`);
-  return [...lines, '', ...runs, ...(notes.length ? ['', ...notes] : [])].join('\n') + '\n';
+  const plateaus = c.plateaus.flatMap(({ label, plateaus: list }) => [
+    '',
+    `Plateaus of **${mdEscape(label)}**:`,
+    '',
+    `| ${PLATEAU_HEAD.join(' | ')} |`,
+    `|${PLATEAU_HEAD.map(() => ' ---: ').join('|')}|`,
+    ...plateauRows(list).map((row) => `| ${row.map(mdEscape).join(' | ')} |`),
+  ]);
+  return [...lines, '', ...runs, ...plateaus, ...(notes.length ? ['', ...notes] : [])].join('\n') + '\n';
 }
 
 export function renderJson(c: Comparison): string {
