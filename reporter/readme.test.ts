@@ -18,6 +18,21 @@ describe('README reporter section', () => {
     for (const flag of known) if (flag !== '--help' && flag !== '--quiet') expect(section, flag).toContain(flag);
   });
 
+  it('shows the real plateau table of the concurrency fixture', async () => {
+    const block = /from\n`npm run -s compare -- (\S+)`:\n\n```\n([\s\S]*?)```/.exec(section);
+    expect(block).not.toBeNull();
+    let out = '';
+    const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => ((out += String(chunk)), true));
+    try {
+      expect(await compare([block![1]])).toBe(0);
+    } finally {
+      write.mockRestore();
+    }
+    const lines = block![2].split('\n').filter(Boolean);
+    expect(lines).toHaveLength(7);
+    for (const line of lines) expect(out.split('\n')).toContain(line);
+  });
+
   it('shows real compare output', async () => {
     const block = /```text\n\$ npm run -s compare -- (.+)\n([\s\S]*?)```/.exec(section);
     expect(block).not.toBeNull();
