@@ -3,12 +3,13 @@
 // chunks of each stream (p50/p99/max) and the time to first token.
 //
 //   node --import tsx bench/mock-streaming.ts [--streams 1000] [--tokens 20] [--itl 10] [--latency 50] [--rounds 3]
+//   ... --server floor   measures bench/mock-stream-floor.ts instead: what bare Node manages on this core
 //
 // The client speaks HTTP/1.1 over raw sockets and timestamps each socket read, so its own cost per
 // chunk stays far below the mock's; chunks that arrive in one read count as gap 0 (nothing hidden).
 import net from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { flagValue, machine, median, percentile, pinSelf, processCpuMs, startMockChild } from './mock-common.ts';
+import { flagValue, machine, median, percentile, pin, pinSelf, processCpuMs, startChild, startMockChild } from './mock-common.ts';
 
 const argv = process.argv.slice(2);
 const STREAMS = Number(flagValue(argv, 'streams', '1000'));
@@ -81,9 +82,13 @@ async function run(): Promise<void> {
   const pinned = pinSelf(1);
   const external = flagValue(argv, 'url', '');
   // --url: measure an already running mock (e.g. one started under a profiler); it must use the same settings.
+  const floor = flagValue(argv, 'server', 'mock') === 'floor';
+  const settings = ['--latency', `${LATENCY}`, '--itl', `${ITL}`, '--tokens', String(TOKENS)];
   const mock = external
     ? { url: external, stop: async () => {}, proc: { pid: Number(flagValue(argv, 'pid', '0')) || undefined } }
-    : await startMockChild(['--latency', `${LATENCY}ms`, '--itl', `${ITL}ms`, '--tokens', String(TOKENS)], 0);
+    : floor
+      ? await startChild([...pin(0), process.execPath, '--import', 'tsx', new URL('./mock-stream-floor.ts', import.meta.url).pathname, ...settings])
+      : await startMockChild(settings, 0);
   const port = Number(new URL(mock.url).port);
   const rows: { p50: number; p99: number; max: number; ttft50: number; ttft99: number }[] = [];
   let serverSide = '';
@@ -97,8 +102,8 @@ async function run(): Promise<void> {
       const self1 = process.cpuUsage(self0);
       const load =
         cpu0 !== null && cpu1 !== null
-          ? `mock cpu ${(((cpu1 - cpu0) / res.wallMs) * 100).toFixed(0)}% (${(((cpu1 - cpu0) * 1000) / res.tokens).toFixed(1)} µs per token incl. requests)`
-          : 'mock cpu n/a';
+          ? `server cpu ${(((cpu1 - cpu0) / res.wallMs) * 100).toFixed(0)}% (${(((cpu1 - cpu0) * 1000) / res.tokens).toFixed(1)} µs per token incl. requests)`
+          : 'server cpu n/a';
       const row = {
         p50: percentile(res.gaps, 50),
         p99: percentile(res.gaps, 99),
@@ -116,20 +121,23 @@ async function run(): Promise<void> {
       await new Promise((r) => setTimeout(r, 300));
     }
     // The mock's own view: how late its chunks left against their schedule (all rounds, warm-up included).
-    const stats = (await (await fetch(`${mock.url}/stats`)).json()) as { chunk_lateness_ms: { count: number; p50: number; p99: number; max: number } };
-    const l = stats.chunk_lateness_ms;
-    serverSide = `mock-side chunk lateness over ${l.count} chunks: p50 <= ${l.p50} ms, p99 <= ${l.p99} ms, max ${l.max} ms`;
+    if (!floor) {
+      const stats = (await (await fetch(`${mock.url}/stats`)).json()) as { chunk_lateness_ms: { count: number; p50: number; p99: number; max: number } };
+      const l = stats.chunk_lateness_ms;
+      serverSide = `mock-side chunk lateness over ${l.count} chunks: p50 <= ${l.p50} ms, p99 <= ${l.p99} ms, max ${l.max} ms`;
+    }
   } finally {
     await mock.stop();
   }
   const p99 = median(rows.map((r) => r.p99));
-  console.log(`\nmachine: ${machine()}; mock pinned to core 0${pinned ? ', client to core 1' : ' (client not pinned)'}`);
+  const what = floor ? 'bare-Node floor server' : 'mock';
+  console.log(`\nmachine: ${machine()}; ${what} pinned to core 0${pinned ? ', client to core 1' : ' (client not pinned)'}`);
   console.log(
-    `median of ${ROUNDS} rounds: ${STREAMS} streams x ${TOKENS} tokens @ ${ITL} ms ITL: inter-token gap p50 ${median(rows.map((r) => r.p50)).toFixed(2)} ms, ` +
+    `${what}, median of ${ROUNDS} rounds: ${STREAMS} streams x ${TOKENS} tokens @ ${ITL} ms ITL: inter-token gap p50 ${median(rows.map((r) => r.p50)).toFixed(2)} ms, ` +
       `p99 ${p99.toFixed(2)} ms, max ${median(rows.map((r) => r.max)).toFixed(2)} ms; ttft p50 ${median(rows.map((r) => r.ttft50)).toFixed(1)} ms ` +
       `p99 ${median(rows.map((r) => r.ttft99)).toFixed(1)} ms (latency ${LATENCY} ms)`,
   );
-  console.log(serverSide);
+  if (serverSide) console.log(serverSide);
   console.log(`target: gap p99 within 2 ms of ${ITL} ms -> ${Math.abs(p99 - ITL) <= 2 ? 'met' : 'missed'}`);
 }
 
