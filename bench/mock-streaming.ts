@@ -90,7 +90,7 @@ async function run(): Promise<void> {
       ? await startChild([...pin(0), process.execPath, '--import', 'tsx', new URL('./mock-stream-floor.ts', import.meta.url).pathname, ...settings])
       : await startMockChild(settings, 0);
   const port = Number(new URL(mock.url).port);
-  const rows: { p50: number; p99: number; max: number; ttft50: number; ttft99: number }[] = [];
+  const rows: { p50: number; p99: number; max: number; ttft50: number; ttft99: number; cpuPerToken: number | null }[] = [];
   let serverSide = '';
   try {
     await round(port); // warm-up: JIT, connection setup paths
@@ -110,6 +110,7 @@ async function run(): Promise<void> {
         max: res.gaps[res.gaps.length - 1],
         ttft50: percentile(res.ttft, 50),
         ttft99: percentile(res.ttft, 99),
+        cpuPerToken: cpu0 !== null && cpu1 !== null && res.tokens > 0 ? ((cpu1 - cpu0) * 1000) / res.tokens : null,
       };
       rows.push(row);
       console.log(
@@ -137,6 +138,13 @@ async function run(): Promise<void> {
       `p99 ${p99.toFixed(2)} ms, max ${median(rows.map((r) => r.max)).toFixed(2)} ms; ttft p50 ${median(rows.map((r) => r.ttft50)).toFixed(1)} ms ` +
       `p99 ${median(rows.map((r) => r.ttft99)).toFixed(1)} ms (latency ${LATENCY} ms)`,
   );
+  if (rows.every((r) => r.cpuPerToken !== null)) {
+    const perToken = median(rows.map((r) => r.cpuPerToken!));
+    console.log(
+      `server CPU per token (requests included): ${perToken.toFixed(1)} µs, i.e. about ${Math.round(1e6 / perToken / 1000)}k tokens/s per core; ` +
+        `this load needs ${Math.round((STREAMS * 1000) / ITL / 1000)}k/s`,
+    );
+  }
   if (serverSide) console.log(serverSide);
   console.log(`target: gap p99 within 2 ms of ${ITL} ms -> ${Math.abs(p99 - ITL) <= 2 ? 'met' : 'missed'}`);
 }
