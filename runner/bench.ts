@@ -293,6 +293,12 @@ export async function measure(
     }, 500);
   }
   sampler.start();
+  // Ctrl-C, or the mock dying, ends the load (a dead mock would only be measured as errors).
+  const stop = new AbortController();
+  const onAbort = () => stop.abort();
+  io.signal.addEventListener('abort', onAbort, { once: true });
+  if (io.signal.aborted) stop.abort();
+  void mock.exited.then(onAbort);
   let load: LoadRun;
   try {
     load = await runLoad({
@@ -301,15 +307,18 @@ export async function measure(
       env: scriptEnv(opts, url, runName, ctx.work),
       summaryPath: join(ctx.work, `${runName}.summary.json`),
       prefix: ctx.prefix,
-      signal: io.signal,
+      signal: stop.signal,
       onSpawn: (pid) => sampler.track('loadgen', pid),
       onProgress: (p) => progress.update({ elapsedMs: p.elapsed_ms, requests: p.requests, failed: p.failed }),
     });
   } finally {
+    io.signal.removeEventListener('abort', onAbort);
     clearInterval(poll);
     progress.stop();
   }
   await sampler.stop();
+  const died = mock.exitReason();
+  if (died) throw new BenchError(`the mock exited during the ${label} run (${died}); nothing measured from it is trustworthy`);
   const after = await fetchMockStats(mock.url);
   // Resources count from the end of the warm-up to the end of the load.
   const llmux = (load.summary?.llmux ?? {}) as { start_time?: string | null; end_time?: string; warmup_s?: number };

@@ -14,6 +14,8 @@ export interface MockProcess {
   pid: number;
   /** Resolves when the mock has exited (for whatever reason). */
   exited: Promise<unknown>;
+  /** How it exited ("exit code 1: <last line of stderr>"), or null while it runs. */
+  exitReason(): string | null;
   stop(): Promise<void>;
 }
 
@@ -63,7 +65,12 @@ export async function startMockProcess(args: string[], options: MockProcessOptio
     if (first instanceof Error) throw first;
     const ready = await Promise.race([waitForHealth(first.url, timeoutMs), failed, timedOut]);
     if (ready instanceof Error) throw ready;
-    return { ...first, pid: proc.pid, exited: proc.exited, stop };
+    const exitReason = () => {
+      if (!proc.exit) return null;
+      const why = lastLine(stderr());
+      return `${proc.exit.signal ? `signal ${proc.exit.signal}` : `exit code ${proc.exit.code}`}${why ? `: ${why}` : ''}`;
+    };
+    return { ...first, pid: proc.pid, exited: proc.exited, exitReason, stop };
   } catch (error) {
     await stop();
     throw error;
