@@ -67,6 +67,14 @@ describe('HTML plateau charts', () => {
     ]);
     expect(chartSpecs(compareResults([{ result: streaming }])).map((chart) => chart.id)).not.toContain('plateau-latency');
   });
+
+  it('a table per run with plateaus, names escaped', () => {
+    const html = renderHtml(compareResults([{ result: { ...overloaded, name: '<b>x</b>' } }, { result: streaming }]), { generatedAt: 'T' });
+    expect(html.match(/<table class="plateaus">/g)).toHaveLength(1);
+    expect(html).toContain('<h2>Plateaus of &lt;b&gt;x&lt;/b&gt;</h2>');
+    const p20 = overloaded.plateaus[3];
+    expect(html).toContain(`<td class="num">20</td><td class="num">${p20.total_requests}</td><td class="num">20</td><td class="num">20.00%</td>`);
+  });
 });
 
 describe.skipIf(!HAVE_CHROMIUM)(`HTML report in headless Chromium (${CHROMIUM}${HAVE_CHROMIUM ? '' : ' not found: skipped'})`, () => {

@@ -152,6 +152,23 @@ function tableHtml(c: Comparison): string {
   return `<table><thead><tr>${head.map((h) => `<th scope="col">${escapeHtml(h)}</th>`).join('')}</tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }
 
+/** Per-plateau numbers of each run that has them (concurrency scenario). */
+function plateauTablesHtml(c: Comparison): string {
+  const head = ['VUs', 'requests', 'failed', 'error rate', 'requests/s', 'p50', 'p95', 'p99'];
+  return c.plateaus
+    .map(({ label, plateaus }) => {
+      const rows = plateaus.map((p) => {
+        const cells = [
+          String(p.vus), formatValue(p.total_requests, 'count'), formatValue(p.failed_requests, 'count'), formatValue(p.error_rate ?? null, 'ratio'),
+          formatValue(p.rps ?? null, 'rps'), formatValue(p.latency_p50, 'ns'), formatValue(p.latency_p95, 'ns'), formatValue(p.latency_p99, 'ns'),
+        ];
+        return `<tr>${cells.map((cell) => `<td class="num">${escapeHtml(cell)}</td>`).join('')}</tr>`;
+      });
+      return `<h2>Plateaus of ${escapeHtml(label)}</h2><table class="plateaus"><thead><tr>${head.map((h) => `<th scope="col">${h}</th>`).join('')}</tr></thead><tbody>${rows.join('')}</tbody></table>`;
+    })
+    .join('\n');
+}
+
 function runsHtml(c: Comparison): string {
   const items = c.runs.map((run) => {
     const facts = [run.target, run.scenario && `scenario ${run.scenario}`, run.engine, run.concurrency !== null && `concurrency ${run.concurrency}`, `${run.total_requests} requests`, run.start_time, run.file]
@@ -195,6 +212,7 @@ export function renderHtml(c: Comparison, options: HtmlOptions = {}): string {
 ${runsHtml(c)}
 ${notesHtml(c, series)}
 ${tableHtml(c)}
+${plateauTablesHtml(c)}
 <div class="charts">
 ${sections.join('\n')}
 </div>
