@@ -200,7 +200,7 @@ async function lifeCycle(
     try {
       await output.open(resolve(opts.jsonOut));
     } catch (e) {
-      err(`--out json: ${e instanceof Error ? e.message : String(e)}\n`);
+      err(`${e instanceof Error ? e.message : String(e)}\n`);
       return { exitCode: EXIT.invalidConfig, summary: null };
     }
     ndjson = output;
@@ -342,6 +342,8 @@ async function lifeCycle(
       const tags = vu.userTagCount > 0 ? { ...scenario.tagsFor(''), ...vu.userTags } : scenario.tagsFor('');
       run.registry.addTo(run.m.iteration_duration, performance.now() - start, tags);
       run.registry.addTo(run.m.iterations, 1, tags);
+      // A disk slower than the samples: hold this VU rather than drop NDJSON points.
+      if (ndjson !== null && ndjson.backpressured) await ndjson.drain();
       // Iterations that never wait on I/O would starve timers: yield to the event loop now and then.
       if (++syncStreak > 256) {
         await new Promise<void>((r) => setImmediate(r));
@@ -478,7 +480,11 @@ async function lifeCycle(
   }
   if (!printed) out(renderTextSummary(data) + '\n');
   if (opts.summaryExport) await writeAtomic(resolve(opts.summaryExport), formatLegacySummaryExport(data));
-  await ndjson?.close();
+  if (ndjson !== null) {
+    await ndjson.close();
+    const warning = ndjson.warning();
+    if (warning) err(`${warning}\n`);
+  }
 
   let exitCode: number = EXIT.ok;
   if (exitForScriptError) exitCode = EXIT.scriptError;
