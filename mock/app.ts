@@ -107,39 +107,61 @@ export function createMockApp(options: Partial<MockOptions> = {}): MockApp {
   const errorResponse = (error: MockHttpError, flavor: ErrorFlavor): Response =>
     new Response(error.body(flavor), { status: error.status, headers: { ...JSON_HEADERS, ...error.headers } });
 
-  /** Registers a route; counts the request and renders any MockHttpError in the route's flavour. */
-  const route = (
-    method: 'GET' | 'POST',
-    paths: string[],
-    flavor: ErrorFlavor,
-    handler: (c: Context<Env>) => Response | Promise<Response>,
-  ) => {
+  /** Per-route bookkeeping: counts answers by status and renders MockHttpErrors in the route's flavour. */
+  const outcome = (method: string, path: string, flavor: ErrorFlavor) => {
+    const keys = new Map<number, string>(); // "/stats" keys, built once per route and status
+    const done = (res: Response): Response => {
+      let key = keys.get(res.status);
+      if (key === undefined) keys.set(res.status, (key = `${method} ${path} ${res.status}`));
+      stats.countKey(key);
+      return res;
+    };
+    const rescue = (error: unknown): Response => {
+      if (!(error instanceof MockHttpError)) throw error;
+      return done(errorResponse(error, flavor));
+    };
+    return { done, rescue };
+  };
+
+  /** A GET route. Not async: a synchronous answer stays synchronous. */
+  const get = (paths: string[], handler: (c: Context<Env>) => Response) => {
     for (const path of paths) {
-      // Per-status keys of /stats, built once per route.
-      const keys = new Map<number, string>();
-      const done = (res: Response): Response => {
-        let key = keys.get(res.status);
-        if (key === undefined) keys.set(res.status, (key = `${method} ${path} ${res.status}`));
-        stats.countKey(key);
-        return res;
-      };
-      const rescue = (error: unknown): Response => {
-        if (!(error instanceof MockHttpError)) throw error;
-        return done(errorResponse(error, flavor));
-      };
-      // Not async: a synchronous answer stays synchronous, an asynchronous one costs one promise hop.
-      const wrapped = (c: Context<Env>): Response | Promise<Response> => {
+      const { done, rescue } = outcome('GET', path, 'openai');
+      app.get(path, (c) => {
         stats.requestsTotal++;
-        let out: Response | Promise<Response>;
         try {
-          out = handler(c);
+          return done(handler(c));
         } catch (error) {
           return rescue(error);
         }
-        return out instanceof Promise ? out.then(done, rescue) : done(out);
+      });
+    }
+  };
+
+  /**
+   * A POST route whose handler gets the validated JSON body (400 in the API's wording otherwise).
+   * The common case costs one promise hop: reading the body.
+   */
+  const post = <S extends z.ZodType>(
+    paths: string[],
+    flavor: ErrorFlavor,
+    schema: S,
+    handler: (c: Context<Env>, req: z.infer<S>) => Response | Promise<Response>,
+  ) => {
+    for (const path of paths) {
+      const { done, rescue } = outcome('POST', path, flavor);
+      const answerBody = (c: Context<Env>, text: string): Response | Promise<Response> => {
+        try {
+          const out = handler(c, parseBody(text, schema));
+          return out instanceof Promise ? out.then(done, rescue) : done(out);
+        } catch (error) {
+          return rescue(error);
+        }
       };
-      if (method === 'GET') app.get(path, wrapped);
-      else app.post(path, wrapped);
+      app.post(path, (c) => {
+        stats.requestsTotal++;
+        return bodyText(c).then((text) => answerBody(c, text), rescue);
+      });
     }
   };
 
@@ -170,11 +192,6 @@ export function createMockApp(options: Partial<MockOptions> = {}): MockApp {
       chunks.push(chunk);
     }
     return Buffer.concat(chunks).toString('utf8');
-  }
-
-  /** A POST handler that gets the validated JSON body (400 with OpenAI's wording otherwise). */
-  function withBody<S extends z.ZodType>(schema: S, fn: (c: Context<Env>, req: z.infer<S>) => Response | Promise<Response>) {
-    return (c: Context<Env>) => bodyText(c).then((text) => fn(c, parseBody(text, schema)));
   }
 
   function parseBody<S extends z.ZodType>(text: string, schema: S): z.infer<S> {
@@ -318,7 +335,7 @@ export function createMockApp(options: Partial<MockOptions> = {}): MockApp {
 
   // --- model routes -------------------------------------------------------------------------
 
-  route('POST', ['/v1/chat/completions', '/chat/completions'], 'openai', withBody(ChatCompletionRequest, (c, req) => {
+  post(['/v1/chat/completions', '/chat/completions'], 'openai', ChatCompletionRequest, (c, req) => {
     const promptTokens = estimateChatPromptTokens(req.messages);
     const plan = planRequest(opts, {
       seq: rt.seq++,
@@ -333,9 +350,9 @@ export function createMockApp(options: Partial<MockOptions> = {}): MockApp {
       promptTokens,
       includeUsage: req.stream_options?.include_usage === true,
     });
-  }));
+  });
 
-  route('POST', ['/v1/completions', '/completions'], 'openai', withBody(CompletionRequest, (c, req) => {
+  post(['/v1/completions', '/completions'], 'openai', CompletionRequest, (c, req) => {
     const promptTokens = estimateInputTokens(req.prompt);
     const plan = planRequest(opts, { seq: rt.seq++, promptTokens, maxTokens: req.max_tokens, overrides: readOverrides(c) });
     return answer(c, plan, {
@@ -345,9 +362,9 @@ export function createMockApp(options: Partial<MockOptions> = {}): MockApp {
       promptTokens,
       includeUsage: req.stream_options?.include_usage === true,
     });
-  }));
+  });
 
-  route('POST', ['/v1/embeddings', '/embeddings'], 'openai', withBody(EmbeddingRequest, (c, req) => {
+  post(['/v1/embeddings', '/embeddings'], 'openai', EmbeddingRequest, (c, req) => {
     const inputs: unknown[] =
       typeof req.input === 'string' || typeof req.input[0] === 'number' ? [req.input] : (req.input as unknown[]);
     const promptTokens = estimateInputTokens(req.input);
@@ -361,26 +378,26 @@ export function createMockApp(options: Partial<MockOptions> = {}): MockApp {
       includeUsage: false,
       embedding: { inputs, dimensions: req.dimensions ?? opts.embeddingDimensions, base64: req.encoding_format === 'base64' },
     });
-  }));
+  });
 
-  route('POST', ['/v1/messages', '/messages'], 'anthropic', withBody(MessagesRequest, (c, req) => {
+  post(['/v1/messages', '/messages'], 'anthropic', MessagesRequest, (c, req) => {
     const inputTokens = estimateChatPromptTokens(req.messages, req.system ?? undefined);
     const plan = planRequest(opts, { seq: rt.seq++, promptTokens: inputTokens, maxTokens: req.max_tokens, overrides: readOverrides(c) });
     return answer(c, plan, { kind: 'message', stream: req.stream === true, model: req.model, promptTokens: inputTokens, includeUsage: false });
-  }));
+  });
 
   const modelsJson = modelsBody(opts.models);
-  route('GET', ['/v1/models', '/models'], 'openai', () => new Response(modelsJson, { status: 200, headers: JSON_HEADERS }));
+  get(['/v1/models', '/models'], () => new Response(modelsJson, { status: 200, headers: JSON_HEADERS }));
   // Any id is served (the mock answers for every model name), so a gateway's model lookup never fails.
-  route('GET', ['/v1/models/:id{.+}', '/models/:id{.+}'], 'openai', (c) =>
+  get(['/v1/models/:id{.+}', '/models/:id{.+}'], (c) =>
     new Response(JSON.stringify(modelObject(c.req.param('id') ?? '')), { status: 200, headers: JSON_HEADERS }),
   );
 
   // --- operational routes -------------------------------------------------------------------
 
-  route('GET', ['/health'], 'openai', () => Response.json({ status: 'ok', requests: stats.requestsTotal }));
-  route('GET', ['/stats'], 'openai', () => Response.json(stats.toJSON()));
-  route('GET', ['/metrics'], 'openai', () =>
+  get(['/health'], () => Response.json({ status: 'ok', requests: stats.requestsTotal }));
+  get(['/stats'], () => Response.json(stats.toJSON()));
+  get(['/metrics'], () =>
     new Response(stats.toPrometheus(), { status: 200, headers: { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' } }),
   );
 
