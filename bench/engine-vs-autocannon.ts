@@ -50,7 +50,8 @@ try {
   console.log(`\nmachine: ${machine()}; ${pinningNote()}`);
   console.log(`GET /health, mock latency 0, ${vus} VUs vs ${vus} connections, ${seconds}s x ${rounds} rounds`);
   console.log(`median autocannon ${median(ac).toFixed(0)} req/s, median engine ${median(engine).toFixed(0)} req/s`);
-  console.log(`engine / autocannon = ${(ratio * 100).toFixed(1)}% (target >= 70%: ${ratio >= 0.7 ? 'met' : 'NOT met'})`);
+  console.log(`best round: autocannon ${Math.max(...ac).toFixed(0)} req/s, engine ${Math.max(...engine).toFixed(0)} req/s (${((Math.max(...engine) / Math.max(...ac)) * 100).toFixed(1)}%)`);
+  console.log(`engine / autocannon (medians) = ${(ratio * 100).toFixed(1)}% (target >= 70%: ${ratio >= 0.7 ? 'met' : 'NOT met'})`);
 } finally {
   await mock.stop();
   tmp.cleanup();

@@ -52,7 +52,11 @@ describe('engine run: k6 API behaviour', () => {
       ['status is 200', 4, 0],
       ['has choices', 4, 0],
     ]);
-    expect(data.metrics.checks.values).toMatchObject({ rate: 1, passes: 8, fails: 0 });
+    expect(data.root_group.checks.map((c: { name: string; passes: number }) => [c.name, c.passes])).toEqual([
+      ['request as sent', 4],
+      ['canonical response headers', 4],
+    ]);
+    expect(data.metrics.checks.values).toMatchObject({ rate: 1, passes: 16, fails: 0 });
     // The group body awaits a 20 ms timer: group_duration covers the async body.
     expect(data.metrics.group_duration.values.min).toBeGreaterThanOrEqual(15);
     expect(data.metrics.probe_extra.values.count).toBe(4);

@@ -10,11 +10,11 @@ const spec: CommandSpec = {
   positionals: '<script.js>',
   flags: {
     env: { type: 'string', short: 'e', multiple: true, value: 'KEY=VALUE', description: 'add a variable to __ENV' },
-    vus: { type: 'string', short: 'u', value: 'N', description: 'number of VUs (k6 shortcut; with --iterations or --duration)' },
+    vus: { type: 'string', short: 'u', value: 'N', description: "number of VUs (k6's shortcut; ignored when the script defines scenarios and neither -i nor -d is given)" },
     iterations: { type: 'string', short: 'i', value: 'N', description: 'total iterations shared by the VUs (replaces the scenarios)' },
     duration: { type: 'string', short: 'd', value: 'DURATION', description: 'run the VUs for this long, e.g. 30s (replaces the scenarios)' },
     summaryExport: { type: 'string', value: 'FILE', description: "write k6's legacy summary JSON to FILE" },
-    out: { type: 'string', short: 'o', multiple: true, value: 'json=FILE', description: "stream metrics as k6's NDJSON (FILE.gz = gzipped)" },
+    out: { type: 'string', short: 'o', value: 'json=FILE', description: "stream metrics as k6's NDJSON (FILE.gz = gzipped; an existing FILE is refused)" },
     quiet: { type: 'boolean', short: 'q', description: 'no banner, progress or threshold notice on stderr' },
     progress: { type: 'string', value: 'ndjson', description: 'write {"progress":{...}} lines to stderr every 500 ms' },
     includeSystemEnvVars: { type: 'boolean', default: true, description: 'put the process environment into __ENV, as k6 run does' },
@@ -47,19 +47,16 @@ const schema = z.object({
   duration: zDurationMs('s').optional(),
   summaryExport: z.string().min(1).optional(),
   out: z
-    .array(z.string())
+    .string()
     .optional()
-    .transform((outs, ctx) => {
-      let json: string | undefined;
-      for (const o of outs ?? []) {
-        const match = /^json=(.+)$/.exec(o);
-        if (!match) {
-          ctx.addIssue({ code: 'custom', message: `only json=FILE is supported (got ${JSON.stringify(o)})` });
-          return z.NEVER;
-        }
-        json = match[1];
+    .transform((o, ctx) => {
+      if (o === undefined) return undefined;
+      const match = /^json=(.+)$/.exec(o);
+      if (!match) {
+        ctx.addIssue({ code: 'custom', message: 'only json=FILE is supported' });
+        return z.NEVER;
       }
-      return json;
+      return match[1];
     }),
   quiet: z.boolean().optional(),
   progress: z.enum(['ndjson']).optional(),

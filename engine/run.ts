@@ -164,6 +164,9 @@ async function lifeCycle(
   );
   run.discardResponseBodies = options.discardResponseBodies === true;
 
+  if (opts.vus !== undefined && opts.iterations === undefined && opts.durationMs === undefined && options.scenarios) {
+    err('warning: --vus is ignored: the script defines scenarios (add --iterations or --duration to replace them)\n');
+  }
   let scenarios: ScenarioConfig[];
   let thresholds: Thresholds;
   const trendStats = (options.summaryTrendStats as string[] | undefined) ?? [...DEFAULT_SUMMARY_TREND_STATS];

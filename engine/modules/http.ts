@@ -80,7 +80,6 @@ export class Response {
   readonly error: string;
   readonly error_code: number;
   readonly timings: Timings;
-  readonly request: RequestInfo;
   readonly remote_ip = '';
   readonly remote_port = 0;
   readonly tls_version = '';
@@ -93,8 +92,12 @@ export class Response {
   #body: string | ArrayBuffer | null | undefined;
   #headers: Record<string, string> | undefined;
   #json: unknown;
+  #method: string;
+  #requestHeaders: string[];
+  #requestBody: string | Uint8Array | null;
+  #request: RequestInfo | undefined;
 
-  constructor(result: TransportResult, url: string, request: RequestInfo, type: ResponseType) {
+  constructor(result: TransportResult, url: string, method: string, headers: string[], body: string | Uint8Array | null, type: ResponseType) {
     this.status = result.status;
     this.status_text = result.status === 0 ? '' : `${result.status} ${result.statusText}`.trim();
     this.url = url;
@@ -102,7 +105,9 @@ export class Response {
     this.error = result.error?.message ?? '';
     this.error_code = result.error?.code ?? 0;
     this.timings = result.timings;
-    this.request = request;
+    this.#method = method;
+    this.#requestHeaders = headers;
+    this.#requestBody = body;
     this.#raw = result.body;
     this.#rawHeaders = result.rawHeaders;
     this.#type = type;
@@ -117,6 +122,18 @@ export class Response {
       this.#raw = null;
     }
     return this.#body;
+  }
+
+  /** The request as sent (headers by canonical name, as k6 shows them). */
+  get request(): RequestInfo {
+    if (this.#request === undefined) {
+      const headers: Record<string, string[]> = {};
+      const raw = this.#requestHeaders;
+      for (let i = 0; i + 1 < raw.length; i += 2) (headers[canonical(raw[i])] ??= []).push(raw[i + 1]);
+      const body = this.#requestBody;
+      this.#request = { method: this.#method, url: this.url, headers, body: typeof body === 'string' ? body : body === null ? '' : Buffer.from(body).toString(), cookies: {} };
+    }
+    return this.#request;
   }
 
   get headers(): Record<string, string> {
@@ -292,8 +309,7 @@ export async function asyncRequest(method: string, url: string | { url: string; 
   if (result.bytesSent > 0) run.add(m.data_sent, result.bytesSent, base, store);
   if (result.bytesReceived > 0) run.add(m.data_received, result.bytesReceived, base, store);
 
-  const request: RequestInfo = { method: upper, url: urlText, headers: {}, body: typeof encoded === 'string' ? encoded : '', cookies: {} };
-  return new Response(result, urlText, request, type);
+  return new Response(result, urlText, upper, headers, encoded, type);
 }
 
 function refused(name: string, example: string): () => never {

@@ -57,6 +57,10 @@ async function iteration(data) {
   const sum = t.sending + t.waiting + t.receiving;
   if (Math.abs(sum - t.duration) > 1e-6) timingErrors.push(`duration ${t.duration} != ${sum}`);
   latency.add(t.waiting);
+  check(res, {
+    'request as sent': (r) => r.request.method === 'POST' && r.request.headers['Content-Type'][0] === 'application/json' && r.request.body.includes('gpt-4o'),
+    'canonical response headers': (r) => r.headers['Content-Type'].startsWith('application/json'),
+  });
   await group('outer', async () => {
     await new Promise((r) => setTimeout(r, 20));
     check(res, { 'status is 200': (r) => r.status === 200, 'has choices': (r) => Array.isArray(r.json('choices')) });
