@@ -38,6 +38,27 @@ describe('bench without a target', () => {
     expect(run.stdout).toMatch(/^requests\/s +[\d.]+\/s/m);
     expect(run.stdout).toMatch(/^failed requests +0 /m);
     expect(run.stdout).toContain('npm run bench -- --target http://localhost:4000');
+
+    // --compare hands the files to the reporter's compare.
+    const compared = await runBench(['--compare', join(out, files[0]), join(out, files[0])], newMark());
+    expect(compared.code).toBe(0);
+    expect(compared.stdout).toMatch(/^latency p50 /m);
+  });
+});
+
+describe('open model', () => {
+  it('records the offered and achieved rate and dropped iterations for --rate', async () => {
+    const out = join(dir, 'open');
+    const run = await runBench(['--rate', '100', '--duration', '2', '--concurrency', '20', '--output', out, ...FAST, '--quiet'], newMark());
+    expect(run.code).toBe(0);
+    const result = JSON.parse(await readFile(join(out, resultFiles(out)[0]), 'utf8')) as Result;
+    expect(result.requests).toBe(0); // bounded by time
+    expect(result.load).toMatchObject({ model: 'open', offered_rps: 100, dropped_iterations: expect.any(Number) });
+    // 100/s for 2 s: every planned iteration either ran or was dropped.
+    const planned = result.total_requests + result.load!.dropped_iterations!;
+    expect(planned).toBeGreaterThanOrEqual(190);
+    expect(planned).toBeLessThanOrEqual(201);
+    expect(result.load!.achieved_rps).toBeGreaterThan(0);
   });
 });
 

@@ -34,6 +34,7 @@ describe('with a k6 binary', () => {
     expect(result.engine).toEqual({ name: 'k6', version: 'v1.4.0' });
     expect(result.environment?.k6).toBe('v1.4.0');
     expect(result.success_requests).toBe(1500);
+    expect(result.requests).toBe(1500);
     // k6 prints no machine-readable progress: requests counted at the mock, errors unknown.
     expect(run.stderr).toMatch(/^mock: \d+\.\d s, \d+\/1500 requests, \d+ rps$/m);
   });

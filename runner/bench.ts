@@ -361,6 +361,8 @@ function runMeta(ctx: RunContext, m: Sampled): { meta: ResultMeta; rigReasons: s
   const meta: ResultMeta = {
     name: m.kind === 'baseline' ? 'baseline' : opts.name,
     target: m.url,
+    // LLMux's format: 0 requests asked for when the run is bounded by time.
+    ...(opts.durationS > 0 ? { requests: 0 } : {}),
     scenario: opts.scenario,
     engine: { name: engine.kind, version: engine.version },
     // A baseline has no proxy: the mock's own memory is no "target" to compare a proxy with.
