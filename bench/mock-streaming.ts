@@ -107,7 +107,7 @@ async function run(): Promise<void> {
       const row = {
         p50: percentile(res.gaps, 50),
         p99: percentile(res.gaps, 99),
-        max: res.gaps[res.gaps.length - 1],
+        max: res.gaps.length ? res.gaps[res.gaps.length - 1] : NaN,
         ttft50: percentile(res.ttft, 50),
         ttft99: percentile(res.ttft, 99),
         cpuPerToken: cpu0 !== null && cpu1 !== null && res.tokens > 0 ? ((cpu1 - cpu0) * 1000) / res.tokens : null,
