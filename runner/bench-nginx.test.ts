@@ -86,7 +86,14 @@ describe('bench against nginx', () => {
       expect(nginx.overhead![field]).toBe(nginx[field]! - baseline[field]!);
     }
 
-    // The table went to stdout; secrets went nowhere.
+    // The table went to stdout; secrets went nowhere, not even into a command line.
+    // (The bench's own command line holds what the user typed; its children's must not.)
+    const children = [...family.commandLines()].filter(([pid]) => pid !== run.pid).map(([, line]) => line);
+    expect(children.some((line) => line.includes(' engine run '))).toBe(true);
+    for (const line of children) {
+      expect(line).not.toContain(SECRET_KEY);
+      expect(line).not.toContain(SECRET_HEADER);
+    }
     expect(run.stdout).toMatch(/overhead p50/);
     expect(run.stdout).toContain(`wrote ${join(out, baselineName)}`);
     for (const text of [run.stdout, run.stderr, ...(await Promise.all(files.map((f) => readFile(join(out, f), 'utf8'))))]) {

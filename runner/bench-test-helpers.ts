@@ -71,6 +71,7 @@ export function processesWithMark(mark: string): number[] {
  */
 export function watchFamily(mark: string, needle?: string) {
   const seen = new Set<number>();
+  const cmdlines = new Map<number, string>();
   const look = () => {
     const table = readProcTable();
     for (const pid of table.keys()) {
@@ -82,7 +83,16 @@ export function watchFamily(mark: string, needle?: string) {
       } catch {
         continue;
       }
-      if (match) for (const p of treeOf(table, pid)) seen.add(p);
+      if (match) {
+        for (const p of treeOf(table, pid)) {
+          seen.add(p);
+          try {
+            cmdlines.set(p, readFileSync(`/proc/${p}/cmdline`, 'latin1').split('\0').join(' '));
+          } catch {
+            // gone
+          }
+        }
+      }
     }
   };
   const timer = setInterval(look, 150);
@@ -93,6 +103,10 @@ export function watchFamily(mark: string, needle?: string) {
       clearInterval(timer);
       look();
       return [...seen];
+    },
+    /** Command lines of the family as seen while it ran (anyone on the machine can read them), by pid. */
+    commandLines(): Map<number, string> {
+      return cmdlines;
     },
   };
 }

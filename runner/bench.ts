@@ -102,6 +102,15 @@ export function scriptEnv(opts: BenchOptions, url: string, runName: string, outp
   return env;
 }
 
+/** Secrets travel in the load generator's environment, not on its command line. */
+export function splitSecrets(env: Record<string, string>): { env: Record<string, string>; secretEnv: Record<string, string> } {
+  const { API_KEY, HEADERS, ...rest } = env;
+  const secretEnv: Record<string, string> = {};
+  if (API_KEY !== undefined) secretEnv.API_KEY = API_KEY;
+  if (HEADERS !== undefined) secretEnv.HEADERS = HEADERS;
+  return { env: rest, secretEnv };
+}
+
 /** Replaces every secret (API key, header values) in text that came from a child process. */
 export function redactor(opts: Pick<BenchOptions, 'apiKey' | 'headers'>): (text: string) => string {
   const secrets = [opts.apiKey, ...Object.values(opts.headers)].filter((s): s is string => Boolean(s && s.length >= 3));
@@ -304,7 +313,7 @@ export async function measure(
     load = await runLoad({
       engine,
       script: ctx.script,
-      env: scriptEnv(opts, url, runName, ctx.work),
+      ...splitSecrets(scriptEnv(opts, url, runName, ctx.work)),
       summaryPath: join(ctx.work, `${runName}.summary.json`),
       prefix: ctx.prefix,
       signal: stop.signal,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseCommandArgs, UsageError } from '../lib/cli.ts';
-import { scriptEnv } from './bench.ts';
+import { scriptEnv, splitSecrets } from './bench.ts';
 import { benchCommand, toBenchOptions } from './cli.ts';
 
 const parse = (argv: string[], env: NodeJS.ProcessEnv = {}) => toBenchOptions(parseCommandArgs(benchCommand, argv, env));
@@ -49,6 +49,13 @@ describe('bench flags', () => {
       TARGET: 'http://t', NAME: 'run', OUTPUT: '/tmp/x', WARMUP: '2', REQUESTS: '500', CONCURRENCY: '20', DURATION: '60', RATE: '50',
       MODEL: 'm', ENDPOINT: '/v1/completions', API_KEY: 'sk-1', HEADERS: '{"X-A":"one; two","X-B":"3"}',
     });
+  });
+
+  it('keeps the API key and headers off the load generator command line', () => {
+    const { env, secretEnv } = splitSecrets({ TARGET: 't', API_KEY: 'k', HEADERS: '{"X":"v"}' });
+    expect(env).toEqual({ TARGET: 't' });
+    expect(secretEnv).toEqual({ API_KEY: 'k', HEADERS: '{"X":"v"}' });
+    expect(splitSecrets({ TARGET: 't' }).secretEnv).toEqual({});
   });
 
   it('reads the API key from BENCH_API_KEY', () => {

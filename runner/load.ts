@@ -17,11 +17,21 @@ export interface LoadProgress {
   dropped?: number;
 }
 
+/**
+ * Scenario variables the runner decides. k6 and the embedded engine put the process environment
+ * into __ENV, so these are removed from the inherited environment: a stray `RATE` or `API_KEY` in
+ * the user's shell cannot change a run behind the flags' back. Others (PROMPT, TIMEOUT,
+ * THRESHOLD_*) still pass through.
+ */
+export const MANAGED_VARS = ['TARGET', 'REQUESTS', 'CONCURRENCY', 'DURATION', 'RATE', 'MAX_VUS', 'WARMUP', 'NAME', 'OUTPUT', 'MODEL', 'API_KEY', 'HEADERS', 'ENDPOINT', 'MAX_TOKENS'];
+
 export interface RunLoadOptions {
   engine: SelectedEngine;
   script: string;
-  /** Passed as `-e K=V`; values may be secrets, so this module never prints them. */
+  /** Passed as `-e K=V` (visible in the process list: no secrets here). */
   env: Record<string, string>;
+  /** Passed in the child's environment instead (API key, header values): readable only by this user. */
+  secretEnv?: Record<string, string>;
   summaryPath: string;
   onProgress?: (progress: LoadProgress) => void;
   /** Called with the load generator's pid as soon as it is spawned (for resource sampling). */
@@ -57,10 +67,12 @@ export function loadArgv(engine: SelectedEngine, script: string, env: Record<str
 }
 
 export async function runLoad(options: RunLoadOptions): Promise<LoadRun> {
-  const { engine, script, env, summaryPath, onProgress, onSpawn, signal, prefix = [], stopGraceMs = 20_000 } = options;
+  const { engine, script, env, secretEnv = {}, summaryPath, onProgress, onSpawn, signal, prefix = [], stopGraceMs = 20_000 } = options;
   await rm(summaryPath, { force: true }); // a stale summary must never pass for this run's
   const argv = [...prefix, ...loadArgv(engine, script, env)];
-  const proc = spawnGroup(argv[0], argv.slice(1), { env: { ...process.env, K6_NO_USAGE_REPORT: 'true' } });
+  const childEnv: NodeJS.ProcessEnv = { ...process.env };
+  for (const key of MANAGED_VARS) delete childEnv[key];
+  const proc = spawnGroup(argv[0], argv.slice(1), { env: { ...childEnv, ...secretEnv, K6_NO_USAGE_REPORT: 'true' } });
   onSpawn?.(proc.pid);
   const stdout = tailOf(proc.child.stdout, 20_000);
   let stderrText = '';
