@@ -61,6 +61,25 @@ describe('--calibrate', () => {
   });
 });
 
+describe('--repeat', () => {
+  it('writes the median run with the spread of rps across runs', async () => {
+    const out = join(dir, 'repeat');
+    const run = await runBench(['--repeat', '3', '--requests', '200', '--concurrency', '5', '--output', out, ...FAST, '--quiet'], newMark());
+    expect(run.code).toBe(0);
+    const files = resultFiles(out);
+    expect(files).toHaveLength(1);
+    const result = JSON.parse(await readFile(join(out, files[0]), 'utf8')) as Result;
+    const match = /^benchmark: rps over 3 runs: (\d+), (\d+), (\d+) \(median (\d+)\)$/m.exec(run.stderr)!;
+    expect(match).not.toBeNull();
+    const rates = match.slice(1, 4).map(Number).sort((a, b) => a - b);
+    expect(Number(match[4])).toBe(rates[1]);
+    expect(Math.round(result.rps!)).toBe(rates[1]);
+    expect(result.repeat!.runs).toBe(3);
+    expect(result.repeat!.rps_cov).toBeGreaterThanOrEqual(0);
+    expect(result.total_requests).toBe(200);
+  });
+});
+
 describe('Ctrl-C', () => {
   it('stops the load and the children, writes what was measured as partial, exits 130', async () => {
     const out = join(dir, 'interrupted');

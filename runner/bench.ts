@@ -185,7 +185,7 @@ export async function runBench(opts: BenchOptions, io: BenchIO): Promise<number>
         targetPid = located.pid;
         memorySource = located.source;
         if (located.warning) warnings.push(located.warning);
-        if (pin && taskset && targetPid) await pinPids(taskset, [targetPid, ...(await descendants(targetPid))], pin.target);
+        if (pin && taskset && targetPid) cleanups.push(await pinPids(taskset, [targetPid, ...(await descendants(targetPid))], pin.target));
       }
       say(`target ${targetUrl} answers${targetPid ? ` (measuring pid ${targetPid}, ${memorySource})` : ''}`);
     }

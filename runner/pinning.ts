@@ -32,13 +32,32 @@ export function tasksetPath(env: NodeJS.ProcessEnv = process.env): string | null
 /** Command prefix that starts a process on `cpus`. */
 export const tasksetPrefix = (taskset: string, cpus: string): string[] => [taskset, '-c', cpus];
 
-/** Moves every thread of the running processes `pids` onto `cpus`. */
-export async function pinPids(taskset: string, pids: number[], cpus: string): Promise<void> {
+/** The CPU list a running process may use ("0-1"), or null when taskset cannot tell. */
+export async function affinityOf(taskset: string, pid: number): Promise<string | null> {
+  try {
+    const { stdout } = await run(taskset, ['-c', '-p', String(pid)], { timeout: 5000 });
+    return /list:\s*(\S+)/.exec(stdout)?.[1] ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Moves every thread of the running processes `pids` onto `cpus`. Returns a function that puts
+ * each back on the CPUs it had (the runner did not start these processes, so it leaves them as found).
+ */
+export async function pinPids(taskset: string, pids: number[], cpus: string): Promise<() => Promise<void>> {
+  const before = new Map<number, string>();
   for (const pid of pids) {
+    const current = await affinityOf(taskset, pid);
     try {
       await run(taskset, ['-a', '-p', '-c', cpus, String(pid)], { timeout: 5000 });
+      if (current) before.set(pid, current);
     } catch {
       // A process that exited meanwhile, or one we may not change: pinning stays best effort.
     }
   }
+  return async () => {
+    for (const [pid, list] of before) await run(taskset, ['-a', '-p', '-c', list, String(pid)], { timeout: 5000 }).catch(() => {});
+  };
 }

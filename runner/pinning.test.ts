@@ -1,0 +1,32 @@
+import { spawn } from 'node:child_process';
+import { availableParallelism } from 'node:os';
+import { describe, expect, it } from 'vitest';
+import { affinityOf, describePinning, pinPids, planPinning, tasksetPath } from './pinning.ts';
+import { killTree } from './process-tree.ts';
+
+describe('planPinning', () => {
+  it('gives the target a core of its own and the load generator the rest', () => {
+    expect(planPinning(1)).toBeNull();
+    expect(planPinning(2)).toEqual({ target: '0', mock: '1', loadgen: '1' });
+    expect(planPinning(3)).toEqual({ target: '0', mock: '1', loadgen: '2' });
+    expect(planPinning(8)).toEqual({ target: '0', mock: '1', loadgen: '2-7' });
+    expect(describePinning(planPinning(8)!)).toBe('target:0 mock:1 loadgen:2-7');
+  });
+});
+
+const taskset = tasksetPath();
+describe.skipIf(!taskset || availableParallelism() < 2)('pinPids', () => {
+  it('pins a running process and puts it back as found', async () => {
+    const child = spawn('sleep', ['30'], { stdio: 'ignore' });
+    try {
+      const original = await affinityOf(taskset!, child.pid!);
+      expect(original).not.toBeNull();
+      const restore = await pinPids(taskset!, [child.pid!], '1');
+      expect(await affinityOf(taskset!, child.pid!)).toBe('1');
+      await restore();
+      expect(await affinityOf(taskset!, child.pid!)).toBe(original);
+    } finally {
+      await killTree(child.pid!, { graceMs: 500 });
+    }
+  });
+});
