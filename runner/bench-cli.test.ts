@@ -76,6 +76,7 @@ describe('failing fast with one clear line', () => {
     ['an unreachable target', async () => ['--target', `http://127.0.0.1:${await freePort()}`, '--mock-port', '0'], 1, /^llmux-bench bench: target http:\/\/127\.0\.0\.1:\d+ is unreachable \(connection refused\)/m],
     ['a mock port in use', async () => ['--target', `http://127.0.0.1:${await freePort()}`, '--target-cmd', 'sleep 30', '--mock-port', String(occupiedPort)], 1, /^llmux-bench bench: the mock exited during start-up \(exit code 1\): .*address already in use/m],
     ['a --target-cmd that exits', async () => ['--target', `http://127.0.0.1:${await freePort()}`, '--target-cmd', 'echo broken config >&2; exit 3'], 1, /^llmux-bench bench: --target-cmd exited before .* answered \(exit code 3\): broken config$/m],
+    ['a --target-cmd that goes to the background', async () => ['--target', `http://127.0.0.1:${await freePort()}`, '--target-cmd', 'true'], 1, /^llmux-bench bench: --target-cmd exited \(exit code 0\) instead of running the proxy in the foreground/m],
     ['a --target-cmd that never answers', async () => ['--target', `http://127.0.0.1:${await freePort()}`, '--target-cmd', 'sleep 60', '--ready-timeout', '1s'], 1, /^llmux-bench bench: target .* did not answer within 1 s of starting --target-cmd/m],
     ['a bad flag', async () => ['--concurrency', 'many'], 2, /^llmux-bench bench: --concurrency: expected a number \(got "many"\)$/m],
     ['an unknown flag', async () => ['--targt', 'x'], 2, /^llmux-bench bench: unknown flag '--targt'$/m],

@@ -77,6 +77,14 @@ export async function waitUntilAnswers(
   while (!signal?.aborted) {
     if (started.proc.exit) {
       const { code, signal: sig } = started.proc.exit;
+      if (code === 0) {
+        // Exit status 0 while starting: the proxy most likely went to the background (a daemon).
+        const port = Number(new URL(url).port || 80);
+        const listener = findListeningPids(port)[0];
+        throw new BenchError(
+          `--target-cmd exited (exit code 0) instead of running the proxy in the foreground: keep it in the foreground (nginx: "daemon off;") so the runner can measure and stop it${listener ? `; pid ${listener} now listens on port ${port}, stop it yourself` : ''}`,
+        );
+      }
       const why = started.proc.spawnError?.message ?? lastLine(started.output());
       throw new BenchError(`--target-cmd exited before ${url} answered (${sig ? `signal ${sig}` : `exit code ${code}`})${why ? `: ${why}` : ''}`);
     }
