@@ -43,6 +43,13 @@ function installGlobals(): void {
   Object.defineProperty(globalThis, 'open', { value: open, configurable: true, writable: true, enumerable: false });
 }
 
+/**
+ * Node's own dynamic import, out of reach of bundler-style transforms (vitest rewrites `import()` in
+ * the modules it loads), so the script always goes through the hooks registered above.
+ */
+// eslint-disable-next-line @typescript-eslint/no-implied-eval
+const nativeImport = new Function('url', 'return import(url)') as (url: string) => Promise<unknown>;
+
 export type ScriptExports = Record<string, unknown> & {
   options?: Record<string, unknown>;
   default?: (data: unknown) => unknown;
@@ -57,5 +64,5 @@ export async function loadScript(scriptPath: string, runNumber = 1): Promise<Scr
   installGlobals();
   // A later run in the same process re-evaluates the script (its own init stage, fresh metrics).
   const url = `${pathToFileURL(resolve(scriptPath)).href}?k6script=${runNumber}`;
-  return (await import(url)) as ScriptExports;
+  return (await nativeImport(url)) as ScriptExports;
 }

@@ -428,6 +428,9 @@ async function lifeCycle(
     );
   }
   for (const t of timers) clearInterval(t);
+  // Deadlines nobody waits for any more (maxDuration, gracefulRampDown, ...) must not keep the process up.
+  for (const w of waiters) clearTimeout(w.timer);
+  waiters.clear();
   if (!opts.progress && !opts.quiet && process.stderr.isTTY) err(`\rrunning (${(run.elapsedMs() / 1000).toFixed(1)}s), ${run.iterationsCompleted} complete and ${run.iterationsInterrupted} interrupted iterations\n`);
   const testRunDurationMs = run.elapsedMs();
   sampleVus();
