@@ -133,20 +133,24 @@ describe('executors against the mock', () => {
     expect(data.metrics.iterations.values.count + (data.metrics.dropped_iterations?.values.count ?? 0)).toBe(20);
   });
 
-  it('ramping-vus ramps up and down', async () => {
+  it('ramping-vus ramps up, down and up again (reusing retired VUs)', async () => {
     const file = out();
+    const stages = [
+      { duration: '400ms', target: 3 },
+      { duration: '400ms', target: 0 },
+      { duration: '400ms', target: 3 },
+    ];
     const r = await runEngine(
-      probeArgs(
-        mock.url,
-        file,
-        { scenarios: { rv: { executor: 'ramping-vus', startVUs: 0, stages: [{ duration: '600ms', target: 3 }, { duration: '600ms', target: 0 }], gracefulRampDown: '1s' } } },
-        { MODE: 'wait', WAIT_MS: '30' },
-      ),
+      probeArgs(mock.url, file, { scenarios: { rv: { executor: 'ramping-vus', startVUs: 0, stages, gracefulRampDown: '1s' } } }, { MODE: 'wait', WAIT_MS: '30' }),
     );
     expect(r.code).toBe(0);
     const { data, seen } = readProbe(file);
     expect(data.metrics.vus.values.max).toBe(3);
+    expect(data.metrics.vus_max.values.max).toBe(3);
     expect(new Set(seen.map((s) => s.vu))).toEqual(new Set([1, 2, 3]));
+    const times = seen.map((s) => s.t).sort((a, b) => a - b);
+    // Iterations again in the last stage, after the ramp down to 0.
+    expect(times[times.length - 1] - times[0]).toBeGreaterThan(700);
   });
 
   it('interrupts iterations after gracefulStop', async () => {

@@ -157,6 +157,8 @@ function rampingVus(s: Extract<ScenarioConfig, { executor: 'ramping-vus' }>): Ex
     const scale = (target: number) => {
       while (active.length < target) {
         const vu = ctx.acquire();
+        // The pool may hand back a VU that retired earlier in this scenario.
+        retiring.delete(vu);
         active.push(vu);
         loops.start(vu, (v) => !timeUp && !retiring.has(v));
       }
