@@ -36,6 +36,18 @@ describe('engine run: k6 API behaviour', () => {
     expect(r.stderr).toContain('Uncaught (in promise) Error: stray rejection');
   });
 
+  it('provides open(), k6/encoding, k6/crypto, k6/timers and VU tags', async () => {
+    const legacy = out();
+    const r = await runEngine(['run', '-q', '--summary-export', legacy, join(ROOT, 'engine/testdata/modules.js')]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const data = JSON.parse(readFileSync(legacy, 'utf8'));
+    const checks = Object.values(data.root_group.checks) as Array<{ name: string; passes: number; fails: number }>;
+    expect(checks.filter((c) => c.fails > 0).map((c) => c.name)).toEqual([]);
+    expect(checks).toHaveLength(7);
+    expect(data.metrics['tagged{team:llmux}'].count).toBe(1);
+  });
+
   it('records checks and groups in the k6 shape; handleSummary writes every file it returns', async () => {
     const file = out();
     const second = join(tmp.dir, 'nested', 'dir', 'second.txt');

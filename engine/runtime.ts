@@ -3,7 +3,7 @@
 import { performance } from 'node:perf_hooks';
 import type { GroupTree, Metric, MetricRegistry } from './metrics/index.ts';
 import type { ScenarioConfig } from './scenario.ts';
-import { Vu, currentStore, type VuStore } from './vu.ts';
+import { Vu, type VuStore } from './vu.ts';
 
 export type Phase = 'init' | 'setup' | 'run' | 'teardown' | 'summary' | 'done';
 
@@ -162,4 +162,3 @@ export function maybeCurrentRun(): TestRun | null {
   return current;
 }
 
-export { currentStore };

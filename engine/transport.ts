@@ -1,5 +1,5 @@
-// HTTP transport: undici pools, one set of keep-alive connections per VU and origin (k6 gives each
-// VU its own connections), driven through undici's low-level dispatch handler so k6's timings are
+// HTTP transport: undici Clients, keep-alive connections per VU and origin (k6 gives each VU its
+// own connections), driven through undici's low-level dispatch handler so k6's timings are
 // taken at the exact points: connect (custom connector), request handed to the socket (onConnect), first
 // response byte (onResponseStarted, llhttp's message begin) and body end (onComplete). This avoids
 // diagnostics_channel (global, one message object per event) and undici.request's Readable body.
@@ -171,11 +171,6 @@ export class VuConnections {
   /** Aborts in-flight requests and closes every socket (VU interrupted or test over). */
   async destroy(): Promise<void> {
     await Promise.all(this.take().map((c) => c.destroy().catch(() => {})));
-  }
-
-  /** Closes idle sockets after in-flight requests finish. */
-  async close(): Promise<void> {
-    await Promise.all(this.take().map((c) => c.close().catch(() => {})));
   }
 }
 
