@@ -43,6 +43,8 @@ export interface TransportResult {
   bytesReceived: number;
 }
 
+const EMPTY = Buffer.alloc(0);
+
 let rejectUnauthorized = true;
 
 /** options.insecureSkipTLSVerify: accept any server certificate (for connections opened afterwards). */
@@ -73,6 +75,13 @@ class Connection {
   private carryWritten = 0;
   /** Connect timing not yet claimed (the request that caused the connect claims it). */
   fresh: ConnectTiming | null = null;
+  /**
+   * The body of the response in flight, gathered here chunk by chunk (one response at a time per
+   * connection). Socket chunks then die young instead of living as long as a stream and being
+   * promoted to the old generation; a 1000-VU streaming run keeps far less garbage around.
+   */
+  private body: Buffer = EMPTY;
+  bodyLength = 0;
 
   constructor(origin: string) {
     const base = buildConnector({ timeout: 30_000, rejectUnauthorized });
@@ -107,6 +116,27 @@ class Connection {
       this.carryWritten += socket.bytesWritten - this.written;
       if (this.socket === socket) this.socket = null;
     });
+  }
+
+  appendBody(chunk: Buffer): void {
+    const need = this.bodyLength + chunk.length;
+    if (need > this.body.length) {
+      const grown = Buffer.allocUnsafeSlow(Math.max(need, this.body.length * 2, 4096));
+      this.body.copy(grown, 0, 0, this.bodyLength);
+      this.body = grown;
+    }
+    chunk.copy(this.body, this.bodyLength);
+    this.bodyLength = need;
+  }
+
+  /** A copy of the gathered body (small ones come from Node's shared buffer pool). */
+  takeBody(): Buffer {
+    const out = Buffer.allocUnsafe(this.bodyLength);
+    this.body.copy(out, 0, 0, this.bodyLength);
+    this.bodyLength = 0;
+    // Do not keep a buffer grown by one huge response.
+    if (this.body.length > 1 << 20) this.body = EMPTY;
+    return out;
   }
 
   /** Bytes read and written since the previous call. */
@@ -186,7 +216,7 @@ class Exchange {
   private status = 0;
   private statusText = '';
   private rawHeaders: Buffer[] | null = null;
-  private chunks: Buffer[] | null;
+  private readonly keepBody: boolean;
   private received = 0;
   private abortFn: ((err?: Error) => void) | null = null;
   private timer: NodeJS.Timeout | null = null;
@@ -198,7 +228,8 @@ class Exchange {
     keepBody: boolean,
     timeoutMs: number,
   ) {
-    this.chunks = keepBody ? [] : null;
+    this.keepBody = keepBody;
+    if (keepBody) conn.bodyLength = 0;
     if (timeoutMs > 0 && Number.isFinite(timeoutMs)) this.timer = setTimeout(this.onTimeout, timeoutMs);
   }
 
@@ -248,7 +279,7 @@ class Exchange {
 
   onData(chunk: Buffer): boolean {
     this.received += chunk.length;
-    if (this.chunks !== null) this.chunks.push(chunk);
+    if (this.keepBody) this.conn.appendBody(chunk);
     return true;
   }
 
@@ -277,8 +308,8 @@ class Exchange {
     this.conn.inflight--;
     this.conn.takeBytes(bytes);
     let body: Buffer | null = null;
-    if (this.chunks !== null && err === null) {
-      body = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks, this.received);
+    if (this.keepBody && err === null) {
+      body = this.conn.takeBody();
     }
     this.resolve({
       status: err === null ? this.status : 0,
