@@ -91,6 +91,12 @@ describe('engine run: k6 API behaviour', () => {
     expect(readProbe(timeout).data.metrics.checks.values).toMatchObject({ passes: 2, fails: 0 });
   });
 
+  it('honours responseType binary and none, and json() selectors', async () => {
+    const file = out();
+    expect((await runEngine(probeArgs(mock.url, file, once, { MODE: 'types' }))).code).toBe(0);
+    expect(readProbe(file).data.metrics.checks.values).toMatchObject({ passes: 3, fails: 0 });
+  });
+
   it('measures waiting as the time to the first byte', async () => {
     const file = out();
     const r = await runEngine(probeArgs(mock.url, file, { scenarios: { s: { executor: 'shared-iterations', vus: 2, iterations: 10 } } }, { LAT: '100ms' }));

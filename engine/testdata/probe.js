@@ -52,6 +52,17 @@ async function iteration(data) {
     return;
   }
   if (MODE === 'none') return;
+  if (MODE === 'types') {
+    const bin = await chat({ responseType: 'binary' });
+    const none = await chat({ responseType: 'none' });
+    const text = await chat();
+    check(null, {
+      'binary body is an ArrayBuffer': () => bin.body instanceof ArrayBuffer && JSON.parse(new TextDecoder().decode(bin.body)).choices.length === 1,
+      'none has no body': () => none.body === null && none.status === 200,
+      'json selector': () => text.json('choices.#') === 1 && typeof text.json('choices.0.message.content') === 'string',
+    });
+    return;
+  }
   const res = await chat();
   const t = res.timings;
   const sum = t.sending + t.waiting + t.receiving;
