@@ -230,15 +230,16 @@ class Exchange {
   ) {
     this.keepBody = keepBody;
     if (keepBody) conn.bodyLength = 0;
-    if (timeoutMs > 0 && Number.isFinite(timeoutMs)) this.timer = setTimeout(this.onTimeout, timeoutMs);
+    // A shared callback with the exchange as argument: no closure per request.
+    if (timeoutMs > 0 && Number.isFinite(timeoutMs)) this.timer = setTimeout(onExchangeTimeout, timeoutMs, this);
   }
 
-  private readonly onTimeout = (): void => {
+  onTimeout(): void {
     this.timer = null;
     const err = new RequestTimeoutError('request timeout');
     if (this.abortFn) this.abortFn(err);
     else this.finish(err);
-  };
+  }
 
   onConnect(abort: (err?: Error) => void): void {
     if (this.done) {
@@ -330,6 +331,10 @@ class Exchange {
       bytesReceived: bytes.read,
     });
   }
+}
+
+function onExchangeTimeout(exchange: Exchange): void {
+  exchange.onTimeout();
 }
 
 /** Sends one request on the VU's connections; never rejects (failures come back as status 0 + error). */
