@@ -112,6 +112,35 @@ describe('engine run: k6 API behaviour', () => {
 });
 
 describe('engine run: outputs', () => {
+  it("gives handleSummary data of the real k6 fixture's shape", async () => {
+    const fixture = JSON.parse(readFileSync(join(ROOT, 'engine/metrics/testdata/handle-summary-p9999.json'), 'utf8'));
+    const file = out();
+    const options = {
+      scenarios: { s: { executor: 'shared-iterations', vus: 2, iterations: 4 } },
+      summaryTrendStats: fixture.options.summaryTrendStats,
+      thresholds: { http_req_duration: ['avg<150000', 'p(95)<500000'] },
+    };
+    expect((await runEngine(probeArgs(mock.url, file, options))).code).toBe(0);
+    const { data } = readProbe(file);
+    const sortedKeys = (o: object) => Object.keys(o).sort();
+    expect(sortedKeys(data).filter((k) => k !== 'setup_data')).toEqual(sortedKeys(fixture));
+    expect(sortedKeys(data.options)).toEqual(sortedKeys(fixture.options));
+    expect(sortedKeys(data.state)).toEqual(sortedKeys(fixture.state));
+    expect(sortedKeys(data.root_group)).toEqual(sortedKeys(fixture.root_group));
+    const common = Object.keys(fixture.metrics).filter((name) => name in data.metrics);
+    expect(common).toEqual(expect.arrayContaining(['http_req_duration', 'http_reqs', 'checks', 'vus', 'iterations', 'data_sent', 'http_req_duration{expected_response:true}']));
+    for (const name of common) {
+      const [ours, theirs] = [data.metrics[name], fixture.metrics[name]];
+      expect({ name, type: ours.type, contains: ours.contains, values: sortedKeys(ours.values) }).toEqual({
+        name,
+        type: theirs.type,
+        contains: theirs.contains,
+        values: sortedKeys(theirs.values),
+      });
+    }
+    expect(data.metrics.http_req_duration.thresholds).toEqual({ 'avg<150000': { ok: true }, 'p(95)<500000': { ok: true } });
+  });
+
   it('--summary-export writes the legacy shape; no handleSummary prints the text summary', async () => {
     const script = join(tmp.dir, 'plain.js');
     writeFileSync(
