@@ -20,8 +20,8 @@ const spec: CommandSpec = {
     includeSystemEnvVars: { type: 'boolean', default: true, description: 'put the process environment into __ENV, as k6 run does' },
   },
   epilog: [
-    'Exit codes (as k6): 0 ok, 99 thresholds failed, 104 invalid options, 105 interrupted (Ctrl-C),',
-    '107 script error, 108 aborted by the script (exec.test.abort), 110 exec.test.fail(), 2 bad flags.',
+    'Exit codes (as k6): 0 ok, 99 thresholds failed, 100 setup timeout, 104 invalid options, 105 interrupted',
+    '(Ctrl-C), 107 script error, 108 aborted by the script (exec.test.abort), 110 exec.test.fail(), 2 bad flags.',
     'Example: llmux-bench engine run -e TARGET=http://127.0.0.1:8080 --vus 10 --duration 30s dist/basic.js',
   ].join('\n'),
 };
