@@ -14,6 +14,8 @@ export interface UsageSample {
   rssBytes: number;
   /** Percent of one core over the interval since the previous sample; null for the first one. */
   cpuPercent: number | null;
+  /** Length of the interval cpuPercent covers, ms (absent in older series: taken from `t`). */
+  intervalMs?: number;
   pids: number;
 }
 
@@ -23,7 +25,7 @@ export interface UsageSummary {
   samples: number;
   /** Time-weighted mean over the run, percent of one core. */
   avg_cpu_percent: number | null;
-  /** Highest 1-second average (four 250 ms samples), so one GC burst is not read as saturation. */
+  /** Highest 1-second average (four 250 ms samples), so one GC burst is not read as saturation; never below avg_cpu_percent. */
   peak_cpu_percent: number | null;
 }
 
@@ -127,7 +129,7 @@ export class ResourceSampler {
         if (before && before.start === entry.start) ticks += entry.ticks - before.ticks;
       }
       const cpu = first || seconds <= 0 ? null : (ticks / clockTicks / seconds) * 100;
-      this.series.get(role)!.push({ t: now - this.started, at: Date.now(), rssBytes: rss, cpuPercent: cpu, pids: pids.length });
+      this.series.get(role)!.push({ t: now - this.started, at: Date.now(), rssBytes: rss, cpuPercent: cpu, intervalMs: seconds * 1000, pids: pids.length });
     }
     const cpu = readMachineCpu();
     if (cpu && this.previousMachine && cpu.total > this.previousMachine.total) {
@@ -153,7 +155,7 @@ export class ResourceSampler {
         rss += stat.memory;
         cpu += stat.cpu;
       }
-      this.series.get(role)!.push({ t: now - this.started, at: Date.now(), rssBytes: rss, cpuPercent: first ? null : cpu, pids: pids.length });
+      this.series.get(role)!.push({ t: now - this.started, at: Date.now(), rssBytes: rss, cpuPercent: first ? null : cpu, intervalMs: now - this.previousAt, pids: pids.length });
     }
     this.previousAt = now;
   }
@@ -167,27 +169,33 @@ export function summarise(samples: UsageSample[]): UsageSummary | null {
     peak = Math.max(peak, s.rssBytes);
     rssSum += s.rssBytes;
   }
-  const cpu = samples.filter((s) => s.cpuPercent !== null);
+  // Average and peak weigh each CPU sample by the interval it covers, the same way for both.
+  const cpu: Array<{ percent: number; weight: number }> = [];
+  for (let i = 0; i < samples.length; i++) {
+    const s = samples[i];
+    if (s.cpuPercent === null) continue;
+    const weight = s.intervalMs ?? (i > 0 ? s.t - samples[i - 1].t : SAMPLE_INTERVAL_MS);
+    if (weight > 0) cpu.push({ percent: s.cpuPercent, weight });
+  }
   let avg: number | null = null;
   let peakCpu: number | null = null;
   if (cpu.length > 0) {
-    // Intervals are nearly equal, but weight by their length anyway (a late tick is a longer interval).
-    let weighted = 0;
-    let span = 0;
-    for (let i = 0; i < samples.length; i++) {
-      const s = samples[i];
-      if (s.cpuPercent === null || i === 0) continue;
-      const dt = s.t - samples[i - 1].t;
-      weighted += s.cpuPercent * dt;
-      span += dt;
-    }
-    avg = span > 0 ? weighted / span : cpu[0].cpuPercent;
+    const mean = (from: number, to: number) => {
+      let weighted = 0;
+      let span = 0;
+      for (let j = from; j < to; j++) {
+        weighted += cpu[j].percent * cpu[j].weight;
+        span += cpu[j].weight;
+      }
+      return weighted / span;
+    };
+    avg = mean(0, cpu.length);
     const width = Math.min(PEAK_WINDOW, cpu.length);
-    for (let i = 0; i + width <= cpu.length; i++) {
-      let sum = 0;
-      for (let j = i; j < i + width; j++) sum += cpu[j].cpuPercent!;
-      peakCpu = Math.max(peakCpu ?? 0, sum / width);
-    }
+    for (let i = 0; i + width <= cpu.length; i++) peakCpu = Math.max(peakCpu ?? 0, mean(i, i + width));
+    // The aligned windows, the last one stretched to the end, split the whole series: one of
+    // them is at least the average, so the peak never reads below it.
+    const lastAligned = Math.floor(cpu.length / width - 1) * width;
+    peakCpu = Math.max(peakCpu ?? 0, mean(lastAligned, cpu.length));
   }
   const round = (n: number | null) => (n === null ? null : Math.round(n * 10) / 10);
   return {
