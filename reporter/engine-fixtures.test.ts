@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { detectInput, measuredName, resultFromSummary } from './from-summary.ts';
 import { readPoints } from './points.ts';
+import { epochNs } from './time.ts';
 
 const path = (name: string) => fileURLToPath(new URL(`./fixtures/engine/${name}`, import.meta.url));
 const fixture = (name: string) => JSON.parse(readFileSync(path(name), 'utf8'));
@@ -144,6 +145,34 @@ describe('warm-up inside the run (WARMUP=1, streaming, 40 requests after the war
     expect(r.total_requests).toBe(40);
     expect([r.duration, r.rps]).toEqual([null, null]);
     expect(w).toContain('duration: null (measured {phase:measure} numbers, but the warm-up length is unknown: no llmux.warmup_s); rps is null');
+  });
+
+  it('start_time is the start of the measured phase, so end_time − start_time is the duration', () => {
+    expect(epochNs(result.start_time!)! - epochNs(data.llmux.start_time)!).toBe(1_000_000_000n);
+    expect(Number(epochNs(result.end_time!)! - epochNs(result.start_time!)!)).toBe(result.duration);
+  });
+
+  it('counts dropped iterations of the measured phase only, or says the number includes the warm-up', () => {
+    const open = structuredClone(data);
+    open.llmux.rate = 20;
+    open.metrics.dropped_iterations = { type: 'counter', contains: 'default', values: { count: 12, rate: 10 } };
+    open.metrics['dropped_iterations{phase:measure}'] = { type: 'counter', contains: 'default', values: { count: 5, rate: 4 }, thresholds: { 'count>=0': { ok: true } } };
+    expect(resultFromSummary(open).result.load).toMatchObject({ model: 'open', offered_rps: 20, dropped_iterations: 5 });
+    delete open.metrics['dropped_iterations{phase:measure}'];
+    const whole = resultFromSummary(open);
+    expect(whole.result.load!.dropped_iterations).toBe(12);
+    expect(whole.warnings).toContain('load.dropped_iterations: includes the warm-up (no dropped_iterations{phase:measure} in the summary)');
+  });
+
+  it('leaves the always-true thresholds that only show submetrics out of the result', () => {
+    expect(result.thresholds).toEqual([
+      { metric: 'checks{phase:measure}', expression: 'rate>0.99', ok: true },
+      { metric: 'http_req_failed{phase:measure}', expression: 'rate<0.01', ok: true },
+    ]);
+    // The same expression failing is no placeholder: it stays.
+    const odd = structuredClone(data);
+    odd.metrics['ttft{phase:measure}'].thresholds['max>=0'].ok = false;
+    expect(resultFromSummary(odd).result.thresholds).toContainEqual({ metric: 'ttft{phase:measure}', expression: 'max>=0', ok: false });
   });
 
   it('measuredName adds the phase tag after the selector\'s own tags', () => {

@@ -162,8 +162,15 @@ function fromNormalized(sum: NormSummary, meta: ResultMeta): Conversion {
   }
   if (start !== null && endNs === null && runNs !== null) endNs = start + BigInt(runNs);
   if (start === null) warn('start_time, end_time: unknown (the summary carries no times)');
-  const startText = meta.start_time ?? llmux?.start_time ?? (start !== null ? formatEpochNs(start) : null);
-  const endText = meta.end_time ?? llmux?.end_time ?? (endNs !== null ? formatEpochNs(endNs) : null);
+  let startText = meta.start_time ?? llmux?.start_time ?? (start !== null ? formatEpochNs(start) : null);
+  let endText = meta.end_time ?? llmux?.end_time ?? (endNs !== null ? formatEpochNs(endNs) : null);
+  // As the Go runner: the times bound what duration measures, so with a warm-up inside the run
+  // start_time is the end of the warm-up and end_time − start_time == duration.
+  if (phase.active && phase.warmupS !== null && durationNs !== null && start !== null && meta.start_time == null && meta.end_time == null) {
+    const measuredStart = start + BigInt(Math.round(phase.warmupS * 1e9));
+    startText = formatEpochNs(measuredStart);
+    endText = formatEpochNs(measuredStart + BigInt(durationNs));
+  }
 
   const seconds = durationNs !== null && durationNs > 0 ? durationNs / 1e9 : null;
   const rps = success !== null && seconds !== null ? success / seconds : null;
@@ -241,12 +248,21 @@ function fromNormalized(sum: NormSummary, meta: ResultMeta): Conversion {
   let thresholds: Result['thresholds'] = null;
   if (sum.format !== 'k6-machine-readable') {
     thresholds = [];
-    for (const [name, m] of sum.metrics) for (const t of m.thresholds ?? []) thresholds.push({ metric: name, expression: t.expression, ok: t.ok });
+    for (const [name, m] of sum.metrics) {
+      for (const t of m.thresholds ?? []) if (!(t.ok && isPlaceholderThreshold(t.expression))) thresholds.push({ metric: name, expression: t.expression, ok: t.ok });
+    }
     thresholds.sort((a, b) => a.metric.localeCompare(b.metric) || a.expression.localeCompare(b.expression));
   }
 
   // Load model.
-  const dropped = metric('dropped_iterations');
+  // Iterations the warm-up dropped are not the measured load's: read the measured phase's own
+  // submetric when the script shows it, else the whole run with a warning.
+  let dropped = sum.metrics.get('dropped_iterations');
+  if (phase.active) {
+    const measured = sum.metrics.get(measuredName('dropped_iterations'));
+    if (measured) dropped = measured;
+    else if (dropped) warn(`load.dropped_iterations: includes the warm-up (no ${measuredName('dropped_iterations')} in the summary)`);
+  }
   let load: Result['load'] = null;
   if (llmux || dropped || phase.active) {
     const rate = llmux?.rate ?? null;
@@ -327,6 +343,14 @@ function fromNormalized(sum: NormSummary, meta: ResultMeta): Conversion {
 const MEASURE_TAG = 'phase:measure';
 
 /**
+ * Always-true thresholds the scripts set only so that k6 shows a submetric in the summary
+ * (`max>=0`, `rate>=0`, `count>=0`): no criterion of the run, so left out of `thresholds`.
+ */
+export function isPlaceholderThreshold(expression: string): boolean {
+  return /^\s*(max|rate|count)\s*>=\s*0\s*$/.test(expression);
+}
+
+/**
  * A warm-up inside the run (WARMUP=<dur>): the scripts tag every sample `phase:warmup` or
  * `phase:measure` and expose `<metric>{phase:measure}` submetrics; the plain metrics include the
  * warm-up. Active when such submetrics exist; warmupS is the warm-up length when known.
@@ -346,7 +370,8 @@ export function measuredName(name: string): string {
   return name.endsWith('}') ? `${name.slice(0, -1)},${MEASURE_TAG}}` : `${name}{${MEASURE_TAG}}`;
 }
 
-// Metrics about the load generator itself, not the requests: never split by phase.
+// Metrics about the load generator itself, not the requests: never split by phase
+// (dropped_iterations has its own measured-phase reading in the load block).
 const WHOLE_RUN_METRICS = new Set(['vus', 'vus_max', 'dropped_iterations', 'data_sent', 'data_received']);
 
 /** Reads `<metric>{phase:measure}`, falling back (with one warning) to the plain metric. */
