@@ -4,7 +4,7 @@
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { parseDurationMs } from '../lib/duration.ts';
+import { formatDurationMs, parseDurationMs } from '../lib/duration.ts';
 import { createExecutor, type ExecutorContext } from './executors.ts';
 import { InterruptedError } from './http-errors.ts';
 import { loadScript, type ScriptExports } from './loader.ts';
@@ -24,7 +24,7 @@ import {
 } from './metrics/index.ts';
 import { ScenarioRun, setCurrentRun, TestAbortError, TestRun } from './runtime.ts';
 import { captureScriptOutput } from './script-console.ts';
-import { describeScenario, OptionsError, resolveScenarios, type ScenarioConfig, type ShortcutOverrides } from './scenario.ts';
+import { describeScenario, initialVus, maxScenarioMs, OptionsError, resolveScenarios, type ScenarioConfig, type ShortcutOverrides } from './scenario.ts';
 import { Vu, vuStorage } from './vu.ts';
 
 export const EXIT = {
@@ -192,7 +192,9 @@ async function lifeCycle(
 
   if (!opts.quiet) {
     err(`\n     execution: local (llmux-bench embedded engine)\n        script: ${path}\n`);
-    err(`     scenarios: ${scenarios.length} scenario${scenarios.length === 1 ? '' : 's'}\n`);
+    const maxVus = scenarios.reduce((sum, s) => sum + (s.executor.endsWith('arrival-rate') ? (s as { maxVUs: number }).maxVUs : initialVus(s)), 0);
+    const maxMs = Math.max(...scenarios.map(maxScenarioMs));
+    err(`     scenarios: ${scenarios.length} scenario${scenarios.length === 1 ? '' : 's'}, ${maxVus} max VUs, ${formatDurationMs(maxMs)} max duration (incl. graceful stop):\n`);
     for (const s of scenarios) err(`              * ${s.name}: ${describeScenario(s)}\n`);
     err('\n');
   }

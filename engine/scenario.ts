@@ -1,6 +1,6 @@
 // Scenarios: k6's `options.scenarios` (or the vus/iterations/duration/stages shortcuts and their
 // CLI overrides) validated into one typed config per scenario, with k6's defaults.
-import { parseDurationMs } from '../lib/duration.ts';
+import { formatDurationMs, parseDurationMs } from '../lib/duration.ts';
 
 export type ExecutorName =
   | 'shared-iterations'
@@ -217,7 +217,7 @@ export function initialVus(s: ScenarioConfig): number {
 
 /** One-line description like k6's "* default: 10 looping VUs for 30s (gracefulStop: 30s)". */
 export function describeScenario(s: ScenarioConfig): string {
-  const fmt = (ms: number) => `${ms / 1000}s`;
+  const fmt = formatDurationMs;
   const grace = `gracefulStop: ${fmt(s.gracefulStopMs)}`;
   switch (s.executor) {
     case 'shared-iterations':
