@@ -213,7 +213,7 @@ export function createMockApp(options: Partial<MockOptions> = {}): MockApp {
   function waitUntil(c: Context<Env>, deadline: number): Promise<boolean> {
     const { promise, task } = scheduler.sleep(deadline);
     const gone = onClientGone(c, () => {
-      task.cancelled = true;
+      scheduler.cancel(task);
       task.resolve?.(false);
     });
     const item = { stop: () => gone() };

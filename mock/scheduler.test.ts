@@ -87,4 +87,62 @@ describe('Scheduler', () => {
     s.stop();
     expect(s.pending).toBe(0);
   });
+
+  it('a wait beyond setTimeout range (700 h) neither overflows the timer nor fires early', async () => {
+    const s = new Scheduler();
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.name);
+    process.on('warning', onWarning);
+    let ran = false;
+    try {
+      s.at(s.now() + 700 * 3600_000, { cancelled: false, run: () => (ran = true) });
+      await new Promise((r) => setTimeout(r, 60));
+    } finally {
+      process.off('warning', onWarning);
+      s.stop();
+    }
+    expect(warnings).not.toContain('TimeoutOverflowWarning');
+    expect(ran).toBe(false);
+  });
+
+  it('cancel() drops the task at once and disarms the timer when nothing else waits', () => {
+    const s = new Scheduler();
+    const task: Task = { cancelled: false, run: () => {} };
+    s.at(s.now() + 3600_000, task);
+    expect(s.pending).toBe(1);
+    s.cancel(task);
+    expect(task.cancelled).toBe(true);
+    expect(s.pending).toBe(0);
+    // No timer left behind: nothing keeps a waiting client's memory or wakes the process.
+    expect((s as unknown as { timer: unknown }).timer).toBeNull();
+    s.cancel(task); // idempotent
+    expect(s.pending).toBe(0);
+  });
+
+  it('cancelling the earliest task re-arms for the next one, which still runs on time', async () => {
+    const s = new Scheduler();
+    const ran: string[] = [];
+    const t0 = s.now();
+    const early: Task = { cancelled: false, run: () => ran.push('early') };
+    s.at(t0 + 5, early);
+    await new Promise<void>((resolve) => {
+      s.at(t0 + 15, { cancelled: false, run: () => (ran.push('late'), resolve()) });
+      s.cancel(early);
+    });
+    expect(ran).toEqual(['late']);
+    expect(s.pending).toBe(0);
+  });
+
+  it('many cancelled buckets do not pile up keys', () => {
+    const s = new Scheduler();
+    const t0 = s.now();
+    for (let i = 0; i < 1000; i++) {
+      const task: Task = { cancelled: false, run: () => {} };
+      s.at(t0 + 10_000 + i, task);
+      s.cancel(task);
+    }
+    expect(s.pending).toBe(0);
+    expect((s as unknown as { keys: { size: number } }).keys.size).toBeLessThan(100);
+    s.stop();
+  });
 });

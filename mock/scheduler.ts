@@ -4,9 +4,14 @@
 // and thousands of streams due in the same millisecond are served by one wake-up.
 import { performance } from 'node:perf_hooks';
 
+/** Longest wait setTimeout honours (2^31 - 1 ms); Node fires longer ones after 1 ms. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
 export interface Task {
-  /** Set by cancel(); a cancelled task is dropped when its bucket comes due. */
+  /** Set by Scheduler.cancel(); a cancelled task never runs. */
   cancelled: boolean;
+  /** Bucket the task waits in (set by the scheduler; undefined once it is due or not queued). */
+  dueKey?: number;
   run(now: number): void;
   /** Called when run() threw, so the task can release what it holds. */
   fail?(error: unknown): void;
@@ -55,6 +60,11 @@ class KeyHeap {
   clear(): void {
     this.items = [];
   }
+  /** Replaces the contents with `keys` (used to drop keys whose buckets were emptied by cancel()). */
+  reset(keys: Iterable<number>): void {
+    this.items = [];
+    for (const key of keys) this.push(key);
+  }
 }
 
 export class Scheduler {
@@ -66,7 +76,7 @@ export class Scheduler {
   private stopped = false;
   private readonly tick = () => this.fire();
 
-  /** Number of live (not yet run) entries, cancelled ones included until their bucket is dropped. */
+  /** Number of queued tasks not yet run (cancel() removes a task at once). */
   pending = 0;
 
   now(): number {
@@ -86,6 +96,7 @@ export class Scheduler {
       this.keys.push(key);
     }
     bucket.push(task);
+    task.dueKey = key;
     this.pending++;
     if (key < this.armedFor) this.arm(key);
   }
@@ -105,6 +116,33 @@ export class Scheduler {
     return { promise, task };
   }
 
+  /**
+   * Marks `task` cancelled and takes it out of its bucket now, so a long wait left by a client that
+   * went away holds no memory and no timer (an emptied earliest bucket re-arms for the next one).
+   */
+  cancel(task: Task): void {
+    task.cancelled = true;
+    const key = task.dueKey;
+    if (key === undefined) return;
+    task.dueKey = undefined;
+    const bucket = this.buckets.get(key);
+    const i = bucket ? bucket.indexOf(task) : -1;
+    if (i < 0) return;
+    bucket!.splice(i, 1);
+    this.pending--;
+    if (bucket!.length > 0) return;
+    this.buckets.delete(key);
+    // Keys of emptied buckets are skipped lazily; rebuild when they would outnumber the live ones.
+    if (this.keys.size > 2 * this.buckets.size + 64) this.keys.reset(this.buckets.keys());
+    let next = this.keys.peek();
+    while (next !== undefined && !this.buckets.has(next)) {
+      this.keys.pop();
+      next = this.keys.peek();
+    }
+    if (next === undefined) this.disarm();
+    else if (next !== this.armedFor) this.arm(next);
+  }
+
   /** Stops every timer; pending tasks never run. */
   stop(): void {
     this.stopped = true;
@@ -118,17 +156,23 @@ export class Scheduler {
     this.armedFor = Infinity;
   }
 
-  private arm(key: number): void {
+  private disarm(): void {
     if (this.timer) clearTimeout(this.timer);
     if (this.immediate) clearImmediate(this.immediate);
     this.timer = null;
     this.immediate = null;
+    this.armedFor = Infinity;
+  }
+
+  private arm(key: number): void {
+    this.disarm();
     this.armedFor = key;
     const wait = key - 0.5 - performance.now();
     // Overdue: run on the next loop turn. Otherwise a timer, at least 1 ms (its granularity); no
     // busy-waiting, so an idle mock costs no CPU and a busy one spends it on sockets.
     if (wait <= 0) this.immediate = setImmediate(this.tick);
-    else this.timer = setTimeout(this.tick, Math.max(1, Math.round(wait)));
+    // A wait beyond setTimeout's range is cut to its maximum; fire() then re-arms for the rest.
+    else this.timer = setTimeout(this.tick, Math.min(MAX_TIMER_MS, Math.max(1, Math.round(wait))));
   }
 
   private fire(): void {
@@ -147,12 +191,14 @@ export class Scheduler {
         }
       }
       this.keys.pop();
-      const bucket = this.buckets.get(key)!;
+      const bucket = this.buckets.get(key);
+      if (bucket === undefined) continue; // emptied by cancel(), or a duplicate key
       this.buckets.delete(key);
       // Tasks may schedule into later buckets (or, if late, an earlier key), which the loop then picks up.
       for (let i = 0; i < bucket.length; i++) {
         const task = bucket[i];
         this.pending--;
+        task.dueKey = undefined;
         if (task.cancelled) continue;
         try {
           task.run(now);

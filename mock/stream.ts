@@ -134,6 +134,7 @@ export interface StreamDeps {
 
 export class TokenStream implements Task {
   cancelled = false;
+  dueKey: number | undefined = undefined;
   private sent = 0;
   private started = false;
   private stalled = false;
@@ -214,7 +215,8 @@ export class TokenStream implements Task {
   /** Stops the stream for good (end, abort or client gone); idempotent. */
   finish(): void {
     if (this.cancelled) return;
-    this.cancelled = true;
+    // Out of the scheduler at once: a stream waiting out a long delay leaves nothing queued.
+    this.deps.scheduler.cancel(this);
     if (this.started) this.deps.stats.openStreams--;
     this.deps.onDone();
   }
