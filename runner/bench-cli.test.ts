@@ -1,6 +1,7 @@
 // The bench command as a user meets it: the first run without a target, and failing fast.
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -63,15 +64,53 @@ describe('open model', () => {
   });
 });
 
+describe('a --target-cmd proxy that dies during the run', () => {
+  it('stops the load, writes what ran marked partial, and fails with the exit reason and last line', async () => {
+    const out = join(dir, 'crash');
+    const script = join(dir, 'crashing-proxy.cjs');
+    // Answers every request, then crashes after a second and a half of load.
+    await writeFile(
+      script,
+      "require('http').createServer((q, s) => s.end('{}')).listen(Number(process.argv[2]), '127.0.0.1');\n" +
+        "setTimeout(() => { console.error('proxy crashed: out of memory'); process.exit(7); }, 1500);\n",
+    );
+    const port = await freePort();
+    const mark = newMark();
+    const family = watchFamily(mark);
+    const run = await runBench(
+      ['--target', `http://127.0.0.1:${port}`, '--target-cmd', `${process.execPath} ${script} ${port}`, '--no-baseline', '--duration', '30s', '--concurrency', '4', '--output', out, ...FAST, '--quiet'],
+      mark,
+    );
+    expect(run.stderr).toMatch(/^llmux-bench bench: --target-cmd exited during the benchmark \(exit code 7: proxy crashed: out of memory\); the load was stopped and what ran was written, marked partial$/m);
+    expect(run.code).toBe(1);
+    expect(run.ms).toBeLessThan(25_000); // the 30 s load was cut short (generous: a loaded 2-core machine)
+    expect(family.stop().filter(isAlive)).toEqual([]);
+    const files = resultFiles(out);
+    expect(files).toHaveLength(1);
+    const result = JSON.parse(await readFile(join(out, files[0]), 'utf8')) as Result;
+    expect(result.partial).toBe(true);
+  });
+});
+
 describe('failing fast with one clear line', () => {
   let occupied: Server;
   let occupiedPort: number;
+  // A foreign HTTP server on the port a --target-cmd proxy should take: it answers in its place.
+  let foreign: HttpServer;
+  let foreignPort: number;
   beforeAll(async () => {
     occupied = createServer();
     await new Promise<void>((resolve) => occupied.listen(0, '127.0.0.1', resolve));
     occupiedPort = (occupied.address() as { port: number }).port;
+    foreign = createHttpServer((_req, res) => res.end('{}'));
+    await new Promise<void>((resolve) => foreign.listen(0, '127.0.0.1', resolve));
+    foreignPort = (foreign.address() as { port: number }).port;
   });
-  afterAll(() => new Promise((resolve) => occupied.close(resolve)));
+  afterAll(async () => {
+    await new Promise((resolve) => occupied.close(resolve));
+    foreign.closeAllConnections();
+    await new Promise((resolve) => foreign.close(resolve));
+  });
 
   const cases: Array<[string, () => Promise<string[]>, number, RegExp]> = [
     ['an unreachable target', async () => ['--target', `http://127.0.0.1:${await freePort()}`, '--mock-port', '0'], 1, /^llmux-bench bench: target http:\/\/127\.0\.0\.1:\d+ is unreachable \(connection refused\)/m],
@@ -79,6 +118,7 @@ describe('failing fast with one clear line', () => {
     ['a --target-cmd that exits', async () => ['--target', `http://127.0.0.1:${await freePort()}`, '--target-cmd', 'echo broken config >&2; exit 3'], 1, /^llmux-bench bench: --target-cmd exited before .* answered \(exit code 3\): broken config$/m],
     ['a --target-cmd that goes to the background', async () => ['--target', `http://127.0.0.1:${await freePort()}`, '--target-cmd', 'true'], 1, /^llmux-bench bench: --target-cmd exited \(exit code 0\) instead of running the proxy in the foreground/m],
     ['a --target-cmd that never answers', async () => ['--target', `http://127.0.0.1:${await freePort()}`, '--target-cmd', 'sleep 60', '--ready-timeout', '1s'], 1, /^llmux-bench bench: target .* did not answer within 1 s of starting --target-cmd/m],
+    ['a --target-cmd whose port is already taken', async () => ['--target', `http://127.0.0.1:${foreignPort}`, '--target-cmd', 'sleep 30'], 1, /^llmux-bench bench: --target-cmd: port \d+ is already in use \(pid \d+\), so http:\/\/127\.0\.0\.1:\d+ would answer without the started proxy: stop that server or use a free port$/m],
     ['a bad flag', async () => ['--concurrency', 'many'], 2, /^llmux-bench bench: --concurrency: expected a number \(got "many"\)$/m],
     ['an unknown flag', async () => ['--targt', 'x'], 2, /^llmux-bench bench: unknown flag '--targt'$/m],
   ];

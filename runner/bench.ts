@@ -24,7 +24,16 @@ import {
   type CalibrationEntry,
 } from './rig.ts';
 import { ResourceSampler, type MachineSummary, type UsageSummary } from './sampler.ts';
-import { locateTarget, startTargetCommand, waitUntilAnswers, type StartedTarget, type TargetProcess } from './target.ts';
+import {
+  checkStartedAnswers,
+  exitReason,
+  locateTarget,
+  refuseTakenPort,
+  startTargetCommand,
+  waitUntilAnswers,
+  type StartedTarget,
+  type TargetProcess,
+} from './target.ts';
 import { renderBenchSummary, type Written } from './table.ts';
 
 export interface BenchOptions {
@@ -146,6 +155,7 @@ export async function runBench(opts: BenchOptions, io: BenchIO): Promise<number>
 
     // A proxy that should already run is checked before anything starts: a wrong URL fails in seconds.
     let located: TargetProcess | null = null;
+    if (opts.target && opts.targetCmd) await refuseTakenPort(opts.target.replace(/\/+$/, ''));
     if (opts.target && !opts.targetCmd) {
       await waitUntilAnswers(opts.target.replace(/\/+$/, ''), { timeoutMs: opts.readyTimeoutMs, signal: io.signal });
       located = locateTarget(opts.target, opts.targetPid);
@@ -164,11 +174,11 @@ export async function runBench(opts: BenchOptions, io: BenchIO): Promise<number>
     // The process tree measured as "the target".
     let targetUrl = mock.url;
     let targetPid: number | null = mock.pid;
+    let started: StartedTarget | null = null;
     let memorySource = 'mock';
     const warnings: string[] = [];
     if (opts.target) {
       targetUrl = opts.target.replace(/\/+$/, '');
-      let started: StartedTarget | undefined;
       if (opts.targetCmd) {
         started = startTargetCommand(opts.targetCmd, mock.url, prefix('target'));
         cleanups.push(started.stop);
@@ -179,6 +189,11 @@ export async function runBench(opts: BenchOptions, io: BenchIO): Promise<number>
           throw error instanceof BenchError ? new BenchError(redact(error.message)) : error;
         });
         if (io.signal.aborted) throw new AbortedError('aborted');
+        try {
+          checkStartedAnswers(targetUrl, started);
+        } catch (error) {
+          throw error instanceof BenchError ? new BenchError(redact(error.message)) : error;
+        }
         targetPid = started.pid;
         memorySource = 'target-cmd';
       } else if (located) {
@@ -194,7 +209,7 @@ export async function runBench(opts: BenchOptions, io: BenchIO): Promise<number>
     const work = await mkdtemp(join(tmpdir(), 'llmux-bench-'));
     cleanups.push(() => rm(work, { recursive: true, force: true }));
 
-    const ctx: RunContext = { opts, io, engine, script, work, mock, environment, calibration, prefix: prefix('loadgen'), redact };
+    const ctx: RunContext = { opts, io, engine, script, work, mock, started, environment, calibration, prefix: prefix('loadgen'), redact };
     const withBaseline = Boolean(opts.target) && opts.baseline;
     const runs: Record<'baseline' | 'target', Measured[]> = { baseline: [], target: [] };
     for (let i = 1; i <= opts.repeat && !io.signal.aborted; i++) {
@@ -202,10 +217,11 @@ export async function runBench(opts: BenchOptions, io: BenchIO): Promise<number>
       if (withBaseline) {
         const run = await measure(ctx, 'baseline', mock.url, mock.pid, 'mock', `baseline${suffix}`);
         if (run) runs.baseline.push(run);
-        if (io.signal.aborted) break;
+        if (io.signal.aborted || started?.proc.exit) break;
       }
       const run = await measure(ctx, 'target', targetUrl, targetPid, memorySource, `${opts.target ? 'target' : 'mock'}${suffix}`);
       if (run) runs.target.push(run);
+      if (started?.proc.exit) break;
     }
 
     const interrupted = io.signal.aborted;
@@ -220,6 +236,11 @@ export async function runBench(opts: BenchOptions, io: BenchIO): Promise<number>
         io.stdout.write(`\nRIG SATURATED (${result.name}): this number measures the benchmark rig, not the proxy.\n`);
         for (const reason of rigReasons(result)) io.stdout.write(`  - ${reason}\n`);
       }
+    }
+    // The started proxy died: what ran is written (the cut run marked partial), then the run fails.
+    if (started?.proc.exit) {
+      const partial = written.some(({ result }) => result.partial);
+      throw new BenchError(redact(`--target-cmd exited during the benchmark (${exitReason(started)})${partial ? '; the load was stopped and what ran was written, marked partial' : ''}`));
     }
     if (interrupted) {
       io.stdout.write(`\ninterrupted: ${written.length > 0 ? 'results marked "partial": true' : 'nothing was measured'}\n`);
@@ -261,6 +282,8 @@ export interface RunContext {
   script: string;
   work: string;
   mock: MockProcess;
+  /** The proxy the runner started (--target-cmd); its exit ends a target run. */
+  started?: StartedTarget | null;
   environment: Environment;
   calibration: CalibrationEntry | null;
   prefix: string[];
@@ -308,6 +331,7 @@ export async function measure(
   io.signal.addEventListener('abort', onAbort, { once: true });
   if (io.signal.aborted) stop.abort();
   void mock.exited.then(onAbort);
+  if (kind === 'target' && ctx.started) void ctx.started.proc.exited.then(onAbort);
   let load: LoadRun;
   try {
     load = await runLoad({

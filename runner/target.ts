@@ -1,9 +1,11 @@
 // The proxy under test: started by the runner (`--target-cmd`, in a shell, with the mock's URL in
 // its environment) or already running (`--target`, `--target-pid`). Either way the runner waits
 // until the target answers HTTP before any load, and knows which process tree to measure.
+import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BenchError, lastLine } from './errors.ts';
 import { findListeningPids } from './port-owner.ts';
+import { readProcTable, treeOf } from './proc-table.ts';
 import { isAlive, spawnGroup, stopGroup, tailOf, type GroupProcess } from './process-tree.ts';
 
 export interface StartedTarget {
@@ -41,6 +43,70 @@ export function startTargetCommand(command: string, mockUrl: string, prefix: str
   };
 }
 
+function hostPort(url: string): { host: string; port: number } {
+  const parsed = new URL(url);
+  return { host: parsed.hostname.replace(/^\[|\]$/g, ''), port: Number(parsed.port || (parsed.protocol === 'https:' ? 443 : 80)) };
+}
+
+/** Whether a TCP connection to host:port is accepted (something listens there). */
+export function accepts(host: string, port: number, timeoutMs = 1000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port, timeout: timeoutMs });
+    const done = (answer: boolean) => {
+      socket.destroy();
+      resolve(answer);
+    };
+    socket.once('connect', () => done(true));
+    socket.once('timeout', () => done(false));
+    socket.once('error', () => done(false));
+  });
+}
+
+/**
+ * Before `--target-cmd` starts: a server already on the target's port would answer in the
+ * started proxy's place, and the run would measure that one instead.
+ */
+export async function refuseTakenPort(url: string): Promise<void> {
+  const { host, port } = hostPort(url);
+  if (!(await accepts(host, port))) return;
+  const holder = findListeningPids(port)[0];
+  throw new BenchError(
+    `--target-cmd: port ${port} is already in use${holder ? ` (pid ${holder})` : ''}, so ${url} would answer without the started proxy: stop that server or use a free port`,
+  );
+}
+
+/** How a started process ended ("exit code 3", "signal SIGKILL") and its last line of output. */
+export function exitParts(started: StartedTarget): { how: string; why: string } {
+  const exit = started.proc.exit;
+  if (!exit) return { how: 'running', why: '' };
+  return {
+    how: exit.signal ? `signal ${exit.signal}` : `exit code ${exit.code}`,
+    why: started.proc.spawnError?.message ?? lastLine(started.output()),
+  };
+}
+
+/** "exit code 3: bad config". */
+export function exitReason(started: StartedTarget): string {
+  const { how, why } = exitParts(started);
+  return why ? `${how}: ${why}` : how;
+}
+
+/**
+ * After the target answers: the answer must come from the started command. Its process must
+ * still run, and (Linux, where the socket's owner is visible) the socket listening on the
+ * target's port must belong to its process tree.
+ */
+export function checkStartedAnswers(url: string, started: StartedTarget): void {
+  if (started.proc.exit) throw new BenchError(`--target-cmd exited (${exitReason(started)}) although ${url} answered: another server answers there`);
+  const { port } = hostPort(url);
+  const holders = findListeningPids(port);
+  if (holders.length === 0) return; // not visible (not Linux, another user's process, remote host)
+  const tree = new Set(treeOf(readProcTable(), started.pid));
+  if (!holders.some((pid) => tree.has(pid))) {
+    throw new BenchError(`port ${port} is held by pid ${holders.join(', ')}, not by --target-cmd (pid ${started.pid}): ${url} answers from another server; stop it or use a free port`);
+  }
+}
+
 type Probe = { ok: true; status: number } | { ok: false; reason: string };
 
 /** One HTTP GET of the target's root: any HTTP status means something answers. */
@@ -76,8 +142,7 @@ export async function waitUntilAnswers(
   let last = 'no attempt';
   while (!signal?.aborted) {
     if (started.proc.exit) {
-      const { code, signal: sig } = started.proc.exit;
-      if (code === 0) {
+      if (started.proc.exit.code === 0) {
         // Exit status 0 while starting: the proxy most likely went to the background (a daemon).
         const port = Number(new URL(url).port || 80);
         const listener = findListeningPids(port)[0];
@@ -85,8 +150,8 @@ export async function waitUntilAnswers(
           `--target-cmd exited (exit code 0) instead of running the proxy in the foreground: keep it in the foreground (nginx: "daemon off;") so the runner can measure and stop it${listener ? `; pid ${listener} now listens on port ${port}, stop it yourself` : ''}`,
         );
       }
-      const why = started.proc.spawnError?.message ?? lastLine(started.output());
-      throw new BenchError(`--target-cmd exited before ${url} answered (${sig ? `signal ${sig}` : `exit code ${code}`})${why ? `: ${why}` : ''}`);
+      const { how, why } = exitParts(started);
+      throw new BenchError(`--target-cmd exited before ${url} answered (${how})${why ? `: ${why}` : ''}`);
     }
     const result = await probe(url, 1000);
     if (result.ok) return;
