@@ -11,7 +11,7 @@ import { BenchError, lastLine } from './errors.ts';
 import { runLoad, type LoadRun } from './load.ts';
 import { startMockProcess, type MockProcess } from './mock-process.ts';
 import { describePinning, pinPids, planPinning, tasksetPath, tasksetPrefix, type PinPlan } from './pinning.ts';
-import { createProgress, progressMode, type ProgressView } from './progress.ts';
+import { createProgress, progressMode, progressTarget, type ProgressView } from './progress.ts';
 import { descendants } from './process-tree.ts';
 import {
   calibrationFor,
@@ -305,13 +305,7 @@ export async function measure(
   sampler.track('target', targetPid);
   sampler.track('mock', mock.pid);
   sampler.track('loadgen', null);
-  // The generator's request count includes the warm-up's, so a request total is known only without one.
-  const totalRequests = opts.durationS > 0 || opts.scenario === 'concurrency' || opts.warmupS > 0 ? null : (opts.requests ?? 10_000);
-  const progress: ProgressView = createProgress(progressMode(io.stderr, opts.quiet), {
-    label,
-    totalRequests,
-    totalSeconds: opts.durationS > 0 ? opts.durationS + opts.warmupS : null,
-  });
+  const progress: ProgressView = createProgress(progressMode(io.stderr, opts.quiet), progressTarget(label, opts));
   const before = await fetchMockStats(mock.url);
   // k6 has no machine-readable progress: count what reached the mock instead.
   let poll: NodeJS.Timeout | undefined;

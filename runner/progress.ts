@@ -1,9 +1,12 @@
 // Live progress of one load run on stderr: a bar with live RPS and errors on a terminal (cli-progress),
-// one plain line every few seconds otherwise (CI logs, pipes), nothing when quiet.
+// one plain line every few seconds otherwise (CI logs, pipes), nothing when quiet. With a warm-up
+// inside the run, the bar first fills over the warm-up's seconds, then restarts for the measured
+// phase, counting only the requests after the warm-up.
 import cliProgress from 'cli-progress';
 
 export interface ProgressUpdate {
   elapsedMs: number;
+  /** Requests since the start, warm-up included (what the load generator or the mock counts). */
   requests: number;
   /** null when the source cannot tell (k6 progress read from the mock's counters). */
   failed: number | null;
@@ -18,10 +21,62 @@ export type ProgressMode = 'bar' | 'lines' | 'none';
 
 export interface ProgressTarget {
   label: string;
-  /** Requests asked for (request-count runs) or null. */
+  /** Requests the measured phase runs (request-count runs) or null. */
   totalRequests: number | null;
-  /** Planned seconds of load (duration runs, plus warm-up) or null. */
+  /** Planned seconds of the measured phase (duration runs) or null. */
   totalSeconds: number | null;
+  /** Seconds of warm-up before the measured phase (0: none). */
+  warmupSeconds: number;
+}
+
+/** What a run's flags say about its end: the bar's total after the warm-up. */
+export function progressTarget(
+  label: string,
+  run: { scenario: string; requests: number | null; durationS: number; warmupS: number },
+): ProgressTarget {
+  const byTime = run.durationS > 0 || run.scenario === 'concurrency';
+  return {
+    label,
+    totalRequests: byTime ? null : (run.requests ?? 10_000),
+    totalSeconds: run.durationS > 0 ? run.durationS : null,
+    warmupSeconds: run.warmupS,
+  };
+}
+
+export interface ProgressPosition {
+  phase: 'warm-up' | 'measure';
+  /** Requests of the current phase (measured ones after the warm-up). */
+  requests: number;
+  /** Bar position and end; total null when the end is unknown (no bar). */
+  value: number;
+  total: number | null;
+}
+
+/**
+ * Turns cumulative updates into the position of the current phase. The requests done when the
+ * warm-up ended are interpolated between the two updates around its end (updates come every
+ * 500 ms), and only later ones count towards the measured total.
+ */
+export function phaseTracker(target: ProgressTarget): (u: ProgressUpdate) => ProgressPosition {
+  const warmupMs = target.warmupSeconds * 1000;
+  let previous: ProgressUpdate = { elapsedMs: 0, requests: 0, failed: null };
+  let atWarmupEnd: number | null = warmupMs > 0 ? null : 0;
+  return (u) => {
+    if (atWarmupEnd === null && u.elapsedMs >= warmupMs) {
+      const span = u.elapsedMs - previous.elapsedMs;
+      const share = span > 0 ? (warmupMs - previous.elapsedMs) / span : 1;
+      atWarmupEnd = Math.round(previous.requests + (u.requests - previous.requests) * Math.min(1, Math.max(0, share)));
+    }
+    previous = u;
+    if (atWarmupEnd === null) return { phase: 'warm-up', requests: u.requests, value: Math.min(u.elapsedMs / 1000, target.warmupSeconds), total: target.warmupSeconds };
+    const requests = Math.max(0, u.requests - atWarmupEnd);
+    if (target.totalRequests !== null) return { phase: 'measure', requests, value: Math.min(requests, target.totalRequests), total: target.totalRequests };
+    if (target.totalSeconds !== null) {
+      const seconds = Math.max(0, (u.elapsedMs - warmupMs) / 1000);
+      return { phase: 'measure', requests, value: Math.min(seconds, target.totalSeconds), total: target.totalSeconds };
+    }
+    return { phase: 'measure', requests, value: 0, total: null };
+  };
 }
 
 export function progressMode(stream: NodeJS.WriteStream, quiet: boolean): ProgressMode {
@@ -41,35 +96,37 @@ export function createProgress(mode: ProgressMode, target: ProgressTarget, strea
     return Math.max(0, Math.round(rps));
   };
   if (mode === 'none') return { update: () => {}, stop: () => {} };
+  const position = phaseTracker(target);
 
   if (mode === 'lines') {
     let printedAt = -Infinity;
-    let last: ProgressUpdate | null = null;
-    const print = (u: ProgressUpdate) => {
+    let last: { u: ProgressUpdate; at: ProgressPosition } | null = null;
+    const print = ({ u, at }: { u: ProgressUpdate; at: ProgressPosition }) => {
       const errors = u.failed === null ? '' : `, ${u.failed} errors`;
-      const of = target.totalRequests ? `/${target.totalRequests}` : '';
-      stream.write(`${target.label}: ${(u.elapsedMs / 1000).toFixed(1)} s, ${u.requests}${of} requests, ${rps.toFixed(0)} rps${errors}\n`);
+      const of = at.phase === 'measure' && target.totalRequests ? `/${target.totalRequests}` : '';
+      const phase = at.phase === 'warm-up' ? 'warm-up, ' : '';
+      stream.write(`${target.label}: ${(u.elapsedMs / 1000).toFixed(1)} s, ${phase}${at.requests}${of} requests, ${rps.toFixed(0)} rps${errors}\n`);
       printedAt = u.elapsedMs;
     };
     return {
       update(u) {
         rate(u);
-        last = u;
-        if (u.elapsedMs - printedAt >= lineEveryMs) print(u);
+        last = { u, at: position(u) };
+        if (u.elapsedMs - printedAt >= lineEveryMs) print(last);
       },
       stop() {
-        if (last && last.elapsedMs !== printedAt) print(last);
+        if (last && last.u.elapsedMs !== printedAt) print(last);
       },
     };
   }
 
-  const byRequests = target.totalRequests !== null;
   const counters = '{requests} req | {rps} rps | {errors} errors | {duration}s';
-  // Without a known end (warm-up requests counted too, or an open-ended scenario) there is no bar.
-  const known = byRequests || target.totalSeconds !== null;
+  const first = position({ elapsedMs: 0, requests: 0, failed: null });
+  // Without a known end (an open-ended scenario) there is no bar after the warm-up.
+  const measuredKnown = target.totalRequests !== null || target.totalSeconds !== null;
   const bar = new cliProgress.SingleBar(
     {
-      format: `${target.label.padEnd(8)} ${known ? '[{bar}] {percentage}% | ' : ''}${counters}`,
+      format: `${target.label.padEnd(8)} {phase} ${measuredKnown || first.phase === 'warm-up' ? '[{bar}] {percentage}% | ' : ''}${counters}`,
       stream,
       hideCursor: true,
       clearOnComplete: false,
@@ -78,15 +135,21 @@ export function createProgress(mode: ProgressMode, target: ProgressTarget, strea
     },
     cliProgress.Presets.shades_classic,
   );
-  const total = byRequests ? target.totalRequests! : Math.max(1, Math.round(target.totalSeconds ?? 1));
-  bar.start(total, 0, { requests: 0, rps: 0, errors: 0 });
+  let phase = first.phase;
+  bar.start(Math.max(1, first.total ?? 1), 0, { requests: 0, rps: 0, errors: 0, phase: phaseText(phase) });
   return {
     update(u) {
-      const value = byRequests ? Math.min(u.requests, total) : known ? Math.min(u.elapsedMs / 1000, total) : 0;
-      bar.update(value, { requests: u.requests, rps: rate(u), errors: u.failed ?? '?' });
+      const at = position(u);
+      if (at.phase !== phase) {
+        phase = at.phase;
+        bar.setTotal(Math.max(1, at.total ?? 1));
+      }
+      bar.update(at.total === null ? 0 : at.value, { requests: at.requests, rps: rate(u), errors: u.failed ?? '?', phase: phaseText(phase) });
     },
     stop() {
       bar.stop();
     },
   };
 }
+
+const phaseText = (phase: ProgressPosition['phase']) => (phase === 'warm-up' ? 'warm-up' : 'measure');
