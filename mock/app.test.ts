@@ -121,6 +121,33 @@ describe('other OpenAI endpoints', () => {
     expect(dflt.data[0].embedding).toHaveLength(1536);
   });
 
+  it('embeddings: refuses more than 2048 inputs, and answers that would exceed the size budget (400, param named)', async () => {
+    const app = createMockApp(fast);
+    const req = (body: object) => app.request('/v1/embeddings', jsonPost(JSON.stringify(body)));
+    const many = await req({ model: 'e', input: Array(2049).fill('a'), dimensions: 8 });
+    expect(many.status).toBe(400);
+    expect((await json(many)).error).toEqual({
+      message: "Invalid value for 'input': at most 2048 inputs per request, got 2049.",
+      type: 'invalid_request_error',
+      param: 'input',
+      code: 'invalid_value',
+    });
+    // The reviewer's case: a 20 KB body asking for a 361 MB answer.
+    const huge = await req({ model: 'e', input: Array(2048).fill('a'), dimensions: 8192 });
+    expect(huge.status).toBe(400);
+    const err = (await json(huge)).error;
+    expect(err).toMatchObject({ type: 'invalid_request_error', param: 'dimensions', code: 'invalid_value' });
+    expect(err.message).toBe("Invalid value for 'dimensions': 2048 inputs x 8192 dimensions is 16777216 numbers; the mock answers at most 2097152 per request.");
+    // Without `dimensions` the server default counts, and the batch is what to shrink.
+    const dflt = await req({ model: 'e', input: Array(2048).fill('a') });
+    expect(dflt.status).toBe(400);
+    expect((await json(dflt)).error.param).toBe('input');
+    // At the limits it still answers.
+    const ok = await req({ model: 'e', input: Array(2048).fill('a'), dimensions: 1024 });
+    expect(ok.status).toBe(200);
+    expect((await json(ok)).data).toHaveLength(2048);
+  });
+
   it('lists and retrieves models', async () => {
     const app = createMockApp({ models: ['a', 'b'] });
     const list = await json(await app.request('/v1/models'));
@@ -214,6 +241,28 @@ describe('bad input', () => {
     expect((await json(res)).error).toMatchObject({ param: 'x-mock-tokens', code: 'invalid_mock_header' });
     const res2 = await post(chatBody(), { 'x-mock-latency': 'soon' });
     expect((await json(res2)).error.message).toBe("Invalid x-mock-latency header 'soon': expected a duration like 200ms or 1s.");
+
+  });
+
+  it.each(['x-mock-latency', 'x-mock-itl', 'x-mock-stall'])('400 for %s above 1h (a timer that long is a typo)', async (name) => {
+    const res = await post(chatBody(), { [name]: '700h' });
+    expect(res.status).toBe(400);
+    expect((await json(res)).error).toEqual({
+      message: `Invalid ${name} header '700h': at most 1h.`,
+      type: 'invalid_request_error',
+      param: name,
+      code: 'invalid_mock_header',
+    });
+    expect(app.runtime.scheduler.pending).toBe(0);
+  });
+
+  it('400 for x-mock-tokens above 100000 (an answer must fit in memory)', async () => {
+    const res = await post(chatBody(), { 'x-mock-tokens': '100001' });
+    expect(res.status).toBe(400);
+    expect((await json(res)).error).toMatchObject({ param: 'x-mock-tokens', message: "Invalid x-mock-tokens header '100001': expected an integer from 0 to 100000." });
+    const ok = await post(chatBody(), { 'x-mock-tokens': '100000' });
+    expect(ok.status).toBe(200);
+    expect((await json(ok)).usage.completion_tokens).toBe(100000);
   });
 });
 

@@ -4,7 +4,7 @@ import type { HttpBindings } from '@hono/node-server';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import { Hono, type Context } from 'hono';
 import type { z } from 'zod';
-import { parseDurationMs } from '../lib/duration.ts';
+import { formatDurationMs, parseDurationMs } from '../lib/duration.ts';
 import { messageBody, messageStream } from './anthropic.ts';
 import { estimateChatPromptTokens, estimateInputTokens } from './content.ts';
 import { fromZodError, injectedError, MockHttpError, type ErrorFlavor } from './errors.ts';
@@ -18,7 +18,7 @@ import {
   modelObject,
   modelsBody,
 } from './openai.ts';
-import { resolveOptions, type MockOptions } from './options.ts';
+import { MAX_DELAY_MS, MAX_EMBEDDING_INPUTS, MAX_EMBEDDING_VALUES, MAX_OUTPUT_TOKENS, resolveOptions, type MockOptions } from './options.ts';
 import { planRequest, type Overrides, type RequestPlan } from './plan.ts';
 import { Scheduler } from './scheduler.ts';
 import { ChatCompletionRequest, CompletionRequest, EmbeddingRequest, MessagesRequest } from './schemas.ts';
@@ -367,6 +367,20 @@ export function createMockApp(options: Partial<MockOptions> = {}): MockApp {
   post(['/v1/embeddings', '/embeddings'], 'openai', EmbeddingRequest, (c, req) => {
     const inputs: unknown[] =
       typeof req.input === 'string' || typeof req.input[0] === 'number' ? [req.input] : (req.input as unknown[]);
+    if (inputs.length > MAX_EMBEDDING_INPUTS) {
+      throw new MockHttpError(400, `Invalid value for 'input': at most ${MAX_EMBEDDING_INPUTS} inputs per request, got ${inputs.length}.`, 'input', 'invalid_value');
+    }
+    const dimensions = req.dimensions ?? opts.embeddingDimensions;
+    // The answer grows with inputs x dimensions: refuse what would take hundreds of MB to build.
+    if (inputs.length * dimensions > MAX_EMBEDDING_VALUES) {
+      const param = req.dimensions != null ? 'dimensions' : 'input';
+      throw new MockHttpError(
+        400,
+        `Invalid value for '${param}': ${inputs.length} inputs x ${dimensions} dimensions is ${inputs.length * dimensions} numbers; the mock answers at most ${MAX_EMBEDDING_VALUES} per request.`,
+        param,
+        'invalid_value',
+      );
+    }
     const promptTokens = estimateInputTokens(req.input);
     const plan = planRequest(opts, { seq: rt.seq++, promptTokens, overrides: readOverrides(c) });
     plan.outputTokens = 0;
@@ -376,7 +390,7 @@ export function createMockApp(options: Partial<MockOptions> = {}): MockApp {
       model: req.model,
       promptTokens,
       includeUsage: false,
-      embedding: { inputs, dimensions: req.dimensions ?? opts.embeddingDimensions, base64: req.encoding_format === 'base64' },
+      embedding: { inputs, dimensions, base64: req.encoding_format === 'base64' },
     });
   });
 
@@ -483,6 +497,9 @@ function durationHeader(c: Context<Env>, name: string): number | undefined {
   if (raw === undefined) return undefined;
   const ms = parseDurationMs(raw, 'ms');
   if (ms === null) throw new MockHttpError(400, `Invalid ${name} header '${raw}': expected a duration like 200ms or 1s.`, name, 'invalid_mock_header');
+  if (ms > MAX_DELAY_MS) {
+    throw new MockHttpError(400, `Invalid ${name} header '${raw}': at most ${formatDurationMs(MAX_DELAY_MS)}.`, name, 'invalid_mock_header');
+  }
   return ms;
 }
 
@@ -502,7 +519,7 @@ function readOverrides(c: Context<Env>): Overrides | undefined {
   const o: Overrides = {
     latencyMs: durationHeader(c, 'x-mock-latency'),
     itlMs: durationHeader(c, 'x-mock-itl'),
-    tokens: intHeader(c, 'x-mock-tokens', 0, 1_000_000),
+    tokens: intHeader(c, 'x-mock-tokens', 0, MAX_OUTPUT_TOKENS),
     errorStatus: intHeader(c, 'x-mock-error', 400, 599),
     abortAfter: intHeader(c, 'x-mock-abort', 0, 1_000_000),
     stallMs: durationHeader(c, 'x-mock-stall'),

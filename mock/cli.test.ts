@@ -40,6 +40,12 @@ describe('flag validation', () => {
     [['--body-limit', 'huge'], {}, 'llmux-bench mock: --body-limit: expected a size like 4mb, 512kb or 1048576 (bytes) (got "huge")'],
     [['--tokens-per-chunk', '0'], {}, 'llmux-bench mock: --tokens-per-chunk: '],
     [[], { MOCK_ABORT_RATE: '-1' }, 'llmux-bench mock: MOCK_ABORT_RATE: '],
+    [['--latency', '700h'], {}, 'llmux-bench mock: --latency: at most 1h (got "700h")'],
+    [['--itl', '2h'], {}, 'llmux-bench mock: --itl: at most 1h (got "2h")'],
+    [['--stall-duration', '700h'], {}, 'llmux-bench mock: --stall-duration: at most 1h (got "700h")'],
+    [['--prefill-per-token', '90m'], {}, 'llmux-bench mock: --prefill-per-token: at most 1h (got "90m")'],
+    [[], { MOCK_LATENCY: '700h' }, 'llmux-bench mock: MOCK_LATENCY: at most 1h (got "700h")'],
+    [['--tokens', '100001'], {}, 'llmux-bench mock: --tokens: '],
     [['--nope'], {}, "llmux-bench mock: unknown flag '--nope'"],
   ])('%j %j exits 2 naming the flag', async (argv, env, message) => {
     const io = capture();

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { runCommand, validateFlags, zDurationMs, zNumber, type CommandSpec } from '../lib/cli.ts';
 import { formatDurationMs } from '../lib/duration.ts';
-import { DEFAULT_MOCK_OPTIONS as D, type MockOptions } from './options.ts';
+import { DEFAULT_MOCK_OPTIONS as D, MAX_DELAY_MS, MAX_OUTPUT_TOKENS, type MockOptions } from './options.ts';
 import { startMockServer } from './server.ts';
 
 const ms = formatDurationMs;
@@ -51,26 +51,29 @@ const zBytes = z.string().transform((value, ctx) => {
   return Math.floor(Number(match[1]) * unit);
 });
 
+/** A delay flag, refused above MAX_DELAY_MS (a timer that long is a typo, e.g. 700h for 700ms). */
+const delay = () => zDurationMs('ms').refine((v) => v <= MAX_DELAY_MS, { message: `at most ${ms(MAX_DELAY_MS)}` });
+
 const rate = zNumber((n) => n.min(0).max(1));
 const count = (min: number, max: number) => zNumber((n) => n.int().min(min).max(max));
 
 export const mockFlagsSchema = z.object({
   host: z.string().min(1, { message: 'expected a host name or address' }),
   port: count(0, 65535),
-  latency: zDurationMs('ms'),
-  itl: zDurationMs('ms'),
-  tokens: count(0, 1_000_000),
+  latency: delay(),
+  itl: delay(),
+  tokens: count(0, MAX_OUTPUT_TOKENS),
   seed: count(0, 2 ** 32 - 1),
   jitter: z.enum(['none', 'normal', 'lognormal'], { message: 'expected none, normal or lognormal' }),
   jitterCv: zNumber((n) => n.min(0).max(10)),
-  prefillPerToken: zDurationMs('ms'),
+  prefillPerToken: delay(),
   maxConcurrency: count(0, 1_000_000),
   errorRate: rate,
   errorStatus: count(400, 599),
   retryAfter: zDurationMs('s'),
   abortRate: rate,
   stallRate: rate,
-  stallDuration: zDurationMs('ms'),
+  stallDuration: delay(),
   tokensPerChunk: count(1, 1_000_000),
   bodyLimit: zBytes,
   embeddingDimensions: count(1, 8192),

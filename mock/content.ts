@@ -43,7 +43,8 @@ export function answerJson(contentSeed: number, count: number): string {
   let json = answerJsonCache.get(key);
   if (json === undefined) {
     json = JSON.stringify(tokensText(contentSeed, 0, count));
-    if (answerJsonCache.size < 10_000) answerJsonCache.set(key, json);
+    // Only typical lengths: long answers (up to MAX_OUTPUT_TOKENS) would make the cache hundreds of MB.
+    if (count <= 4096 && answerJsonCache.size < 10_000) answerJsonCache.set(key, json);
   }
   return json;
 }

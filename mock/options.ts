@@ -1,5 +1,17 @@
 // The mock's settings: one plain object of defaults, shared by the CLI, the programmatic API and the README.
 
+/** Longest delay a flag or x-mock-* header may ask for: beyond it a benchmark has surely gone wrong. */
+export const MAX_DELAY_MS = 3_600_000;
+
+/** Most output tokens an answer may have (--tokens, x-mock-tokens): ~600 KB of text, bounded memory. */
+export const MAX_OUTPUT_TOKENS = 100_000;
+
+/** Embedding inputs per request (OpenAI's limit). */
+export const MAX_EMBEDDING_INPUTS = 2048;
+
+/** Most numbers (inputs x dimensions) one embeddings answer may hold: ~45 MB of JSON. */
+export const MAX_EMBEDDING_VALUES = 2 ** 21;
+
 export type JitterKind = 'none' | 'normal' | 'lognormal';
 
 export interface MockOptions {
