@@ -194,6 +194,14 @@ export function parseDistribution(text: string): Record<string, { loadZone: stri
   return out;
 }
 
+/**
+ * A URL fit for an error message: a query, fragment or user-info part can carry a key
+ * (`?api-key=sk-...`), so each is replaced by "…".
+ */
+export function redactUrl(text: string): string {
+  return text.replace(/[?#][\s\S]*$/, (m) => `${m[0]}…`).replace(/^([a-z][a-z0-9+.-]*:\/\/)?[^/?#@]*@/i, '$1…@');
+}
+
 /** Parses and validates the whole environment for one scenario. Throws ConfigError. */
 export function parseConfig(env: Env, scenario: ScenarioName): Config {
   const targetText = given(env, 'TARGET') ?? DEFAULTS.TARGET;
@@ -202,7 +210,7 @@ export function parseConfig(env: Env, scenario: ScenarioName): Config {
     throw new ConfigError('TARGET must not contain user:password@ (send credentials with API_KEY or HEADERS)');
   }
   if (!/^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/.test(targetText)) {
-    throw new ConfigError(`TARGET must be an http:// or https:// URL without query, got "${targetText}"`);
+    throw new ConfigError(`TARGET must be an http:// or https:// URL without query, got "${redactUrl(targetText)}"`);
   }
   const target = targetText.replace(/\/+$/, '');
 
