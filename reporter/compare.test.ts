@@ -178,6 +178,23 @@ describe('renderers', () => {
   });
 });
 
+describe('open-model runs', () => {
+  const open = variant({ name: 'open', load: { model: 'open', offered_rps: 100, achieved_rps: 80, dropped_iterations: 40, warmup_seconds: 0 } });
+
+  it('table: a dropped-iterations row and the offered and achieved rate under it', () => {
+    const text = renderTable(compareResults([{ result: open }]));
+    expect(text.split('\n').find((l) => l.startsWith('dropped iterations'))!.split(/\s{2,}/)).toEqual(['dropped iterations', '40', '—', '—']);
+    expect(text).toContain('open model: open offered 100.00/s, achieved 80.00/s (80%), 40 dropped iterations');
+    expect(renderMarkdown(compareResults([{ result: open }]))).toContain('- open model: open offered 100.00/s, achieved 80.00/s (80%), 40 dropped iterations');
+  });
+
+  it('closed-model runs show neither', () => {
+    const text = renderTable(compareResults([{ result: go }]));
+    expect(text).not.toContain('dropped iterations');
+    expect(text).not.toContain('open model');
+  });
+});
+
 describe('plateaus of the concurrency scenario', () => {
   const plateauRun = resultFromSummary(fixture('engine/engine-concurrency-plateaus.summary.json')).result;
   const withErrors: Result = {

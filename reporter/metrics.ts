@@ -24,6 +24,9 @@ export const METRICS: MetricDef[] = [
   { key: 'latency_mean', label: 'latency mean', unit: 'ns', better: 'lower', group: 'latency', read: (r) => v(r.latency_mean) },
   { key: 'latency_max', label: 'latency max', unit: 'ns', better: 'lower', group: 'latency', read: (r) => v(r.latency_max) },
   { key: 'rps', label: 'requests/s', unit: 'rps', better: 'higher', group: 'throughput', read: (r) => v(r.rps) },
+  // Open model only: iterations the arrival-rate executor had no free VU for.
+  { key: 'dropped_iterations', label: 'dropped iterations', unit: 'count', better: 'lower', group: 'throughput',
+    read: (r) => (r.load?.model === 'open' ? v(r.load.dropped_iterations) : null) },
   { key: 'error_rate', label: 'error rate', unit: 'ratio', better: 'lower', group: 'errors',
     read: (r) => v(r.error_rate) ?? (r.failed_requests !== null && r.total_requests > 0 ? r.failed_requests / r.total_requests : null) },
   { key: 'failed_requests', label: 'failed requests', unit: 'count', better: 'lower', group: 'errors', read: (r) => v(r.failed_requests) },

@@ -21,9 +21,22 @@ function footer(c: Comparison): string[] {
   const ref = c.runs[c.reference];
   const last = c.runs[c.runs.length - 1];
   if (c.runs.length > 1) lines.push(`Δ and ratio: ${last.label} against ${ref.label}${ref.is_baseline ? ' (baseline)' : ''}; better value marked.`);
+  lines.push(...openModelLines(c));
   for (const warning of c.warnings) lines.push(`warning: ${warning}`);
   for (const gate of c.gates) lines.push(gate.ok ? `gate ${gate.message}` : `regression: ${gate.message}`);
   return lines;
+}
+
+/** The rate an open-model run was offered against what it achieved: the load it really measured. */
+export function openModelLines(c: Comparison): string[] {
+  return c.results.flatMap((result, i) => {
+    const load = result.load;
+    if (load?.model !== 'open') return [];
+    const offered = load.offered_rps ?? null;
+    const achieved = load.achieved_rps ?? null;
+    const share = offered && achieved !== null ? ` (${((100 * achieved) / offered).toFixed(0)}%)` : '';
+    return [`open model: ${c.runs[i].label} offered ${formatValue(offered, 'rps')}, achieved ${formatValue(achieved, 'rps')}${share}, ${load.dropped_iterations ?? '?'} dropped iterations`];
+  });
 }
 
 const PLATEAU_HEAD = ['VUs', 'requests', 'failed', 'error rate', 'requests/s', 'p50', 'p95', 'p99'];

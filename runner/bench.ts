@@ -20,6 +20,7 @@ import {
   judgeRig,
   mockServerErrors,
   modelRequests,
+  openModelShortfall,
   readCalibration,
   type CalibrationEntry,
 } from './rig.ts';
@@ -439,7 +440,8 @@ async function writeMedian(ctx: RunContext, runs: Measured[], name: string, base
     ...(baseline ? { baseline: baseline.result, baseline_file: baseline.file } : {}),
   });
   // The result file says why the rig flag is set, beside the flag.
-  result.warnings = [...warnings, ...chosen.rigReasons.map((r) => `rig: ${r}`)];
+  const shortfall = openModelShortfall(result.load);
+  result.warnings = [...warnings, ...chosen.rigReasons.map((r) => `rig: ${r}`), ...(shortfall ? [`load: ${shortfall}`] : [])];
   if (opts.repeat > 1) {
     ctx.io.stderr.write(`${name}: rps over ${runs.length} runs: ${runs.map((r) => (r.draft.rps ?? 0).toFixed(0)).join(', ')} (median ${(chosen.draft.rps ?? 0).toFixed(0)})\n`);
   }

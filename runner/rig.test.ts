@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { coefficientOfVariation, medianRun, redactor } from './bench.ts';
 import type { Environment } from './environment.ts';
-import { calibrationFor, calibrationPath, judgeRig, mockServerErrors, modelRequests, readCalibration, saveCalibration, type CalibrationEntry } from './rig.ts';
+import { calibrationFor, calibrationPath, judgeRig, mockServerErrors, modelRequests, openModelShortfall, readCalibration, saveCalibration, type CalibrationEntry } from './rig.ts';
 
 const base = { mockCpuPeak: 20, loadgenCpuPeak: 30, mockErrors: 0, achievedRps: 500, loadgenCores: 1, calibration: null };
 const entry: CalibrationEntry = {
@@ -51,6 +51,22 @@ describe('judgeRig', () => {
     expect(judgeRig({ ...calibrated, mockCpuPeak: 73 }).reasons[0]).toMatch(/near its calibrated ceiling of 80%/);
     expect(judgeRig({ ...calibrated, mockCpuPeak: 70 }).saturated).toBe(false);
     expect(judgeRig({ ...calibrated, achievedRps: 3300 }).reasons[0]).toMatch(/83% of the rig's own ceiling \(4000 rps/);
+  });
+});
+
+describe('openModelShortfall', () => {
+  const load = { model: 'open' as const, offered_rps: 100, achieved_rps: 97, dropped_iterations: 0, warmup_seconds: 0 };
+  it('passes an open-model run that kept the offered rate', () => {
+    expect(openModelShortfall(load)).toBeNull();
+    expect(openModelShortfall({ ...load, model: 'closed', offered_rps: null, achieved_rps: 10 })).toBeNull();
+    expect(openModelShortfall(null)).toBeNull();
+  });
+  it('warns below 95% of the offered rate or with any dropped iteration', () => {
+    expect(openModelShortfall({ ...load, achieved_rps: 80, dropped_iterations: 40 })).toBe(
+      'open model fell behind: achieved 80.00/s of the offered 100.00/s (80%), 40 iterations dropped; raise --max-vus, or the target cannot take this rate',
+    );
+    expect(openModelShortfall({ ...load, achieved_rps: 99, dropped_iterations: 1 })).toContain('(99%), 1 iteration dropped;');
+    expect(openModelShortfall({ ...load, achieved_rps: 94 })).toContain('(94%), 0 iterations dropped;');
   });
 });
 

@@ -3,7 +3,7 @@
 // measured for it here), or the mock itself fails requests, the result measures the rig.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../reporter/index.ts';
+import { writeFileAtomic, type Result } from '../reporter/index.ts';
 import type { Environment } from './environment.ts';
 
 /** A process this close to its ceiling counts as saturated. */
@@ -55,6 +55,24 @@ export async function saveCalibration(path: string, env: Environment, entries: C
   for (const entry of entries) calibration.entries[calibrationKey(entry.engine, entry.scenario)] = entry;
   await writeFileAtomic(path, JSON.stringify(calibration, null, 2) + '\n', true);
   return calibration;
+}
+
+/** Achieved rate below this share of the offered one: the open-model run fell behind. */
+export const OPEN_MODEL_KEPT = 0.95;
+
+/**
+ * Why an open-model run did not carry the load it was offered (achieved below 95% of the offered
+ * rate, or iterations dropped for want of a VU), or null: its latency was measured under less load
+ * than asked.
+ */
+export function openModelShortfall(load: Result['load'] | undefined): string | null {
+  if (load?.model !== 'open' || !load.offered_rps) return null;
+  const achieved = load.achieved_rps ?? null;
+  const dropped = load.dropped_iterations ?? 0;
+  const behind = achieved !== null && achieved < OPEN_MODEL_KEPT * load.offered_rps;
+  if (!behind && dropped === 0) return null;
+  const share = achieved !== null ? ` (${((100 * achieved) / load.offered_rps).toFixed(0)}%)` : '';
+  return `open model fell behind: achieved ${achieved === null ? '?' : `${achieved.toFixed(2)}/s`} of the offered ${load.offered_rps.toFixed(2)}/s${share}, ${dropped} iteration${dropped === 1 ? '' : 's'} dropped; raise --max-vus, or the target cannot take this rate`;
 }
 
 export interface RigInput {

@@ -4,6 +4,7 @@
 import { compareResults } from '../reporter/compare.ts';
 import { renderTable } from '../reporter/render.ts';
 import type { Result } from '../reporter/index.ts';
+import { openModelShortfall } from './rig.ts';
 
 export interface Written {
   result: Result;
@@ -33,6 +34,8 @@ export function renderBenchSummary(target: Written | null, baseline: Written | n
     if (result.partial) parts.push('PARTIAL (interrupted)');
     if (!result.memory && result !== baseline?.result) parts.push('target memory/CPU not measured');
     lines.push(parts.join('; '));
+    const shortfall = openModelShortfall(result.load);
+    if (shortfall) lines.push(`rig warning (${result.name}): ${shortfall}`);
   }
   return lines.join('\n');
 }
