@@ -85,6 +85,14 @@ describe('warm-up', () => {
     expect(opts.scenarios.basic).toMatchObject({ startTime: '2000ms', duration: '10000ms' });
   });
 
+  it('open model with a warm-up shows dropped_iterations{phase:measure}, so warm-up drops can be left out', () => {
+    const open = options({ WARMUP: '2', RATE: '10', DURATION: '10' });
+    expect(open.thresholds['dropped_iterations{phase:measure}']).toEqual(['count>=0']);
+    // Closed models drop nothing; no warm-up means nothing to separate.
+    expect(options({ WARMUP: '2', DURATION: '10' }).thresholds).not.toHaveProperty('dropped_iterations{phase:measure}');
+    expect(Object.keys(options({ RATE: '10', DURATION: '10' }).thresholds).some((k) => k.startsWith('dropped_iterations'))).toBe(false);
+  });
+
   it('filters pass/fail thresholds and shows headline submetrics {phase:measure}', () => {
     const opts = options({ WARMUP: '1', THRESHOLD_P95_MS: '300', THRESHOLD_TTFT_P95_MS: '90' }, 'streaming');
     expect(opts.thresholds['http_req_failed{phase:measure}']).toEqual(['rate<0.01']);
