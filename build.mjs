@@ -1,10 +1,11 @@
-// Bundles the k6 scenarios: k6/<name>.ts → dist/<name>.js, one self-contained ESM file each,
-// importing nothing but k6's own modules.
+// Bundles the k6 scenarios: every top-level k6/<name>.ts (not *.test.ts, not k6/lib/) →
+// dist/<name>.js, one self-contained ESM file each, importing nothing but k6's own modules.
 //   node build.mjs                 build once into dist/
 //   node build.mjs --watch         rebuild on every change under k6/ (and lib/duration.ts)
 //   node build.mjs --outdir DIR    build into DIR instead (tests use a temporary directory)
 import * as esbuild from 'esbuild';
-import { resolve } from 'node:path';
+import { readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
@@ -20,8 +21,15 @@ for (let i = 0; i < args.length; i++) {
   }
 }
 
-/** Scenario entry points, listed explicitly so a helper module never becomes a bundle. */
-const ENTRY_POINTS = ['basic', 'streaming', 'concurrency'];
+/**
+ * Scenario entry points: the .ts files directly in k6/, found once at start (a scenario added while
+ * --watch runs needs a restart). Shared code lives in k6/lib/ and tests end in .test.ts, so neither
+ * becomes a bundle.
+ */
+const ENTRY_POINTS = readdirSync(join(root, 'k6'), { withFileTypes: true })
+  .filter((e) => e.isFile() && e.name.endsWith('.ts') && !e.name.endsWith('.test.ts') && !e.name.endsWith('.d.ts'))
+  .map((e) => e.name.slice(0, -'.ts'.length))
+  .sort();
 
 /** @type {import('esbuild').BuildOptions} */
 const options = {

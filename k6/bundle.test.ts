@@ -1,7 +1,7 @@
 // The bundles as k6 will see them: built by build.mjs (into a temporary directory, so runs of
 // other tests reading dist/ are not disturbed), ESM, importing nothing but k6 modules.
 import { execFile, spawn } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -85,6 +85,25 @@ describe('build.mjs flags', () => {
       for (const scenario of SCENARIOS) expect(readFileSync(join(dir, `${scenario}.js`), 'utf8')).toContain('handleSummary');
     } finally {
       child.kill();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('builds every top-level k6/*.ts (a new scenario too), never a test or a k6/lib module', async () => {
+    // A copy of the project's build inputs, so the new entry never touches the real k6/.
+    const dir = mkdtempSync(join(tmpdir(), 'llmux-k6-entries-'));
+    try {
+      cpSync(join(ROOT, 'k6'), join(dir, 'k6'), { recursive: true });
+      mkdirSync(join(dir, 'lib'));
+      copyFileSync(join(ROOT, 'lib', 'duration.ts'), join(dir, 'lib', 'duration.ts'));
+      copyFileSync(join(ROOT, 'build.mjs'), join(dir, 'build.mjs'));
+      symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
+      writeFileSync(join(dir, 'k6', 'extra.ts'), "import http from 'k6/http';\nexport default function () {\n  http.get('http://127.0.0.1:1/');\n}\n");
+      const out = join(dir, 'out');
+      await run(process.execPath, [join(dir, 'build.mjs'), '--outdir', out], { cwd: dir, timeout: 60_000 });
+      expect(readdirSync(out).sort()).toEqual([...SCENARIOS, 'extra'].map((n) => `${n}.js`).sort());
+      expect(readFileSync(join(out, 'extra.js'), 'utf8')).toContain("from \"k6/http\"");
+    } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   });
