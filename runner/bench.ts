@@ -10,7 +10,7 @@ import { describeEnvironment, type Environment } from './environment.ts';
 import { BenchError, lastLine } from './errors.ts';
 import { runLoad, type LoadRun } from './load.ts';
 import { startMockProcess, type MockProcess } from './mock-process.ts';
-import { describePinning, pinPids, planPinning, tasksetPath, tasksetPrefix, type PinPlan } from './pinning.ts';
+import { describePinning, loadgenCores, pinPids, planPinning, tasksetPath, tasksetPrefix, type PinPlan } from './pinning.ts';
 import { createProgress, progressMode, progressTarget, type ProgressView } from './progress.ts';
 import { descendants } from './process-tree.ts';
 import {
@@ -210,7 +210,7 @@ export async function runBench(opts: BenchOptions, io: BenchIO): Promise<number>
     const work = await mkdtemp(join(tmpdir(), 'llmux-bench-'));
     cleanups.push(() => rm(work, { recursive: true, force: true }));
 
-    const ctx: RunContext = { opts, io, engine, script, work, mock, started, environment, calibration, prefix: prefix('loadgen'), redact };
+    const ctx: RunContext = { opts, io, engine, script, work, mock, started, pin, environment, calibration, prefix: prefix('loadgen'), redact };
     const withBaseline = Boolean(opts.target) && opts.baseline;
     const runs: Record<'baseline' | 'target', Measured[]> = { baseline: [], target: [] };
     for (let i = 1; i <= opts.repeat && !io.signal.aborted; i++) {
@@ -285,6 +285,8 @@ export interface RunContext {
   mock: MockProcess;
   /** The proxy the runner started (--target-cmd); its exit ends a target run. */
   started?: StartedTarget | null;
+  /** Cores given to each role with --pin (null: unpinned). */
+  pin?: PinPlan | null;
   environment: Environment;
   calibration: CalibrationEntry | null;
   prefix: string[];
@@ -381,7 +383,7 @@ function runMeta(ctx: RunContext, m: Sampled): { meta: ResultMeta; rigReasons: s
     loadgenCpuPeak: loadgen?.peak_cpu_percent ?? null,
     mockErrors: m.mockErrors,
     achievedRps: seconds > 0 ? reqs / seconds : null,
-    loadgenCores: engine.kind === 'k6' ? environment.cores : 1,
+    loadgenCores: loadgenCores(engine.kind, environment.cores, ctx.pin ?? null),
     calibration,
     machineBusyAvg: m.machine?.avg_busy_percent ?? null,
     cores: environment.cores,

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { affinityOf, describePinning, pinPids, planPinning, tasksetPath } from './pinning.ts';
+import { affinityOf, cpuCount, describePinning, loadgenCores, pinPids, planPinning, tasksetPath } from './pinning.ts';
 import { killTree } from './process-tree.ts';
 
 describe('planPinning', () => {
@@ -15,6 +15,18 @@ describe('planPinning', () => {
 });
 
 const taskset = tasksetPath();
+describe('load generator cores', () => {
+  it('counts the CPUs of a taskset list', () => {
+    expect([cpuCount('1'), cpuCount('2-7'), cpuCount('0,2-3'), cpuCount('')]).toEqual([1, 6, 3, 0]);
+  });
+  it('k6 gets the cores it is pinned to, not the whole machine; the embedded engine one', () => {
+    expect(loadgenCores('k6', 8, planPinning(8))).toBe(6);
+    expect(loadgenCores('k6', 2, planPinning(2))).toBe(1);
+    expect(loadgenCores('k6', 8, null)).toBe(8);
+    expect(loadgenCores('embedded', 8, planPinning(8))).toBe(1);
+  });
+});
+
 describe.skipIf(!taskset || availableParallelism() < 2)('pinPids', () => {
   it('pins a running process and puts it back as found', async () => {
     const child = spawn('sleep', ['30'], { stdio: 'ignore' });

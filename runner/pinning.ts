@@ -23,6 +23,23 @@ export function planPinning(cores = availableParallelism()): PinPlan | null {
   return { target: '0', mock: '1', loadgen: cores === 3 ? '2' : `2-${cores - 1}` };
 }
 
+/** Number of CPUs in a taskset list ("1", "2-7", "0,2-3"). */
+export function cpuCount(list: string): number {
+  let count = 0;
+  for (const part of list.split(',')) {
+    const [from, to = from] = part.trim().split('-');
+    if (from === '') continue;
+    count += Number(to) - Number(from) + 1;
+  }
+  return count;
+}
+
+/** Cores the load generator can use: k6 spreads over its cores (all, or those it is pinned to), the embedded engine has one event loop. */
+export function loadgenCores(kind: string, machineCores: number, pin: PinPlan | null): number {
+  if (kind !== 'k6') return 1;
+  return pin ? Math.max(1, cpuCount(pin.loadgen)) : machineCores;
+}
+
 export const describePinning = (plan: PinPlan): string => `target:${plan.target} mock:${plan.mock} loadgen:${plan.loadgen}`;
 
 export function tasksetPath(env: NodeJS.ProcessEnv = process.env): string | null {

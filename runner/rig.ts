@@ -81,7 +81,7 @@ export interface RigInput {
   /** 5xx answers the mock gave without being told to inject them. */
   mockErrors: number;
   achievedRps: number | null;
-  /** k6 runs on every core; the mock and the embedded engine have one event loop each. */
+  /** Cores the load generator may use: k6 all of them or its --pin share; the embedded engine one event loop. */
   loadgenCores: number;
   calibration: CalibrationEntry | null;
   /** Average busy share of all the machine's cores during the run (percent), when known. */
