@@ -70,7 +70,12 @@ export function phaseTracker(target: ProgressTarget): (u: ProgressUpdate) => Pro
     previous = u;
     if (atWarmupEnd === null) return { phase: 'warm-up', requests: u.requests, value: Math.min(u.elapsedMs / 1000, target.warmupSeconds), total: target.warmupSeconds };
     const requests = Math.max(0, u.requests - atWarmupEnd);
-    if (target.totalRequests !== null) return { phase: 'measure', requests, value: Math.min(requests, target.totalRequests), total: target.totalRequests };
+    // The warm-up's end is estimated from time (the generator's clock starts a little before its
+    // scenarios), so the count can overshoot by a few: it never reads above the total.
+    if (target.totalRequests !== null) {
+      const capped = Math.min(requests, target.totalRequests);
+      return { phase: 'measure', requests: capped, value: capped, total: target.totalRequests };
+    }
     if (target.totalSeconds !== null) {
       const seconds = Math.max(0, (u.elapsedMs - warmupMs) / 1000);
       return { phase: 'measure', requests, value: Math.min(seconds, target.totalSeconds), total: target.totalSeconds };
