@@ -35,7 +35,7 @@ export const benchCommand: CommandSpec = {
     concurrency: { type: 'string', value: 'N', description: 'virtual users (default: 100; the concurrency scenario ramps to 1000)' },
     duration: { type: 'string', default: '0', value: 'SEC', description: 'seconds per run, or 30s/1m form; 0 = run by request count' },
     rate: { type: 'string', value: 'RPS', description: 'open model: requests per second offered (constant-arrival-rate)' },
-    maxVus: { type: 'string', value: 'N', description: 'with --rate: most VUs the load generator may use (default: --concurrency)' },
+    maxVus: { type: 'string', value: 'N', description: 'with --rate: total VU ceiling, pre-allocated VUs included (default: --concurrency)' },
     name: { type: 'string', default: 'benchmark', value: 'NAME', description: 'name of the result (file <output>/<name>_<UTC stamp>.json)' },
     output: { type: 'string', default: 'results/', value: 'DIR', description: 'directory for result files' },
     scenario: { type: 'string', default: 'basic', value: 'NAME', description: 'basic, streaming or concurrency' },

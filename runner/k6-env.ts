@@ -14,7 +14,7 @@ export const ENV_FLAGS = {
   concurrency: { type: 'string', value: 'N', description: 'concurrent VUs (scenario default: 100; 1000 for concurrency)', envKey: 'CONCURRENCY' },
   duration: { type: 'string', value: 'DUR', description: 'run for this long instead of by request count, e.g. 30s (0 = by count)', envKey: 'DURATION' },
   rate: { type: 'string', value: 'RPS', description: 'open-model arrival rate in requests/s (constant-arrival-rate)', envKey: 'RATE' },
-  maxVus: { type: 'string', value: 'N', description: 'VU ceiling for the arrival-rate executor', envKey: 'MAX_VUS' },
+  maxVus: { type: 'string', value: 'N', description: 'with --rate: total VU ceiling of the arrival-rate executor, pre-allocated VUs included (default: --concurrency)', envKey: 'MAX_VUS' },
   warmup: { type: 'string', value: 'DUR', description: 'warm-up excluded from the statistics, e.g. 5s', envKey: 'WARMUP' },
   maxTokens: { type: 'string', value: 'N', description: 'max_tokens sent in requests', envKey: 'MAX_TOKENS' },
   prompt: { type: 'string', value: 'TEXT', description: 'prompt text sent in requests', envKey: 'PROMPT' },
