@@ -2,8 +2,9 @@
 // multi-document YAML for `kubectl apply -f`. Fields follow the operator's CRD
 // (api/v1alpha1/testrun_types.go): spec.parallelism, spec.script.configMap {name, file},
 // spec.arguments, spec.runner {image, env}. The env contract goes into spec.runner.env: the
-// runners' `k6 run` sees container env as __ENV, and the initializer passes runner env to
-// `k6 archive` as -e. Secrets (API_KEY, HEADERS, any *KEY/*TOKEN) are only ever Secret references.
+// runners' `k6 run` sees container env as __ENV; current operator releases copy spec.runner into
+// an unset spec.initializer and pass its env to `k6 archive` as -e (older ones do not).
+// Secrets (API_KEY, HEADERS, any *KEY/*TOKEN) are only ever Secret references.
 import { stringify } from 'yaml';
 import { UsageError } from '../lib/cli.ts';
 import { isSecretKey } from './k6-env.ts';
