@@ -36,6 +36,18 @@ export function scratch(): { dir: string; write(name: string, text: string): str
   };
 }
 
+/** CPU time (user + system, ms) a process used so far, from /proc/<pid>/stat; null when gone. */
+export function cpuMs(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may contain spaces): utime and stime are the 12th and 13th.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return null;
+  }
+}
+
 function rssKb(pid: number): { rss: number; hwm: number } | null {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -52,6 +64,8 @@ export interface EngineRunResult {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   summary: any;
   peakRssBytes: number | null;
+  /** CPU time (ms) of the engine process, last reading before it exited (100 ms sampling). */
+  cpuMs: number | null;
   stderr: string;
   wallMs: number;
 }
@@ -64,7 +78,10 @@ export async function runEngineProcess(args: string[], summaryPath: string, time
   let stderr = '';
   child.stderr.on('data', (d) => (stderr = (stderr + d).slice(-20_000)));
   let peakKb = 0;
+  let cpu: number | null = null;
   const sampler = setInterval(() => {
+    const c = child.pid ? cpuMs(child.pid) : null;
+    if (c !== null) cpu = c;
     const m = child.pid ? rssKb(child.pid) : null;
     // A process on its way out has no VmRSS line: keep only real readings.
     if (m) for (const kb of [m.rss, m.hwm]) if (Number.isFinite(kb)) peakKb = Math.max(peakKb, kb);
@@ -79,7 +96,7 @@ export async function runEngineProcess(args: string[], summaryPath: string, time
   } catch {
     summary = null;
   }
-  return { code, summary, peakRssBytes: peakKb > 0 ? peakKb * 1024 : null, stderr, wallMs: Date.now() - started };
+  return { code, summary, peakRssBytes: peakKb > 0 ? peakKb * 1024 : null, cpuMs: cpu, stderr, wallMs: Date.now() - started };
 }
 
 export const median = (xs: number[]): number => {

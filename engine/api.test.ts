@@ -97,15 +97,19 @@ describe('engine run: k6 API behaviour', () => {
     expect(readProbe(file).data.metrics.checks.values).toMatchObject({ passes: 3, fails: 0 });
   });
 
-  it('measures waiting as the time to the first byte', async () => {
+  it('measures waiting as the time to the first byte, never below the server delay', async () => {
     const file = out();
-    const r = await runEngine(probeArgs(mock.url, file, { scenarios: { s: { executor: 'shared-iterations', vus: 2, iterations: 10 } } }, { LAT: '100ms' }));
+    const r = await runEngine(probeArgs(mock.url, file, { scenarios: { s: { executor: 'shared-iterations', vus: 4, iterations: 40 } } }, { LAT: '20ms' }));
     expect(r.code).toBe(0);
     const { data, timingErrors } = readProbe(file);
+    // Every request: sending > 0, sending <= waiting, duration = waiting + receiving.
     expect(timingErrors).toEqual([]);
+    expect(data.metrics.http_reqs.values.count).toBe(40);
     const waiting = data.metrics.http_req_waiting.values;
-    expect(waiting.min).toBeGreaterThanOrEqual(98);
+    // The mock sends its first byte 20 ms after it read the request: TTFT can only be longer.
+    expect(waiting.min).toBeGreaterThanOrEqual(20 - 0.5);
     expect(waiting.med).toBeLessThan(400);
+    expect(data.metrics.http_req_sending.values.max).toBeLessThanOrEqual(waiting.max);
     expect(data.metrics.http_req_receiving.values.med).toBeLessThan(50);
     expect(data.metrics.http_req_duration.values.min).toBeGreaterThanOrEqual(waiting.min);
   });

@@ -5,7 +5,7 @@
 import { performance } from 'node:perf_hooks';
 import type { ScenarioConfig, Stage } from './scenario.ts';
 import type { ScenarioRun, TestRun } from './runtime.ts';
-import type { Vu } from './vu.ts';
+import { vuStorage, type Vu } from './vu.ts';
 
 /** What an executor needs from the run loop. */
 export interface ExecutorContext {
@@ -41,21 +41,24 @@ class Loops {
 
   /** Starts a looping VU; `more(vu)` is asked before each iteration. */
   start(vu: Vu, more: (vu: Vu) => boolean): void {
-    const ctx = this.ctx;
     this.running.add(vu);
-    void (async () => {
-      try {
-        while (!ctx.stopping() && !vu.interrupted && more(vu)) await ctx.iterate(vu);
-      } finally {
-        this.running.delete(vu);
-        ctx.release(vu);
-        if (this.running.size === 0) {
-          const waiting = this.waiting;
-          this.waiting = [];
-          for (const wake of waiting) wake();
-        }
+    // The loop enters the VU's store once; iterate() then skips AsyncLocalStorage.run per iteration.
+    vuStorage.run(vu.rootStore, () => void this.loop(vu, more));
+  }
+
+  private async loop(vu: Vu, more: (vu: Vu) => boolean): Promise<void> {
+    const ctx = this.ctx;
+    try {
+      while (!ctx.stopping() && !vu.interrupted && more(vu)) await ctx.iterate(vu);
+    } finally {
+      this.running.delete(vu);
+      ctx.release(vu);
+      if (this.running.size === 0) {
+        const waiting = this.waiting;
+        this.waiting = [];
+        for (const wake of waiting) wake();
       }
-    })();
+    }
   }
 
   /** Resolves when no loop runs any more. */

@@ -336,7 +336,10 @@ async function lifeCycle(
       vu.iterationInScenarioTest = scenario.iterations++;
       const start = performance.now();
       try {
-        const result = vuStorage.run(vu.rootStore, scenario.fn, setupData) as Promise<unknown> | undefined;
+        // Looping executors already run inside the VU's store; arrival-rate iterations enter it here.
+        const result = (vuStorage.getStore() === vu.rootStore ? scenario.fn(setupData) : vuStorage.run(vu.rootStore, scenario.fn, setupData)) as
+          | Promise<unknown>
+          | undefined;
         if (result !== null && typeof result === 'object' && typeof result.then === 'function') await result;
       } catch (e) {
         if (!vu.interrupted && !(e instanceof InterruptedError)) reportIterationError(e, scenario);

@@ -82,6 +82,42 @@ class Connection {
    */
   private body: Buffer = EMPTY;
   bodyLength = 0;
+  /**
+   * k6's per-request `timeout`: one unref'd timer per connection, re-armed with refresh() for each
+   * request (a connection carries one request at a time), instead of a Timeout per request.
+   */
+  private timer: NodeJS.Timeout | null = null;
+  private timerMs = 0;
+  private current: Exchange | null = null;
+
+  armTimeout(exchange: Exchange, ms: number): void {
+    this.current = exchange;
+    if (this.timer !== null && this.timerMs === ms) {
+      this.timer.refresh();
+      return;
+    }
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timerMs = ms;
+    this.timer = setTimeout(onConnectionTimeout, ms, this);
+    // An in-flight request keeps the process alive through its socket, not through this timer.
+    this.timer.unref();
+  }
+
+  disarmTimeout(exchange: Exchange): void {
+    if (this.current === exchange) this.current = null;
+  }
+
+  onTimer(): void {
+    const exchange = this.current;
+    this.current = null;
+    exchange?.onTimeout();
+  }
+
+  stopTimer(): void {
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+    this.current = null;
+  }
 
   constructor(origin: string) {
     const base = buildConnector({ timeout: 30_000, rejectUnauthorized });
@@ -175,7 +211,10 @@ class OriginConnections {
   }
 
   clients(): Client[] {
-    return this.list.map((c) => c.client);
+    return this.list.map((c) => {
+      c.stopTimer();
+      return c.client;
+    });
   }
 }
 
@@ -219,7 +258,7 @@ class Exchange {
   private readonly keepBody: boolean;
   private received = 0;
   private abortFn: ((err?: Error) => void) | null = null;
-  private timer: NodeJS.Timeout | null = null;
+  private timed = false;
   private done = false;
 
   constructor(
@@ -230,12 +269,14 @@ class Exchange {
   ) {
     this.keepBody = keepBody;
     if (keepBody) conn.bodyLength = 0;
-    // A shared callback with the exchange as argument: no closure per request.
-    if (timeoutMs > 0 && Number.isFinite(timeoutMs)) this.timer = setTimeout(onExchangeTimeout, timeoutMs, this);
+    if (timeoutMs > 0 && Number.isFinite(timeoutMs)) {
+      this.timed = true;
+      conn.armTimeout(this, timeoutMs);
+    }
   }
 
   onTimeout(): void {
-    this.timer = null;
+    if (this.done) return;
     const err = new RequestTimeoutError('request timeout');
     if (this.abortFn) this.abortFn(err);
     else this.finish(err);
@@ -247,7 +288,7 @@ class Exchange {
       return;
     }
     this.abortFn = abort;
-    this.tConn = this.tSent = performance.now();
+    this.tConn = performance.now();
     const fresh = this.conn.fresh;
     if (fresh !== null && fresh.start >= this.tStart) {
       this.connect = fresh;
@@ -256,13 +297,13 @@ class Exchange {
   }
 
   /**
-   * Not used for timing: undici writes our (buffer) requests synchronously right after
-   * onConnect, and on a busy or loopback host the process is often descheduled just after the
-   * write syscall (the receiver wakes up), before this callback. Taking "sent" here would move
-   * server time from `waiting` into `sending`, so waiting (TTFT) could read below the server's
-   * own latency. `sent` is onConnect's time instead: sending ~0, waiting never under-reports.
+   * undici calls this synchronously once its socket.write() of the request returned: `sending`
+   * is then the time to write the request, as k6's WroteRequest. `waiting` still starts at the
+   * start of the write (see finish()).
    */
-  onRequestSent(): void {}
+  onRequestSent(): void {
+    this.tSent = performance.now();
+  }
 
   onResponseStarted(): void {
     if (this.tFirst === 0) this.tFirst = performance.now();
@@ -295,7 +336,7 @@ class Exchange {
   private finish(err: Error | null): void {
     if (this.done) return;
     this.done = true;
-    if (this.timer !== null) clearTimeout(this.timer);
+    if (this.timed) this.conn.disarmTimeout(this);
     const end = performance.now();
     const tConn = this.tConn || end;
     const tSent = this.tSent || (this.tConn ? end : tConn);
@@ -304,7 +345,12 @@ class Exchange {
     const connecting = c ? c.tcpEnd - c.start : 0;
     const tls = c ? c.end - c.tcpEnd : 0;
     const sending = tSent - tConn;
-    const waiting = tFirst - tSent;
+    // The server may hold the request from the first written byte on, and on a busy host this
+    // process can be descheduled inside the write: measured from the end of the write, waiting
+    // (TTFT) could read below the server's own delay. So waiting runs from the start of the
+    // write and includes `sending` (microseconds on a healthy connection); duration =
+    // waiting + receiving = end - start of write, the same total as k6's sending + waiting + receiving.
+    const waiting = tFirst - tConn;
     const receiving = end - tFirst;
     this.conn.inflight--;
     this.conn.takeBytes(bytes);
@@ -325,7 +371,7 @@ class Exchange {
         sending,
         waiting,
         receiving,
-        duration: sending + waiting + receiving,
+        duration: waiting + receiving,
       },
       bytesSent: bytes.written,
       bytesReceived: bytes.read,
@@ -333,8 +379,8 @@ class Exchange {
   }
 }
 
-function onExchangeTimeout(exchange: Exchange): void {
-  exchange.onTimeout();
+function onConnectionTimeout(conn: Connection): void {
+  conn.onTimer();
 }
 
 /** Sends one request on the VU's connections; never rejects (failures come back as status 0 + error). */
