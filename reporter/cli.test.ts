@@ -161,6 +161,15 @@ describe('llmux-bench compare', () => {
     expect(out).toContain('overhead p99');
   });
 
+  it('an overhead gate with --baseline limits the run\'s overhead over the baseline', async () => {
+    const summary = fixturePath('engine/engine-basic.summary.json');
+    expect(await run(compare, [summary, '--baseline', summary, '--fail-on', 'overhead_p99:+1000ms,p99:+1000ms'])).toBe(0);
+    expect(out).toContain('gate overhead_p99:+1000ms: ok, overhead_p99 ±0.00 ms (0.00 ms → 0.00 ms)');
+    expect(await run(compare, [b, '--baseline', a, '--fail-on', 'overhead_p99:+9ms'])).toBe(1);
+    expect(out).toContain('regression: overhead_p99:+9ms: FAILED, overhead_p99 +9.29 ms');
+    expect(await run(compare, [b, '--baseline', a, '--fail-on', 'overhead_p99:+10ms'])).toBe(0);
+  });
+
   it('usage errors exit 2 and name the flag', async () => {
     expect(await run(compare, [a, b, '--fail-on', 'p99+10%'])).toBe(2);
     expect(err).toContain("llmux-bench compare: --fail-on: 'p99+10%' is not a gate");

@@ -57,6 +57,19 @@ describe('compareResults', () => {
     expect(withBase.gates[0].from).toBe(60_000_000);
   });
 
+  it('gates overhead against --baseline as the last run\'s own overhead (the baseline\'s is 0)', () => {
+    const base = variant({ name: 'direct', latency_p50: 50_000_000, latency_p95: 55_000_000, latency_p99: 60_000_000 });
+    const gate = (text: string, items: Result[] = [slower]) => compareResults(items, { baseline: { result: base }, failOn: text }).gates[0];
+    expect(gate('overhead_p99:+41ms')).toMatchObject({ ok: true, from: 0, to: 41_000_000 });
+    expect(gate('overhead_p99:+40ms')).toMatchObject({ ok: false, from: 0, to: 41_000_000 });
+    expect(gate('overhead_p99:+40ms').message).toContain('FAILED, overhead_p99 +41.00 ms');
+    // A run against itself as baseline has no overhead at all.
+    expect(compareResults([base], { baseline: base, failOn: 'overhead_p99:+1ms' }).gates[0]).toMatchObject({ ok: true, from: 0, to: 0 });
+    const relative = gate('overhead_p99:+10%');
+    expect(relative.ok).toBe(false);
+    expect(relative.message).toBe('overhead_p99:+10%: cannot evaluate, overhead over --baseline starts at 0: give a time limit (e.g. overhead_p99:+5ms)');
+  });
+
   it('reads each result’s own overhead block without a baseline', () => {
     const a = variant({ name: 'a', overhead: { latency_p50: 1_000_000, latency_p95: 2_000_000, latency_p99: 4_000_000, ttft_p50: null } });
     const b = variant({ name: 'b', overhead: { latency_p50: 1_500_000, latency_p95: 2_000_000, latency_p99: 3_000_000, ttft_p50: null } });

@@ -136,6 +136,13 @@ export function compareResults(items: (CompareInput | Result)[], options: Compar
     if (last === reference) {
       return { gate: gate.text, metric: gate.metric.key, ok: false, from, to, message: `${gate.text}: cannot evaluate, one result and no --baseline` };
     }
+    if (gate.metric.group === 'overhead' && baselineInput) {
+      // The baseline's overhead over itself is 0: the gate limits the last run's overhead.
+      if (gate.kind === 'relative') {
+        return { gate: gate.text, metric: gate.metric.key, ok: false, from: 0, to, message: `${gate.text}: cannot evaluate, overhead over --baseline starts at 0: give a time limit (e.g. ${gate.metric.key}:+5ms)` };
+      }
+      return evaluateGate(gate, 0, to, labels[reference], labels[last]);
+    }
     return evaluateGate(gate, from, to, labels[reference], labels[last]);
   });
 
