@@ -1,4 +1,5 @@
 // `llmux-bench report` and `llmux-bench compare` in-process: exit codes, messages, files written.
+import { spawnSync } from 'node:child_process';
 import { copyFileSync, readFileSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -9,6 +10,7 @@ import { main as compare } from './compare-cli.ts';
 import { main as report } from './report-cli.ts';
 
 const fixturePath = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
+const bin = fileURLToPath(new URL('../bin/llmux-bench.mjs', import.meta.url));
 const fixture = (name: string) => JSON.parse(readFileSync(fixturePath(name), 'utf8'));
 
 let dir: string;
@@ -214,5 +216,15 @@ describe('llmux-bench compare', () => {
     expect(html).not.toMatch(/<script[^>]+src=/);
     expect(await run(compare, [a, b, '--points', 'x', '--points', 'y', '--points', 'z'])).toBe(2);
     expect(err).toContain('--points: 3 files for 2 runs');
+  });
+
+  it('a missing --points file is one line and exit 2, in a real process', async () => {
+    const missing = path.join(dir, 'nonexist.ndjson');
+    const summary = fixturePath('engine/engine-basic.summary.json');
+    const child = spawnSync(process.execPath, [bin, 'compare', summary, '--format', 'html', '--points', missing, '--out', path.join(dir, 'c.html')], { encoding: 'utf8', timeout: 30_000 });
+    expect([child.status, child.stderr]).toEqual([2, `llmux-bench compare: ${missing}: no such file\n`]);
+    const reported = spawnSync(process.execPath, [bin, 'report', summary, '--points', missing, '--html', path.join(dir, 'r.html'), '--output', dir], { encoding: 'utf8', timeout: 30_000 });
+    expect([reported.status, reported.stderr]).toEqual([1, `llmux-bench report: ${missing}: no such file\n`]);
+    expect((await readdir(dir)).sort()).toEqual(['new.json', 'old.json']); // no report, no result
   });
 });

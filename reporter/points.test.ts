@@ -50,6 +50,10 @@ describe('NDJSON point reader', () => {
     expect(() => agg.finish('x')).toThrow(/^points span \d+ s \(1970-01-01T00:00:01.000Z to 2026-11-28T06:00:00.000Z\), more than 2592000 one-second buckets$/);
   });
 
+  it('rejects a missing file (no stream error event left unhandled)', async () => {
+    await expect(readPoints(path.join(tmpdir(), 'llmux-no-such-points.ndjson'))).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
   it('reads gzip files and lines split across chunks', async () => {
     const { gzipSync } = await import('node:zlib');
     const dir = await mkdtemp(path.join(tmpdir(), 'llmux-points-'));

@@ -353,8 +353,15 @@ async function isGzip(file: string): Promise<boolean> {
 /** Reads a k6 NDJSON points file (gzip detected by its magic bytes) into per-second series. */
 export async function readPoints(file: string): Promise<PointSeries> {
   const agg = new PointAggregator();
+  // Opening the file first makes a missing or unreadable file a rejection, not a stream 'error' event.
+  const gzip = await isGzip(file);
   const raw = createReadStream(file, { highWaterMark: 1 << 20 });
-  const stream = (await isGzip(file)) ? raw.pipe(createGunzip({ chunkSize: 1 << 20 })) : raw;
+  let stream: NodeJS.ReadableStream = raw;
+  if (gzip) {
+    const gunzip = createGunzip({ chunkSize: 1 << 20 });
+    raw.on('error', (error) => gunzip.destroy(error)); // pipe() does not forward read errors
+    stream = raw.pipe(gunzip);
+  }
   let carry: Buffer | null = null;
   for await (const chunk of stream as AsyncIterable<Buffer>) {
     agg.stats.bytes += chunk.length;
