@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { detectInput, measuredName, resultFromSummary } from './from-summary.ts';
 import { readPoints } from './points.ts';
+import { compareResults } from './compare.ts';
 import { epochNs } from './time.ts';
 
 const path = (name: string) => fileURLToPath(new URL(`./fixtures/engine/${name}`, import.meta.url));
@@ -210,11 +211,38 @@ describe('concurrency plateaus (DURATION=8, CONCURRENCY=20)', () => {
     expect(plateaus.reduce((a, p) => a + p.total_requests!, 0)).toBeLessThan(result.total_requests);
   });
 
+  it('records 0 requests asked for: the scenario is bound by time and ignores REQUESTS', () => {
+    expect(data.llmux.requests).toBe(10000);
+    expect(result.requests).toBe(0);
+    // Same kind of run as the runner writes it: --strict finds no difference in requests.
+    const viaBench = resultFromSummary(data, { name: 'via-bench', requests: 0 }).result;
+    expect(compareResults([result, viaBench], { strict: true }).mismatches).toEqual([]);
+  });
+
   it('rps is null, with a reason, when the plateaus are not the plan of the recorded settings', () => {
     const copy = structuredClone(data);
     copy.llmux.concurrency = 40;
     const { result: r, warnings: w } = resultFromSummary(copy);
     expect(r.plateaus!.map((p) => p.rps)).toEqual([null, null, null, null]);
     expect(w).toEqual(['plateaus[].rps: null (plateaus 2, 5, 10, 20 are not the plan for concurrency 40: 4, 10, 20, 40)']);
+  });
+});
+
+describe('requests asked for', () => {
+  const requestsOf = (name: string, change: (llmux: Record<string, unknown>) => void = () => {}, meta = {}) => {
+    const copy = fixture(name);
+    change(copy.llmux);
+    return resultFromSummary(copy, meta).result.requests;
+  };
+
+  it('is REQUESTS for a run bounded by count, 0 for one bounded by time', () => {
+    expect(requestsOf('engine-basic.summary.json')).toBe(200);
+    expect(requestsOf('engine-basic.summary.json', (l) => (l.duration_s = 5))).toBe(0);
+    // The concurrency scenario ramps through its plateau plan whatever DURATION is.
+    expect(requestsOf('engine-concurrency.summary.json')).toBe(0);
+  });
+
+  it('is what the caller says when it says', () => {
+    expect(requestsOf('engine-basic.summary.json', (l) => (l.duration_s = 5), { requests: 300 })).toBe(300);
   });
 });

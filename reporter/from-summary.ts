@@ -277,7 +277,10 @@ function fromNormalized(sum: NormSummary, meta: ResultMeta): Conversion {
   }
 
   // Configuration of the run.
-  let requests = meta.requests ?? llmux?.requests ?? null;
+  // A run bounded by time (DURATION, or the concurrency scenario's plateau plan) ignores REQUESTS:
+  // LLMux's format records 0 requests asked for, as the runner does.
+  const timeBound = llmux !== undefined && llmux !== null && ((llmux.duration_s ?? 0) > 0 || llmux.scenario === 'concurrency');
+  let requests = meta.requests ?? (timeBound ? 0 : (llmux?.requests ?? null));
   if (requests === null) warn('requests: unknown (not in the summary; pass it from the runner)');
   else requests = round(requests);
   let concurrency = meta.concurrency ?? llmux?.concurrency ?? null;
