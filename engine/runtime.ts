@@ -28,6 +28,18 @@ export class ScenarioRun {
   readonly baseTags: Record<string, string>;
   private readonly byGroup = new Map<string, Record<string, string>>();
   readonly httpTags = new Map<string, Record<string, string>>();
+  /** The tags of the scenario's latest request without extra tags, checked field by field before the map. */
+  lastHttp: {
+    group: string;
+    method: string;
+    url: string;
+    name: string;
+    status: number;
+    expected: boolean | null;
+    errorCode: number;
+    extra: undefined;
+    tags: Record<string, string>;
+  } | null = null;
   /** The function the VUs run (the script's export named by `exec`). */
   fn: (data: unknown) => unknown = () => {};
 

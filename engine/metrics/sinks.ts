@@ -98,6 +98,11 @@ export class TrendSink {
   private readonly positive = newHistogram();
   /** Negative samples (rare: custom Trends only), by absolute value. */
   private negative: Int32Histogram | null = null;
+  /**
+   * Exact zeros not yet in `positive`: most requests add 0 to http_req_connecting and
+   * http_req_tls_handshaking, so a counter spares the histogram those records until it is read.
+   */
+  private zeros = 0;
 
   add(value: number): void {
     if (this.count === 0) {
@@ -110,7 +115,9 @@ export class TrendSink {
     }
     this.count++;
     this.sum += value;
-    if (value >= 0) {
+    if (value === 0) {
+      this.zeros++;
+    } else if (value > 0) {
       this.positive.recordValue(toUnits(value));
     } else {
       (this.negative ??= newHistogram()).recordValue(toUnits(-value));
@@ -188,6 +195,10 @@ export class TrendSink {
       for (let i = neg.countsArrayLength - 1; i >= 0 && next < wanted.length; i--) take(neg, i, -1);
     }
     const pos = this.positive;
+    if (this.zeros > 0) {
+      pos.recordValueWithCount(0, this.zeros);
+      this.zeros = 0;
+    }
     for (let i = 0; i < pos.countsArrayLength && next < wanted.length; i++) take(pos, i, 1);
     return out;
   }

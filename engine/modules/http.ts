@@ -80,12 +80,6 @@ export class Response {
   readonly error: string;
   readonly error_code: number;
   readonly timings: Timings;
-  readonly remote_ip = '';
-  readonly remote_port = 0;
-  readonly tls_version = '';
-  readonly tls_cipher_suite = '';
-  readonly ocsp = { status: 'unknown' };
-  readonly cookies: Record<string, unknown> = {};
   #raw: Buffer | null;
   #rawHeaders: Buffer[] | null;
   #type: ResponseType;
@@ -96,6 +90,7 @@ export class Response {
   #requestHeaders: string[];
   #requestBody: string | Uint8Array | null;
   #request: RequestInfo | undefined;
+  #cookies: Record<string, unknown> | undefined;
 
   constructor(result: TransportResult, url: string, method: string, headers: string[], body: string | Uint8Array | null, type: ResponseType) {
     this.status = result.status;
@@ -111,6 +106,26 @@ export class Response {
     this.#raw = result.body;
     this.#rawHeaders = result.rawHeaders;
     this.#type = type;
+  }
+
+  // Fields scripts rarely read are getters on the prototype, not per-response allocations.
+  get remote_ip(): string {
+    return '';
+  }
+  get remote_port(): number {
+    return 0;
+  }
+  get tls_version(): string {
+    return '';
+  }
+  get tls_cipher_suite(): string {
+    return '';
+  }
+  get ocsp(): { status: string } {
+    return { status: 'unknown' };
+  }
+  get cookies(): Record<string, unknown> {
+    return (this.#cookies ??= {});
   }
 
   get body(): string | ArrayBuffer | null {
@@ -232,11 +247,30 @@ function requestTags(
   const scenario = store?.vu.scenario;
   const cacheable = scenario !== undefined && scenario !== null && store!.vu.userTagCount === 0;
   let key = '';
+  // The same request as the scenario's previous one (the common closed loop): no key string.
+  const last = cacheable ? scenario.lastHttp : null;
+  if (
+    last !== null &&
+    extra === undefined &&
+    last.extra === undefined &&
+    last.url === url &&
+    last.status === status &&
+    last.method === method &&
+    last.name === name &&
+    last.group === store!.group &&
+    last.expected === expected &&
+    last.errorCode === errorCode
+  ) {
+    return last.tags;
+  }
   if (cacheable) {
     key = `${store!.group}\n${method}\n${name}\n${url}\n${status}\n${expected}\n${errorCode}`;
     if (extra !== undefined) for (const k in extra) key += `\n${k}=${extra[k]}`;
     const hit = scenario.httpTags.get(key);
-    if (hit !== undefined) return hit;
+    if (hit !== undefined) {
+      if (extra === undefined) scenario.lastHttp = { group: store!.group, method, url, name, status, expected, errorCode, extra, tags: hit };
+      return hit;
+    }
   }
   const tags: Record<string, string> = { ...run.tagsFor(store), method, url, name, status: String(status), proto: status === 0 ? '' : 'HTTP/1.1' };
   if (expected !== null) tags.expected_response = String(expected);
@@ -245,6 +279,7 @@ function requestTags(
   if (cacheable) {
     if (scenario.httpTags.size >= CACHE_LIMIT) scenario.httpTags.clear();
     scenario.httpTags.set(key, tags);
+    if (extra === undefined) scenario.lastHttp = { group: store!.group, method, url, name, status, expected, errorCode, extra, tags };
   }
   return tags;
 }
