@@ -106,6 +106,19 @@ describe('llmux-bench report', () => {
     expect(await readdir(dir)).toEqual(['x.json']);
   });
 
+  it('an output path that cannot be written is one line naming the flag', async () => {
+    const summary = fixturePath('engine/engine-basic.summary.json');
+    const file = path.join(dir, 'plain-file');
+    await writeFile(file, 'x');
+    expect(await run(report, [summary, '--output', file])).toBe(1);
+    expect(err).toBe(`llmux-bench report: --output: ${file}: exists and is not a directory\n`);
+    expect(await run(report, [summary, '--output', path.join(file, 'sub')])).toBe(1);
+    expect(err).toBe(`llmux-bench report: --output: ${path.join(file, 'sub')}: a part of the path is not a directory\n`);
+    expect(await run(report, [summary, '--output', path.join(dir, 'out'), '--html', path.join(file, 'r.html')])).toBe(1);
+    expect(err).toBe(`llmux-bench report: --html: ${file}: exists and is not a directory\n`);
+    expect(await readdir(dir)).toEqual(['plain-file']);
+  });
+
   it('--html writes a report of the run, and refuses to replace one', async () => {
     const html = path.join(dir, 'run.html');
     const args = [fixturePath('engine/engine-basic.summary.json'), '--output', path.join(dir, 'out'), '--html', html, '--points', fixturePath('engine/basic.ndjson.gz')];
@@ -170,6 +183,14 @@ describe('llmux-bench compare', () => {
     expect(await run(compare, [b, '--baseline', a, '--fail-on', 'overhead_p99:+9ms'])).toBe(1);
     expect(out).toContain('regression: overhead_p99:+9ms: FAILED, overhead_p99 +9.29 ms');
     expect(await run(compare, [b, '--baseline', a, '--fail-on', 'overhead_p99:+10ms'])).toBe(0);
+  });
+
+  it('an --out path that cannot be written is one line and exit 2 (never the exit of a failed gate)', async () => {
+    const out = path.join(dir, 'old.json', 'x.md');
+    expect(await run(compare, [a, b, '--format', 'md', '--out', out])).toBe(2);
+    expect(err).toBe(`llmux-bench compare: --out: ${path.join(dir, 'old.json')}: exists and is not a directory\n`);
+    expect(await run(compare, [a, b, '--out', dir, '--force'])).toBe(2);
+    expect(err).toBe(`llmux-bench compare: --out: ${dir}: is a directory\n`);
   });
 
   it('usage errors exit 2 and name the flag', async () => {

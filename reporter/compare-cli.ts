@@ -1,6 +1,6 @@
 // `llmux-bench compare a.json b.json [...]`: table, markdown, JSON or HTML; regression gates.
-// Exit codes: 0 ok, 1 a --fail-on gate failed, 2 usage error, unreadable input, or (with --strict)
-// runs whose settings differ.
+// Exit codes: 0 ok, 1 a --fail-on gate failed, 2 usage error, unreadable input, an --out that cannot
+// be written, or (with --strict) runs whose settings differ.
 import { z } from 'zod';
 import { runCommand, UsageError, validateFlags, type CommandSpec } from '../lib/cli.ts';
 import { compareResults, type CompareInput, type Comparison } from './compare.ts';
@@ -9,7 +9,7 @@ import { renderHtml } from './html.ts';
 import { readPoints, type PointSeries } from './points.ts';
 import { InputFileError, loadResult } from './read.ts';
 import { renderJson, renderMarkdown, renderTable } from './render.ts';
-import { FileExistsError, writeFileAtomic } from './write.ts';
+import { FileExistsError, OutputError, writeFileAtomic } from './write.ts';
 
 export const compareSpec: CommandSpec = {
   name: 'compare',
@@ -95,6 +95,11 @@ export function main(argv: string[]): Promise<number> {
         await writeFileAtomic(flags.out, text, flags.force);
       } catch (error) {
         if (error instanceof FileExistsError) throw new UsageError(`--out: ${error.message}`);
+        // Exit 1 means a failed gate: a file that cannot be written is exit 2.
+        if (error instanceof OutputError) {
+          process.stderr.write(`llmux-bench compare: --out: ${error.message}\n`);
+          return 2;
+        }
         throw error;
       }
       process.stderr.write(`wrote ${flags.out}\n`);

@@ -3,7 +3,7 @@
 export { ResultSchema, SCHEMA_VERSION, ERROR_KINDS, resultJsonSchema, type Result } from './schema.ts';
 export { detectInput, resultFromSummary, overheadOf, InputError, type ResultMeta, type Conversion, type InputFormat } from './from-summary.ts';
 export { loadResult, readJsonFile, InputFileError } from './read.ts';
-export { writeResultFile, writeFileAtomic, sanitizeName, resultFileBase, FileExistsError } from './write.ts';
+export { writeResultFile, writeFileAtomic, sanitizeName, resultFileBase, FileExistsError, OutputError } from './write.ts';
 export { compareResults, type Comparison, type CompareInput, type CompareOptions } from './compare.ts';
 export { parseGates, evaluateGate, type Gate, type GateResult } from './gates.ts';
 export { METRICS, formatValue, formatDelta, formatRatio } from './metrics.ts';

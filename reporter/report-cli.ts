@@ -5,7 +5,7 @@ import { compareResults } from './compare.ts';
 import { renderHtml } from './html.ts';
 import { readPoints } from './points.ts';
 import { InputFileError, loadResult } from './read.ts';
-import { FileExistsError, writeFileAtomic, writeResultFile } from './write.ts';
+import { FileExistsError, OutputError, writeFileAtomic, writeResultFile } from './write.ts';
 
 export const reportSpec: CommandSpec = {
   name: 'report',
@@ -62,11 +62,18 @@ export function main(argv: string[]): Promise<number> {
           await writeFileAtomic(flags.html, html);
         } catch (error) {
           if (error instanceof FileExistsError) throw new UsageError(`--html: ${flags.html} exists`);
+          if (error instanceof OutputError) throw new InputFileError(`--html: ${error.message}`);
           throw error;
         }
         process.stderr.write(`wrote ${flags.html}\n`);
       }
-      const written = await writeResultFile(result, flags.output);
+      let written: string;
+      try {
+        written = await writeResultFile(result, flags.output);
+      } catch (error) {
+        if (error instanceof OutputError) throw new InputFileError(`--output: ${error.message}`);
+        throw error;
+      }
       if (!flags.quiet) for (const warning of warnings) process.stderr.write(`warning: ${warning}\n`);
       process.stdout.write(`${written}\n`);
       return 0;

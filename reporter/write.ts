@@ -25,9 +25,42 @@ export function resultFileBase(result: Pick<Result, 'name' | 'start_time'>, now:
 /** Writes the result (validated) and returns the path written. */
 export async function writeResultFile(result: Result, outputDir: string): Promise<string> {
   const valid = ResultSchema.parse(result);
-  await mkdir(outputDir, { recursive: true });
   const base = resultFileBase(valid);
-  return writeNew(outputDir, base, '.json', JSON.stringify(valid, null, 2) + '\n');
+  return asOutputError(outputDir, async () => {
+    await mkdir(outputDir, { recursive: true });
+    return writeNew(outputDir, base, '.json', JSON.stringify(valid, null, 2) + '\n');
+  });
+}
+
+/** A file or directory that cannot be written: one line naming the path and the reason. */
+export class OutputError extends Error {
+  override name = 'OutputError';
+  constructor(readonly file: string, readonly code: string | undefined, reason: string) {
+    super(`${file}: ${reason}`);
+  }
+}
+
+const REASONS: Record<string, string> = {
+  EEXIST: 'exists and is not a directory',
+  ENOTDIR: 'a part of the path is not a directory',
+  EISDIR: 'is a directory',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  EROFS: 'read-only file system',
+  ENOSPC: 'no space left on device',
+  ENOENT: 'no such directory',
+};
+
+/** File system errors of `fn` (mkdir, open, write, link) become an OutputError for `file`. */
+async function asOutputError<T>(file: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    const e = error as NodeJS.ErrnoException;
+    if (typeof e.code !== 'string' || typeof e.syscall !== 'string') throw error;
+    const reason = REASONS[e.code] ?? e.message.replace(/^[A-Z]+: /, '').replace(/, \w+ '.*'$/, '');
+    throw new OutputError(e.code === 'EEXIST' && e.path ? e.path : file, e.code, reason);
+  }
 }
 
 /**
@@ -53,14 +86,16 @@ export async function writeNew(dir: string, base: string, ext: string, text: str
  */
 export async function writeFileAtomic(file: string, text: string, force = false): Promise<void> {
   const dir = path.dirname(path.resolve(file));
-  await mkdir(dir, { recursive: true });
-  const temp = await writeTemp(dir, path.basename(file), text);
-  try {
-    if (force) await rename(temp, file);
-    else if (!(await claim(temp, file))) throw new FileExistsError(file);
-  } finally {
-    await unlink(temp).catch(() => {});
-  }
+  await asOutputError(file, async () => {
+    await mkdir(dir, { recursive: true });
+    const temp = await writeTemp(dir, path.basename(file), text);
+    try {
+      if (force) await rename(temp, file);
+      else if (!(await claim(temp, file))) throw new FileExistsError(file);
+    } finally {
+      await unlink(temp).catch(() => {});
+    }
+  });
 }
 
 export class FileExistsError extends Error {
