@@ -291,6 +291,24 @@ describe('invalid input', () => {
     expect(() => resultFromSummary(badLlmux)).toThrow(/^llmux\.start_time: /);
     expect(() => resultFromSummary({ a: 1 })).toThrow(/^\(root\): not a k6 summary/);
   });
+
+  it('refuses a negative time in every format, naming the JSON path (never 0)', () => {
+    const handle = fixture('handle-summary-p9999.json');
+    handle.metrics['http_req_duration{expected_response:true}'].values['p(99)'] = -5;
+    expect(() => resultFromSummary(handle)).toThrow(
+      new InputError('metrics.http_req_duration{expected_response:true}.values.p(99)', 'a time cannot be negative (got -5)'),
+    );
+    const machine = fixture('constructed/machine-readable-v1.json');
+    machine.results.metrics[2].values.avg = -0.5;
+    expect(() => resultFromSummary(machine)).toThrow('results.metrics.2.values.avg: a time cannot be negative (got -0.5)');
+    const legacy = fixture('summary-export-legacy.json');
+    legacy.metrics.http_req_duration['p(95)'] = -1;
+    expect(() => resultFromSummary(legacy)).toThrow('metrics.http_req_duration.p(95): a time cannot be negative (got -1)');
+    // Numbers that are no times may be below 0.
+    const gauge = fixture('handle-summary-p9999.json');
+    gauge.metrics.custom_delta = { type: 'gauge', contains: 'default', values: { value: -3, min: -3, max: -3 } };
+    expect(resultFromSummary(gauge).result.latency_p99).toBeGreaterThan(0);
+  });
 });
 
 describe('time helpers', () => {

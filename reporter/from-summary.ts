@@ -419,7 +419,7 @@ function trendStat(
     return null;
   }
   if (metric.contains !== 'time') return value;
-  return Math.max(0, msToNs(value));
+  return msToNs(value); // the input schemas refuse negative times
 }
 
 const PLATEAU_KEY = /^([a-z_]+)\{plateau:(\d+)\}$/;

@@ -4,6 +4,7 @@ import {
   LlmuxKeySchema,
   MetricTypeSchema,
   parseOrThrow,
+  refineTimeValues,
   ValuesSchema,
   type NormCheck,
   type NormMetric,
@@ -36,7 +37,8 @@ const MetricSchema = z
     values: ValuesSchema,
     thresholds: z.record(z.string(), z.object({ ok: z.boolean() }).loose()).optional(),
   })
-  .loose();
+  .loose()
+  .superRefine(refineTimeValues);
 
 export const HandleSummarySchema = z
   .object({

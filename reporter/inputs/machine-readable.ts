@@ -4,11 +4,12 @@
 // Rate values are {rate, passes, fails} in grafana/k6-summary's schema and {matches, total, rate}
 // in some k6 builds; both are read. There are no thresholds in this format.
 import { z } from 'zod';
-import { MetricTypeSchema, parseOrThrow, ValuesSchema, type NormMetric, type NormSummary } from './normalized.ts';
+import { MetricTypeSchema, parseOrThrow, refineTimeValues, ValuesSchema, type NormMetric, type NormSummary } from './normalized.ts';
 
 const MetricSchema = z
   .object({ name: z.string(), type: MetricTypeSchema, contains: z.string().default('default'), values: ValuesSchema })
-  .loose();
+  .loose()
+  .superRefine(refineTimeValues);
 const CheckSchema = z.object({ name: z.string(), passes: z.number().int().nonnegative(), fails: z.number().int().nonnegative() }).loose();
 
 export const MachineReadableSchema = z

@@ -91,3 +91,16 @@ export const ValuesSchema = z.record(z.string(), z.number().nullable()).transfor
 });
 
 export const MetricTypeSchema = z.enum(['counter', 'gauge', 'rate', 'trend']);
+
+/** A time metric's value below 0, as `[key, value]` (a time is never negative), else null. */
+export function negativeTime(contains: string, values: Record<string, number>): [string, number] | null {
+  if (contains !== 'time') return null;
+  for (const [key, value] of Object.entries(values)) if (value < 0) return [key, value];
+  return null;
+}
+
+/** zod check for `{ contains, values }` metric objects: the issue's path is `values.<key>`. */
+export function refineTimeValues(metric: { contains: string; values: Record<string, number> }, ctx: z.RefinementCtx): void {
+  const bad = negativeTime(metric.contains, metric.values);
+  if (bad) ctx.addIssue({ code: 'custom', path: ['values', bad[0]], message: `a time cannot be negative (got ${bad[1]})` });
+}

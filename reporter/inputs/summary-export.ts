@@ -2,7 +2,7 @@
 // `rate` renamed `value`), thresholds `{"expr": true}` where true means FAILED, groups and checks
 // keyed by name. The metric type is not written, so it is inferred from k6's built-ins or the keys.
 import { z } from 'zod';
-import { InputError, parseOrThrow, type MetricType, type NormCheck, type NormMetric, type NormSummary } from './normalized.ts';
+import { InputError, negativeTime, parseOrThrow, type MetricType, type NormCheck, type NormMetric, type NormSummary } from './normalized.ts';
 
 const BUILTIN_TYPES: Record<string, MetricType> = {
   http_reqs: 'counter', iterations: 'counter', data_received: 'counter', data_sent: 'counter', dropped_iterations: 'counter',
@@ -57,9 +57,12 @@ export function readSummaryExport(json: unknown): NormSummary {
       values.rate = values.value;
       delete values.value;
     }
+    const contains = type === 'trend' && (TIME_TRENDS.test(name) || !/tokens|count|bytes/.test(name)) ? 'time' : 'default';
+    const bad = negativeTime(contains, values);
+    if (bad) throw new InputError(`metrics.${name}.${bad[0]}`, `a time cannot be negative (got ${bad[1]})`);
     metrics.set(name, {
       type,
-      contains: type === 'trend' && (TIME_TRENDS.test(name) || !/tokens|count|bytes/.test(name)) ? 'time' : 'default',
+      contains,
       values,
       // Legacy export: true means the threshold FAILED.
       thresholds: Object.entries(thresholds ?? {}).map(([expression, failed]) => ({ expression, ok: !failed })),
