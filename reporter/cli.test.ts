@@ -119,6 +119,19 @@ describe('llmux-bench report', () => {
     expect(await readdir(dir)).toEqual(['plain-file']);
   });
 
+  it('--points without --html must name a readable file, since the result records it', async () => {
+    const summary = fixturePath('engine/engine-basic.summary.json');
+    const missing = path.join(dir, 'gone.ndjson');
+    expect(await run(report, [summary, '--output', path.join(dir, 'out'), '--points', missing])).toBe(1);
+    expect(err).toBe(`llmux-bench report: --points: ${missing}: no such file\n`);
+    expect(await run(report, [summary, '--output', path.join(dir, 'out'), '--points', dir])).toBe(1);
+    expect(err).toBe(`llmux-bench report: --points: ${dir}: is a directory\n`);
+    expect(await readdir(dir)).toEqual([]);
+    const points = fixturePath('engine/basic.ndjson.gz');
+    expect(await run(report, [summary, '--output', path.join(dir, 'out'), '--points', points])).toBe(0);
+    expect(JSON.parse(await readFile(out.trim(), 'utf8')).points_file).toBe(points);
+  });
+
   it('--html writes a report of the run, and refuses to replace one', async () => {
     const html = path.join(dir, 'run.html');
     const args = [fixturePath('engine/engine-basic.summary.json'), '--output', path.join(dir, 'out'), '--html', html, '--points', fixturePath('engine/basic.ndjson.gz')];
@@ -245,7 +258,7 @@ describe('llmux-bench compare', () => {
     const child = spawnSync(process.execPath, [bin, 'compare', summary, '--format', 'html', '--points', missing, '--out', path.join(dir, 'c.html')], { encoding: 'utf8', timeout: 30_000 });
     expect([child.status, child.stderr]).toEqual([2, `llmux-bench compare: ${missing}: no such file\n`]);
     const reported = spawnSync(process.execPath, [bin, 'report', summary, '--points', missing, '--html', path.join(dir, 'r.html'), '--output', dir], { encoding: 'utf8', timeout: 30_000 });
-    expect([reported.status, reported.stderr]).toEqual([1, `llmux-bench report: ${missing}: no such file\n`]);
+    expect([reported.status, reported.stderr]).toEqual([1, `llmux-bench report: --points: ${missing}: no such file\n`]);
     expect((await readdir(dir)).sort()).toEqual(['new.json', 'old.json']); // no report, no result
   });
 });

@@ -1,4 +1,5 @@
 // `llmux-bench report <file>`: a k6 summary (or an LLMux result) → an LLMux result file.
+import { access, constants, stat } from 'node:fs/promises';
 import { z } from 'zod';
 import { runCommand, UsageError, validateFlags, type CommandSpec } from '../lib/cli.ts';
 import { compareResults } from './compare.ts';
@@ -46,6 +47,8 @@ export function main(argv: string[]): Promise<number> {
     const file = args.positionals[0];
     if (flags.engineVersion !== undefined && flags.engine === undefined) throw new UsageError('--engine-version needs --engine');
     try {
+      // The result records the points file for later HTML reports: it must be there now.
+      if (flags.points !== undefined) await checkReadableFile(flags.points, '--points');
       const { result, warnings } = await loadResult(file, {
         ...(flags.name !== undefined && { name: flags.name }),
         ...(flags.target !== undefined && { target: flags.target }),
@@ -85,6 +88,18 @@ export function main(argv: string[]): Promise<number> {
       throw error;
     }
   });
+}
+
+async function checkReadableFile(file: string, flag: string): Promise<void> {
+  let reason: string | null = null;
+  try {
+    if ((await stat(file)).isDirectory()) reason = 'is a directory';
+    else await access(file, constants.R_OK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    reason = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (error as Error).message;
+  }
+  if (reason) throw new InputFileError(`${flag}: ${file}: ${reason}`);
 }
 
 async function readPointsFile(file: string) {
