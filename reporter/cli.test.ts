@@ -7,6 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { main as compare } from './compare-cli.ts';
+import { main as bench } from '../runner/cli.ts';
 import { main as report } from './report-cli.ts';
 
 const fixturePath = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
@@ -260,5 +261,32 @@ describe('llmux-bench compare', () => {
     const reported = spawnSync(process.execPath, [bin, 'report', summary, '--points', missing, '--html', path.join(dir, 'r.html'), '--output', dir], { encoding: 'utf8', timeout: 30_000 });
     expect([reported.status, reported.stderr]).toEqual([1, `llmux-bench report: --points: ${missing}: no such file\n`]);
     expect((await readdir(dir)).sort()).toEqual(['new.json', 'old.json']); // no report, no result
+  });
+});
+
+describe('llmux-bench bench --compare', () => {
+  let a: string;
+  let b: string;
+  beforeEach(async () => {
+    a = path.join(dir, 'old.json');
+    b = path.join(dir, 'new.json');
+    const go = fixture('constructed/go-runner-result.json');
+    await writeFile(a, JSON.stringify(go));
+    await writeFile(b, JSON.stringify({ ...go, name: 'new', latency_p99: 101_000_000 }));
+  });
+
+  it('passes compare\'s flags through, exit codes included', async () => {
+    expect(await run(bench, ['--compare', a, b, '--format', 'md'])).toBe(0);
+    expect(out).toMatch(/^\| metric \| llmux \| new \| Δ \| ratio \|/);
+    const direct = out;
+    expect(await run(compare, [a, b, '--format', 'md'])).toBe(0);
+    expect(out).toBe(direct);
+    expect(await run(bench, [`--compare=${a}`, b, '--fail-on', 'p99:+10%', '--format', 'json'])).toBe(1);
+    expect(JSON.parse(out).gates[0].ok).toBe(false);
+    // compare's --baseline takes a file (bench's is a switch).
+    expect(await run(bench, ['--compare', b, '--baseline', a, '--fail-on', 'p99:+11%'])).toBe(0);
+    expect(out).toContain('llmux (baseline)');
+    expect(await run(bench, ['--compare', a, b, '--format', 'pdf'])).toBe(2);
+    expect(err).toContain('llmux-bench compare: --format: expected table, md, json or html (got "pdf")');
   });
 });

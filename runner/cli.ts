@@ -39,7 +39,7 @@ export const benchCommand: CommandSpec = {
     name: { type: 'string', default: 'benchmark', value: 'NAME', description: 'name of the result (file <output>/<name>_<UTC stamp>.json)' },
     output: { type: 'string', default: 'results/', value: 'DIR', description: 'directory for result files' },
     scenario: { type: 'string', default: 'basic', value: 'NAME', description: 'basic, streaming or concurrency' },
-    compare: { type: 'string', value: 'FILE', description: 'compare result files instead of running (llmux-bench compare a.json b.json)' },
+    compare: { type: 'string', value: 'FILE', description: 'compare result files instead of running: everything after it goes to llmux-bench compare (its flags too: --format, --baseline, --fail-on, --strict, --out, ...)' },
     engine: { type: 'string', default: 'auto', value: 'KIND', description: 'load generator: auto (k6 when installed), k6 or embedded' },
     header: { type: 'string', multiple: true, value: '"K: V"', description: 'extra request header (values never written to results or logs)' },
     apiKey: { type: 'string', env: 'BENCH_API_KEY', value: 'KEY', description: 'API key sent as Bearer token (default: the scenarios\' test key; never written)' },
@@ -62,6 +62,7 @@ export const benchCommand: CommandSpec = {
     '  npm run bench -- --target http://localhost:3000 --name llmux',
     '  npm run bench -- --target http://127.0.0.1:4000 --target-cmd "my-proxy --upstream $MOCK_URL" --scenario streaming',
     '  npm run bench -- --compare results/llmux_*.json results/litellm_*.json',
+    '  npm run bench -- --compare results/litellm_*.json results/llmux_*.json --format md --fail-on "p99:+10%"',
     'Exit codes: 0 done, 1 failed, 2 bad flags, 99 thresholds failed, 130 interrupted (partial results written).',
   ].join('\n'),
 };
@@ -192,12 +193,26 @@ export function toBenchOptions(args: ParsedArgs): BenchOptions {
   };
 }
 
+/**
+ * `--compare` hands the rest of the command line to `llmux-bench compare`, its flags included
+ * (compare's --baseline takes a file, bench's is a switch): argv without the --compare token, or
+ * null when it is not there (before a `--` terminator).
+ */
+export function compareArgv(argv: string[]): string[] | null {
+  for (let i = 0; i < argv.length && argv[i] !== '--'; i++) {
+    if (argv[i] === '--compare') return [...argv.slice(0, i), ...argv.slice(i + 1)];
+    if (argv[i].startsWith('--compare=')) return [...argv.slice(0, i), argv[i].slice('--compare='.length), ...argv.slice(i + 1)];
+  }
+  return null;
+}
+
 export async function main(argv: string[]): Promise<number> {
+  const forCompare = compareArgv(argv);
+  if (forCompare) {
+    const { main: compare } = await import('../reporter/compare-cli.ts');
+    return compare(forCompare);
+  }
   return runCommand(benchCommand, argv, async (args) => {
-    if (typeof args.values.compare === 'string') {
-      const { main: compare } = await import('../reporter/compare-cli.ts');
-      return compare([args.values.compare, ...args.positionals]);
-    }
     const opts = toBenchOptions(args);
     // Ctrl-C (or SIGTERM/SIGHUP): stop the load, keep what was measured; a second one stops at once
     // (the exit hook of process-tree.ts kills every child group).
