@@ -91,10 +91,10 @@ describe('engine run: k6 API behaviour', () => {
     expect(readProbe(timeout).data.metrics.checks.values).toMatchObject({ passes: 2, fails: 0 });
   });
 
-  it('honours responseType binary and none, and json() selectors', async () => {
+  it('honours responseType binary and none, json() selectors, status_text and the JSON form of a Response', async () => {
     const file = out();
     expect((await runEngine(probeArgs(mock.url, file, once, { MODE: 'types' }))).code).toBe(0);
-    expect(readProbe(file).data.metrics.checks.values).toMatchObject({ passes: 3, fails: 0 });
+    expect(readProbe(file).data.metrics.checks.values).toMatchObject({ passes: 4, fails: 0 });
   });
 
   it('measures waiting as the time to the first byte, never below the server delay', async () => {

@@ -245,6 +245,9 @@ export class VuConnections {
 
 const bytes = { read: 0, written: 0 };
 
+/** Turns the transport's result into what send() resolves with (runs synchronously at the end of the request). */
+export type Complete<R extends TransportRequest, T> = (req: R, result: TransportResult) => T;
+
 /** One request through undici's legacy dispatch handler interface (the one undici calls directly). */
 class Exchange {
   private readonly tStart = performance.now();
@@ -263,10 +266,13 @@ class Exchange {
 
   constructor(
     private readonly conn: Connection,
-    private readonly resolve: (result: TransportResult) => void,
-    keepBody: boolean,
-    timeoutMs: number,
+    private readonly req: TransportRequest,
+    private readonly complete: Complete<TransportRequest, unknown>,
+    private readonly resolve: (value: unknown) => void,
+    private readonly reject: (err: unknown) => void,
   ) {
+    const keepBody = req.keepBody;
+    const timeoutMs = req.timeoutMs;
     this.keepBody = keepBody;
     if (keepBody) conn.bodyLength = 0;
     if (timeoutMs > 0 && Number.isFinite(timeoutMs)) {
@@ -358,7 +364,7 @@ class Exchange {
     if (this.keepBody && err === null) {
       body = this.conn.takeBody();
     }
-    this.resolve({
+    const result: TransportResult = {
       status: err === null ? this.status : 0,
       statusText: err === null ? this.statusText : '',
       rawHeaders: err === null ? this.rawHeaders : null,
@@ -375,7 +381,15 @@ class Exchange {
       },
       bytesSent: bytes.written,
       bytesReceived: bytes.read,
-    });
+    };
+    let value: unknown;
+    try {
+      value = this.complete(this.req, result);
+    } catch (e) {
+      this.reject(e);
+      return;
+    }
+    this.resolve(value);
   }
 }
 
@@ -383,17 +397,19 @@ function onConnectionTimeout(conn: Connection): void {
   conn.onTimer();
 }
 
-/** Sends one request on the VU's connections; never rejects (failures come back as status 0 + error). */
-export function send(connections: VuConnections, req: TransportRequest): Promise<TransportResult> {
+/**
+ * Sends one request on the VU's connections and resolves with `complete(req, result)`, called
+ * synchronously when the request ends: one promise per request, and `req` (which carries the
+ * caller's own fields) is what undici reads its options from. Network failures come back as
+ * status 0 + error; the promise rejects only when `complete` throws.
+ */
+export function send<R extends TransportRequest, T>(connections: VuConnections, req: R, complete: Complete<R, T>): Promise<T> {
   const conn = connections.get(req.origin);
   conn.inflight++;
-  return new Promise<TransportResult>((resolve) => {
-    const exchange = new Exchange(conn, resolve, req.keepBody, req.timeoutMs);
+  return new Promise<T>((resolve, reject) => {
+    const exchange = new Exchange(conn, req, complete as Complete<TransportRequest, unknown>, resolve as (value: unknown) => void, reject);
     try {
-      conn.client.dispatch(
-        { method: req.method, path: req.path, headers: req.headers, body: req.body },
-        exchange as unknown as Parameters<Client['dispatch']>[1],
-      );
+      conn.client.dispatch(req as unknown as Parameters<Client['dispatch']>[0], exchange as unknown as Parameters<Client['dispatch']>[1]);
     } catch (err) {
       exchange.onError(err as Error);
     }

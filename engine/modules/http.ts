@@ -3,7 +3,7 @@
 import { parseDurationMs } from '../../lib/duration.ts';
 import { InterruptedError } from '../http-errors.ts';
 import { currentRun, type TestRun } from '../runtime.ts';
-import { send, VuConnections, type Timings, type TransportResult } from '../transport.ts';
+import { send, VuConnections, type Timings, type TransportRequest, type TransportResult } from '../transport.ts';
 import { currentStore, type VuStore } from '../vu.ts';
 import { version } from '../version.ts';
 
@@ -74,7 +74,6 @@ export interface RequestInfo {
 /** k6's Response object. `body` and `headers` are decoded on first access. */
 export class Response {
   readonly status: number;
-  readonly status_text: string;
   readonly url: string;
   readonly proto: string;
   readonly error: string;
@@ -91,10 +90,11 @@ export class Response {
   #requestBody: string | Uint8Array | null;
   #request: RequestInfo | undefined;
   #cookies: Record<string, unknown> | undefined;
+  #statusText: string;
 
   constructor(result: TransportResult, url: string, method: string, headers: string[], body: string | Uint8Array | null, type: ResponseType) {
     this.status = result.status;
-    this.status_text = result.status === 0 ? '' : `${result.status} ${result.statusText}`.trim();
+    this.#statusText = result.statusText;
     this.url = url;
     this.proto = result.status === 0 ? '' : 'HTTP/1.1';
     this.error = result.error?.message ?? '';
@@ -109,6 +109,9 @@ export class Response {
   }
 
   // Fields scripts rarely read are getters on the prototype, not per-response allocations.
+  get status_text(): string {
+    return this.status === 0 ? '' : `${this.status} ${this.#statusText}`.trim();
+  }
   get remote_ip(): string {
     return '';
   }
@@ -177,6 +180,12 @@ export class Response {
       }
     }
     return selector === undefined ? this.#json : select(this.#json, selector);
+  }
+
+  /** JSON.stringify(res) shows every field, getters included, as k6's Response object does. */
+  toJSON(): Record<string, unknown> {
+    const { status, status_text, url, proto, error, error_code, timings, remote_ip, remote_port, tls_version, tls_cipher_suite, ocsp, cookies, body, headers } = this;
+    return { status, status_text, url, proto, error, error_code, timings, remote_ip, remote_port, tls_version, tls_cipher_suite, ocsp, cookies, body, headers };
   }
 
   html(): never {
@@ -284,67 +293,97 @@ function requestTags(
   return tags;
 }
 
-/**
- * Sends a request and resolves with k6's Response; network failures and timeouts resolve with
- * status 0 and `error`/`error_code`, as in k6.
- */
-export async function asyncRequest(method: string, url: string | { url: string; name?: string }, body?: Body, params?: Params): Promise<Response> {
-  const run = currentRun();
-  if (run.phase === 'init') throw new Error('making HTTP requests in the init context is not supported; move the request into default(), setup() or teardown()');
-  const store = currentStore();
-  const vu = store?.vu ?? run.setupVu;
-  if (vu.interrupted) throw new InterruptedError('iteration interrupted');
-  const urlText = typeof url === 'string' ? url : String(url?.url);
-  const upper = String(method).toUpperCase();
-  const { origin, path } = parseUrl(urlText);
-  const headers: string[] = [];
-  let hasUserAgent = false;
-  const userHeaders = params?.headers;
-  if (userHeaders !== undefined && userHeaders !== null) {
-    for (const k of Object.keys(userHeaders)) {
-      const v = userHeaders[k];
-      if (v === undefined || v === null) continue;
-      if (!hasUserAgent && k.length === 10 && k.toLowerCase() === 'user-agent') hasUserAgent = true;
-      headers.push(k, String(v));
+/** One request in flight: what undici reads (method, path, headers, body) plus what completion needs. */
+class PendingRequest implements TransportRequest {
+  constructor(
+    readonly run: TestRun,
+    readonly store: VuStore | undefined,
+    readonly method: string,
+    readonly origin: string,
+    readonly path: string,
+    readonly headers: string[],
+    readonly body: string | Uint8Array | null,
+    readonly timeoutMs: number,
+    readonly keepBody: boolean,
+    readonly url: string,
+    readonly name: string,
+    readonly tagsParam: Record<string, string | number> | undefined,
+    readonly callback: ((status: number) => boolean) | null,
+    readonly type: ResponseType,
+  ) {}
+}
+
+/** Records the request's built-in metrics and builds its Response (called by the transport as the request ends). */
+function complete(req: PendingRequest, result: TransportResult): Response {
+  const { run, store } = req;
+  const callback = req.callback;
+  const expected = callback === null ? null : result.status !== 0 && callback(result.status);
+  const errorCode = result.error === null ? 0 : result.error.code;
+  const tags = requestTags(run, store, req.method, req.url, req.name, result.status, expected, errorCode, req.tagsParam);
+  // Samples of an interrupted VU are dropped (k6 drops them with the VU's context).
+  if (store === undefined || !store.vu.interrupted) {
+    const registry = run.registry;
+    const m = run.m;
+    const t = result.timings;
+    registry.addTo(m.http_reqs, 1, tags);
+    registry.addTo(m.http_req_duration, t.duration, tags);
+    registry.addTo(m.http_req_blocked, t.blocked, tags);
+    registry.addTo(m.http_req_connecting, t.connecting, tags);
+    registry.addTo(m.http_req_tls_handshaking, t.tls_handshaking, tags);
+    registry.addTo(m.http_req_sending, t.sending, tags);
+    registry.addTo(m.http_req_waiting, t.waiting, tags);
+    registry.addTo(m.http_req_receiving, t.receiving, tags);
+    if (expected !== null) registry.addTo(m.http_req_failed, expected ? 0 : 1, tags);
+    if (result.bytesSent > 0 || result.bytesReceived > 0) {
+      const base = run.tagsFor(store);
+      if (result.bytesSent > 0) registry.addTo(m.data_sent, result.bytesSent, base);
+      if (result.bytesReceived > 0) registry.addTo(m.data_received, result.bytesReceived, base);
     }
   }
-  if (!hasUserAgent) headers.push('user-agent', USER_AGENT);
-  const encoded = encodeBody(body, headers);
-  const type: ResponseType = params?.responseType ?? (run.discardResponseBodies ? 'none' : 'text');
-  if (type !== 'text' && type !== 'binary' && type !== 'none') throw new Error(`invalid params.responseType "${String(type)}": expected text, binary or none`);
-  const connections = (vu.connections ??= new VuConnections());
-  const result = await send(connections, {
-    method: upper,
-    origin,
-    path,
-    headers,
-    body: encoded,
-    timeoutMs: timeoutMs(params?.timeout),
-    keepBody: type !== 'none',
-  });
+  return new Response(result, req.url, req.method, req.headers, req.body, req.type);
+}
 
-  const tagsParam = params?.tags;
-  const name = tagsParam?.name !== undefined ? String(tagsParam.name) : typeof url === 'object' && url?.name ? url.name : urlText;
-  const callback = params?.responseCallback !== undefined ? (params.responseCallback === null ? null : params.responseCallback.test) : run.expectedStatus;
-  const expected = callback === null ? null : result.status !== 0 && callback(result.status);
-  const errorCode = result.error?.code ?? 0;
-  const tags = requestTags(run, store, upper, urlText, name, result.status, expected, errorCode, tagsParam);
-  const m = run.m;
-  const t = result.timings;
-  run.add(m.http_reqs, 1, tags, store);
-  run.add(m.http_req_duration, t.duration, tags, store);
-  run.add(m.http_req_blocked, t.blocked, tags, store);
-  run.add(m.http_req_connecting, t.connecting, tags, store);
-  run.add(m.http_req_tls_handshaking, t.tls_handshaking, tags, store);
-  run.add(m.http_req_sending, t.sending, tags, store);
-  run.add(m.http_req_waiting, t.waiting, tags, store);
-  run.add(m.http_req_receiving, t.receiving, tags, store);
-  if (expected !== null) run.add(m.http_req_failed, expected ? 0 : 1, tags, store);
-  const base = run.tagsFor(store);
-  if (result.bytesSent > 0) run.add(m.data_sent, result.bytesSent, base, store);
-  if (result.bytesReceived > 0) run.add(m.data_received, result.bytesReceived, base, store);
-
-  return new Response(result, urlText, upper, headers, encoded, type);
+/**
+ * Sends a request and resolves with k6's Response; network failures and timeouts resolve with
+ * status 0 and `error`/`error_code`, as in k6. Not an async function: the transport's one promise
+ * is the result (bad arguments still reject rather than throw, as from an async function).
+ */
+export function asyncRequest(method: string, url: string | { url: string; name?: string }, body?: Body, params?: Params): Promise<Response> {
+  let req: PendingRequest;
+  let connections: VuConnections;
+  try {
+    const run = currentRun();
+    if (run.phase === 'init') throw new Error('making HTTP requests in the init context is not supported; move the request into default(), setup() or teardown()');
+    const store = currentStore();
+    const vu = store?.vu ?? run.setupVu;
+    if (vu.interrupted) throw new InterruptedError('iteration interrupted');
+    const urlText = typeof url === 'string' ? url : String(url?.url);
+    const upper = String(method).toUpperCase();
+    const { origin, path } = parseUrl(urlText);
+    const headers: string[] = [];
+    let hasUserAgent = false;
+    const userHeaders = params?.headers;
+    if (userHeaders !== undefined && userHeaders !== null) {
+      for (const k of Object.keys(userHeaders)) {
+        const v = userHeaders[k];
+        if (v === undefined || v === null) continue;
+        if (!hasUserAgent && k.length === 10 && k.toLowerCase() === 'user-agent') hasUserAgent = true;
+        headers.push(k, String(v));
+      }
+    }
+    if (!hasUserAgent) headers.push('user-agent', USER_AGENT);
+    const encoded = encodeBody(body, headers);
+    const type: ResponseType = params?.responseType ?? (run.discardResponseBodies ? 'none' : 'text');
+    if (type !== 'text' && type !== 'binary' && type !== 'none') throw new Error(`invalid params.responseType "${String(type)}": expected text, binary or none`);
+    const tagsParam = params?.tags;
+    const name = tagsParam?.name !== undefined ? String(tagsParam.name) : typeof url === 'object' && url?.name ? url.name : urlText;
+    const callback = params?.responseCallback !== undefined ? (params.responseCallback === null ? null : params.responseCallback.test) : run.expectedStatus;
+    connections = vu.connections ??= new VuConnections();
+    req = new PendingRequest(run, store, upper, origin, path, headers, encoded, timeoutMs(params?.timeout), type !== 'none', urlText, name, tagsParam, callback, type);
+  } catch (err) {
+    return Promise.reject(err);
+  }
+  return send(connections, req, complete);
 }
 
 function refused(name: string, example: string): () => never {

@@ -60,6 +60,7 @@ async function iteration(data) {
       'binary body is an ArrayBuffer': () => bin.body instanceof ArrayBuffer && JSON.parse(new TextDecoder().decode(bin.body)).choices.length === 1,
       'none has no body': () => none.body === null && none.status === 200,
       'json selector': () => text.json('choices.#') === 1 && typeof text.json('choices.0.message.content') === 'string',
+      'status_text and JSON form': () => text.status_text === '200 OK' && JSON.parse(JSON.stringify(text)).status_text === '200 OK' && JSON.parse(JSON.stringify(text)).ocsp.status === 'unknown',
     });
     return;
   }
