@@ -31,7 +31,19 @@ interface ParsedUrl {
 
 const urlCache = new Map<string, ParsedUrl>();
 
+/** The previous URL: a closed loop asks for the same one again (a string compare, no hashing). */
+let lastUrl = '';
+let lastParsed: ParsedUrl | null = null;
+
 function parseUrl(url: string): ParsedUrl {
+  if (url === lastUrl && lastParsed !== null) return lastParsed;
+  const parsed = parseUrlCached(url);
+  lastUrl = url;
+  lastParsed = parsed;
+  return parsed;
+}
+
+function parseUrlCached(url: string): ParsedUrl {
   let parsed = urlCache.get(url);
   if (parsed !== undefined) return parsed;
   let u: URL;
