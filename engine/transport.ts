@@ -263,13 +263,14 @@ class Exchange {
   private abortFn: ((err?: Error) => void) | null = null;
   private timed = false;
   private done = false;
+  /** Set by the promise executor in send(). */
+  resolve: (value: unknown) => void = noop;
+  reject: (err: unknown) => void = noop;
 
   constructor(
     private readonly conn: Connection,
     private readonly req: TransportRequest,
     private readonly complete: Complete<TransportRequest, unknown>,
-    private readonly resolve: (value: unknown) => void,
-    private readonly reject: (err: unknown) => void,
   ) {
     const keepBody = req.keepBody;
     const timeoutMs = req.timeoutMs;
@@ -406,12 +407,24 @@ function onConnectionTimeout(conn: Connection): void {
 export function send<R extends TransportRequest, T>(connections: VuConnections, req: R, complete: Complete<R, T>): Promise<T> {
   const conn = connections.get(req.origin);
   conn.inflight++;
-  return new Promise<T>((resolve, reject) => {
-    const exchange = new Exchange(conn, req, complete as Complete<TransportRequest, unknown>, resolve as (value: unknown) => void, reject);
-    try {
-      conn.client.dispatch(req as unknown as Parameters<Client['dispatch']>[0], exchange as unknown as Parameters<Client['dispatch']>[1]);
-    } catch (err) {
-      exchange.onError(err as Error);
-    }
-  });
+  const exchange = new Exchange(conn, req, complete as Complete<TransportRequest, unknown>);
+  // A shared executor (it runs synchronously) hands resolve/reject over: no closure per request.
+  settling = exchange;
+  const promise = new Promise<T>(bindSettle);
+  settling = null;
+  try {
+    conn.client.dispatch(req as unknown as Parameters<Client['dispatch']>[0], exchange as unknown as Parameters<Client['dispatch']>[1]);
+  } catch (err) {
+    exchange.onError(err as Error);
+  }
+  return promise;
 }
+
+let settling: Exchange | null = null;
+
+function bindSettle(resolve: (value: never) => void, reject: (err: unknown) => void): void {
+  settling!.resolve = resolve as (value: unknown) => void;
+  settling!.reject = reject;
+}
+
+function noop(): void {}
