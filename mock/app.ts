@@ -162,6 +162,9 @@ export function createMockApp(options: Partial<MockOptions> = {}): MockApp {
       };
       app.post(path, (c) => {
         stats.requestsTotal++;
+        // Body already read by the server (server.ts): the whole answer can be synchronous.
+        const raw = bufferedBody(c);
+        if (raw !== undefined) return raw.length > opts.bodyLimitBytes ? rescue(tooLarge()) : answerBody(c, utf8(raw));
         return bodyText(c).then((text) => answerBody(c, text), rescue);
       });
     }
@@ -193,7 +196,7 @@ export function createMockApp(options: Partial<MockOptions> = {}): MockApp {
       if (size > opts.bodyLimitBytes) throw tooLarge();
       chunks.push(chunk);
     }
-    return Buffer.concat(chunks).toString('utf8');
+    return utf8(Buffer.concat(chunks));
   }
 
   function parseBody<S extends z.ZodType>(text: string, schema: S, quickCheck?: (body: Record<string, unknown>) => boolean): z.infer<S> {
@@ -476,6 +479,18 @@ function onClientGone(c: Context<Env>, listener: () => void): Gone {
 function clientGoneResponse(): Response {
   // Nobody reads it; 499 is nginx's "client closed request", so /stats shows what happened.
   return new Response(null, { status: 499 });
+}
+
+/** The body startMockServer read before routing, if it did (`rawBody`, as @hono/node-server calls it). */
+function bufferedBody(c: Context<Env>): Buffer | undefined {
+  const raw = (c.env?.incoming as { rawBody?: unknown } | undefined)?.rawBody;
+  return raw instanceof Buffer ? raw : undefined;
+}
+
+/** UTF-8 text as c.req.text() decodes it (TextDecoder drops a leading BOM), whichever way the body came. */
+function utf8(raw: Buffer): string {
+  const text = raw.toString('utf8');
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
 /** A request header; straight from Node's parsed headers when served by @hono/node-server. */

@@ -252,3 +252,87 @@ describe('client disconnects', () => {
     expect((await stats(mock)).client_disconnects).toBe(1);
   });
 });
+
+describe('the body read before routing', () => {
+  interface Answer {
+    status: number;
+    type: string | undefined;
+    requestId: string | undefined;
+    body: string;
+  }
+
+  /** One POST over a socket: with a Content-Length, or chunked (written in two pieces). */
+  function send(mock: RunningMock, path: string, body: string, chunked: boolean, headers: Record<string, string> = {}): Promise<Answer> {
+    const bytes = Buffer.from(body);
+    return new Promise((resolve, reject) => {
+      const req = http.request(`${mock.url}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers, ...(chunked ? {} : { 'content-length': String(bytes.length) }) },
+      });
+      req.on('error', reject);
+      req.on('response', (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            type: res.headers['content-type'],
+            requestId: res.headers['x-request-id'] as string | undefined,
+            body: Buffer.concat(chunks).toString('utf8'),
+          }),
+        );
+      });
+      if (chunked) {
+        const half = Math.floor(bytes.length / 2);
+        req.write(bytes.subarray(0, half));
+        req.end(bytes.subarray(half));
+      } else req.end(bytes);
+    });
+  }
+
+  // The same requests in the same order: answers must match byte for byte ("created" aside, a clock).
+  const script: [string, string, Record<string, string>?][] = [
+    ['/v1/chat/completions', chatBody({ max_tokens: 7 })],
+    ['/v1/chat/completions', chatBody({ messages: [{ role: 'user', content: 'ünïcödé ✓' }] })],
+    ['/v1/chat/completions', `\ufeff${chatBody()}`],
+    ['/v1/chat/completions', '{"model": "gpt-4o", "messages": ['],
+    ['/v1/chat/completions', JSON.stringify({ model: 'gpt-4o', messages: [] })],
+    ['/v1/chat/completions', chatBody(), { 'x-mock-error': '429' }],
+    ['/v1/completions', JSON.stringify({ model: 'gpt-3.5-turbo-instruct', prompt: 'Hi', max_tokens: 4 })],
+    ['/v1/messages', JSON.stringify({ model: 'claude-x', max_tokens: 5, messages: [{ role: 'user', content: 'Hi' }] })],
+    ['/v1/chat/completions', chatBody({ padding: 'x'.repeat(3000) })],
+    ['/v1/nothing-here', chatBody()],
+  ];
+  const normalise = (a: Answer) => ({ ...a, body: a.body.replace(/"created":\d+/g, '"created":0') });
+  const opts: Partial<MockOptions> = { latencyMs: 0, tokens: 9, seed: 3, errorRate: 0.3, errorStatus: 503, bodyLimitBytes: 2048 };
+
+  it('gives the same answers, byte for byte, as a chunked upload read by the app itself', async () => {
+    const [a, b] = [await start(opts), await start(opts)];
+    const withLength: Answer[] = [];
+    const chunked: Answer[] = [];
+    for (const [path, body, headers] of script) {
+      withLength.push(normalise(await send(a, path, body, false, headers)));
+      chunked.push(normalise(await send(b, path, body, true, headers)));
+    }
+    expect(chunked).toEqual(withLength);
+    // The script covers answers, seeded and header-injected errors, 400s, the 413 and the 404.
+    expect(withLength.map((x) => x.status)).toEqual([200, 200, 200, 400, 400, 429, 503, 200, 413, 404]);
+    expect(withLength[2].body).toContain('"prompt_tokens":12,');
+    expect(withLength.filter((x) => x.status === 200).every((x) => /^req_[A-Za-z0-9]{24}$/.test(x.requestId ?? ''))).toBe(true);
+    expect(await stats(a)).toEqual(await stats(b));
+  });
+
+  it('a client that stops mid-body is counted as gone, and no route runs', async () => {
+    const mock = await start();
+    await new Promise<void>((resolve, reject) => {
+      const req = http.request(`${mock.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-length': '1000' } });
+      req.on('error', () => resolve());
+      req.write('{"model":', () => setTimeout(() => req.destroy(), 50));
+      req.on('response', () => reject(new Error('unexpected answer')));
+    });
+    await waitFor(async () => (await stats(mock)).client_disconnects === 1);
+    const s = (await (await fetch(`${mock.url}/stats`)).json()) as Record<string, unknown>;
+    expect(s).toMatchObject({ in_flight: 0, tokens_sent: 0, client_disconnects: 1 });
+    expect(Object.keys(s.by_route as object).filter((k) => k.startsWith('POST'))).toEqual([]);
+  });
+});
