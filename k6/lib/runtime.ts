@@ -1,12 +1,15 @@
 // The k6-facing glue every scenario shares: the request, error counters, per-iteration tags and
-// prompt, setup data. The only lib module (with the scenario files) that imports k6.
+// prompt, setup data, the non-streaming chat iteration. The only lib module (with the scenario
+// files) that imports k6.
+import { check } from 'k6';
 import exec from 'k6/execution';
 import http, { type RefinedResponse } from 'k6/http';
 import { Counter } from 'k6/metrics';
-import { ERROR_KINDS, type ErrorKind } from './classify.ts';
+import { classifyFailure, ERROR_KINDS, type ErrorKind } from './classify.ts';
+import { checkCompletion } from './completion.ts';
 import type { Config } from './config.ts';
 import { PHASE_TAG, plateauTag, type Plateau } from './options.ts';
-import { newRunId, requestHeaders, uniquePrompt } from './payload.ts';
+import { chatBody, newRunId, requestHeaders, uniquePrompt } from './payload.ts';
 import type { SetupData } from './summary.ts';
 
 // One counter tagged by kind (for per-kind series) and one per kind, so the end-of-test summary
@@ -61,4 +64,23 @@ export function postCompletion(
 /** Facts classifyFailure needs from a k6 response. */
 export function responseFacts(res: RefinedResponse<'text'>, bodyOk: boolean) {
   return { status: res.status, error: res.error, errorCode: res.error_code, bodyOk };
+}
+
+/** One non-streaming chat-completion iteration (basic and concurrency): request, checks, failure kind. */
+export async function chatIteration(config: Config, data: SetupData, plan?: Plateau[]): Promise<void> {
+  const { tags, prompt } = currentIteration(config, data, plan);
+  const res = await postCompletion(config, chatBody(config, prompt, false), tags, false);
+  const completion = checkCompletion(res.body);
+  check(
+    res,
+    {
+      'status is 200': (r) => r.status === 200,
+      'body is JSON': () => completion.json,
+      'content is non-empty': () => completion.content,
+      'usage is present': () => completion.usage,
+    },
+    tags,
+  );
+  const kind = classifyFailure(responseFacts(res, completion.json && completion.content && completion.usage));
+  if (kind !== null) recordFailure(kind, tags);
 }
