@@ -4,35 +4,25 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { gunzipSync } from 'node:zlib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startMockServer, type RunningMock } from '../mock/server.ts';
-import { PROBE, ROOT, probeArgs, readProbe, runEngine, tempDir } from './test-helpers.ts';
+import { describe, expect, it } from 'vitest';
+import { mockFixture, ONCE, PROBE, probeArgs, readProbe, ROOT, runEngine } from './test-helpers.ts';
 
-let mock: RunningMock;
-const tmp = tempDir();
-let n = 0;
-const out = (ext = 'json') => join(tmp.dir, `out-${++n}.${ext}`);
-const once = { scenarios: { s: { executor: 'shared-iterations', vus: 1, iterations: 1 } } };
-
-beforeAll(async () => {
-  mock = await startMockServer({ port: 0, latencyMs: 0, itlMs: 0, tokens: 3 });
-});
-afterAll(async () => {
-  await mock.close();
-  tmp.cleanup();
-});
+const fx = mockFixture();
+const tmp = { dir: fx.dir };
+const out = fx.out;
+const once = ONCE;
 
 describe('engine run: k6 API behaviour', () => {
   it('refuses sleep() and synchronous http with a message naming the async form', async () => {
-    const s = await runEngine(probeArgs(mock.url, out(), once, { MODE: 'sleep' }));
+    const s = await runEngine(probeArgs(fx.mock.url, out(), once, { MODE: 'sleep' }));
     expect(s.code).toBe(0);
     expect(s.stderr).toContain('await new Promise((r) => setTimeout(r, 1000))');
-    const h = await runEngine(probeArgs(mock.url, out(), once, { MODE: 'sync-http' }));
+    const h = await runEngine(probeArgs(fx.mock.url, out(), once, { MODE: 'sync-http' }));
     expect(h.stderr).toContain("await http.asyncRequest('GET', url, null, params)");
   });
 
   it('sends script console output and stray rejections to stderr in k6 log format, stdout stays clean', async () => {
-    const r = await runEngine(probeArgs(mock.url, out(), once, { MODE: 'log' }));
+    const r = await runEngine(probeArgs(fx.mock.url, out(), once, { MODE: 'log' }));
     expect(r.code).toBe(0);
     expect(r.stdout).toBe('summary handled\n');
     expect(r.stderr).toMatch(/INFO\[\d{4}\] hello from vu 1  source=console/);
@@ -54,7 +44,7 @@ describe('engine run: k6 API behaviour', () => {
   it('records checks and groups in the k6 shape; handleSummary writes every file it returns', async () => {
     const file = out();
     const second = join(tmp.dir, 'nested', 'dir', 'second.txt');
-    const r = await runEngine(probeArgs(mock.url, file, { scenarios: { s: { executor: 'shared-iterations', vus: 2, iterations: 4 } } }, { OUT2: second }));
+    const r = await runEngine(probeArgs(fx.mock.url, file, { scenarios: { s: { executor: 'shared-iterations', vus: 2, iterations: 4 } } }, { OUT2: second }));
     expect(r.code).toBe(0);
     expect(r.stdout).toBe('summary handled\n');
     expect(readFileSync(second, 'utf8')).toBe('second file');
@@ -85,18 +75,18 @@ describe('engine run: k6 API behaviour', () => {
 
   it('reports connection refused and timeouts with k6 error codes (status 0)', async () => {
     const refused = out();
-    expect((await runEngine(probeArgs(mock.url, refused, once, { MODE: 'refused' }))).code).toBe(0);
+    expect((await runEngine(probeArgs(fx.mock.url, refused, once, { MODE: 'refused' }))).code).toBe(0);
     const r = readProbe(refused).data;
     expect(r.metrics.checks.values).toMatchObject({ passes: 2, fails: 0 });
     expect(r.metrics.http_req_failed.values).toMatchObject({ passes: 1 });
     const timeout = out();
-    expect((await runEngine(probeArgs(mock.url, timeout, once, { MODE: 'timeout', LAT: '2s' }))).code).toBe(0);
+    expect((await runEngine(probeArgs(fx.mock.url, timeout, once, { MODE: 'timeout', LAT: '2s' }))).code).toBe(0);
     expect(readProbe(timeout).data.metrics.checks.values).toMatchObject({ passes: 2, fails: 0 });
   });
 
   it('honours responseType binary and none, json() selectors, status_text and the JSON form of a Response', async () => {
     const file = out();
-    expect((await runEngine(probeArgs(mock.url, file, once, { MODE: 'types' }))).code).toBe(0);
+    expect((await runEngine(probeArgs(fx.mock.url, file, once, { MODE: 'types' }))).code).toBe(0);
     expect(readProbe(file).data.metrics.checks.values).toMatchObject({ passes: 4, fails: 0 });
   });
 
@@ -147,7 +137,7 @@ describe('engine run: outputs', () => {
       summaryTrendStats: fixture.options.summaryTrendStats,
       thresholds: { http_req_duration: ['avg<150000', 'p(95)<500000'] },
     };
-    expect((await runEngine(probeArgs(mock.url, file, options))).code).toBe(0);
+    expect((await runEngine(probeArgs(fx.mock.url, file, options))).code).toBe(0);
     const { data } = readProbe(file);
     const sortedKeys = (o: object) => Object.keys(o).sort();
     expect(sortedKeys(data).filter((k) => k !== 'setup_data')).toEqual(sortedKeys(fixture));
@@ -176,7 +166,7 @@ describe('engine run: outputs', () => {
         `export default async function () { const r = await http.asyncRequest('GET', __ENV.TARGET + '/health'); check(r, { ok: (x) => x.status === 200 }); }\n`,
     );
     const legacy = out();
-    const r = await runEngine(['run', '-e', `TARGET=${mock.url}`, '-i', '3', '--summary-export', legacy, script]);
+    const r = await runEngine(['run', '-e', `TARGET=${fx.mock.url}`, '-i', '3', '--summary-export', legacy, script]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('http_req_duration');
     expect(r.stderr).toContain('3 iterations shared among 1 VUs');
@@ -190,20 +180,20 @@ describe('engine run: outputs', () => {
 
   it('--out json streams k6 NDJSON Metric and Point lines (gzip for .gz), refusing to overwrite', async () => {
     const file = out('json.gz');
-    const r = await runEngine(probeArgs(mock.url, out(), { scenarios: { s: { executor: 'shared-iterations', vus: 1, iterations: 2 } } }, {}, ['--out', `json=${file}`]));
+    const r = await runEngine(probeArgs(fx.mock.url, out(), { scenarios: { s: { executor: 'shared-iterations', vus: 1, iterations: 2 } } }, {}, ['--out', `json=${file}`]));
     expect(r.code).toBe(0);
     const lines = gunzipSync(readFileSync(file)).toString().trim().split('\n').map((l) => JSON.parse(l));
     expect(lines.find((l) => l.type === 'Metric' && l.metric === 'http_reqs')).toBeTruthy();
     const points = lines.filter((l) => l.type === 'Point' && l.metric === 'http_reqs');
     expect(points).toHaveLength(2);
     expect(points[0].data.tags).toMatchObject({ method: 'POST', status: '200', scenario: 's', expected_response: 'true', group: '' });
-    const again = await runEngine(probeArgs(mock.url, out(), once, {}, ['--out', `json=${file}`]));
+    const again = await runEngine(probeArgs(fx.mock.url, out(), once, {}, ['--out', `json=${file}`]));
     expect(again.code).toBe(2);
     expect(again.stderr).toContain('refusing to overwrite');
   });
 
   it('--progress ndjson writes progress lines to stderr', async () => {
-    const r = await runEngine(probeArgs(mock.url, out(), { scenarios: { cv: { executor: 'constant-vus', vus: 2, duration: '1200ms' } } }, { MODE: 'wait', WAIT_MS: '20' }, ['--progress', 'ndjson']));
+    const r = await runEngine(probeArgs(fx.mock.url, out(), { scenarios: { cv: { executor: 'constant-vus', vus: 2, duration: '1200ms' } } }, { MODE: 'wait', WAIT_MS: '20' }, ['--progress', 'ndjson']));
     expect(r.code).toBe(0);
     const lines = r.stderr.trim().split('\n').filter((l) => l.startsWith('{"progress"')).map((l) => JSON.parse(l).progress);
     expect(lines.length).toBeGreaterThanOrEqual(2);
@@ -215,7 +205,7 @@ describe('engine run: outputs', () => {
     const file = out();
     const options = { scenarios: { cv: { executor: 'constant-vus', vus: 3, duration: '60s' } } };
     const started = Date.now();
-    const r = await runEngine(probeArgs(mock.url, file, options, { MODE: 'wait', WAIT_MS: '20' }, ['--progress', 'ndjson']), {
+    const r = await runEngine(probeArgs(fx.mock.url, file, options, { MODE: 'wait', WAIT_MS: '20' }, ['--progress', 'ndjson']), {
       onStart: (child) => {
         // Interrupt once the scenarios run (the first progress line).
         const onData = (d: Buffer) => {

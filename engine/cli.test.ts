@@ -1,23 +1,12 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startMockServer, type RunningMock } from '../mock/server.ts';
-import { PROBE, ROOT, probeArgs, readProbe, runEngine, tempDir } from './test-helpers.ts';
+import { describe, expect, it } from 'vitest';
+import { mockFixture, ONCE, PROBE, probeArgs, readProbe, ROOT, runEngine } from './test-helpers.ts';
 
-let mock: RunningMock;
-const tmp = tempDir();
-let n = 0;
-const out = (ext = 'json') => join(tmp.dir, `out-${++n}.${ext}`);
-const once = { scenarios: { s: { executor: 'shared-iterations', vus: 1, iterations: 1 } } };
-
-beforeAll(async () => {
-  mock = await startMockServer({ port: 0, latencyMs: 0, itlMs: 0, tokens: 3 });
-});
-afterAll(async () => {
-  await mock.close();
-  tmp.cleanup();
-});
+const fx = mockFixture();
+const out = fx.out;
+const once = ONCE;
 
 describe('engine run: flags and exit codes', () => {
   it('rejects a bad flag with exit 2 and one line naming it', async () => {
@@ -43,28 +32,28 @@ describe('engine run: flags and exit codes', () => {
     const syntax = await runEngine(['run', '-q', join(ROOT, 'engine/testdata/syntax-error.js')]);
     expect(syntax.code).toBe(107);
     expect(syntax.stderr).toMatch(/script error: SyntaxError/);
-    const thrown = await runEngine(probeArgs(mock.url, out(), once, { MODE: 'init-throw' }));
+    const thrown = await runEngine(probeArgs(fx.mock.url, out(), once, { MODE: 'init-throw' }));
     expect(thrown.code).toBe(107);
     expect(thrown.stderr).toContain('boom in init');
   });
 
   it('exits 104 naming the field on invalid scenario options', async () => {
-    const r = await runEngine(probeArgs(mock.url, out(), { scenarios: { bad: { executor: 'constant-vus', vus: 2 } } }));
+    const r = await runEngine(probeArgs(fx.mock.url, out(), { scenarios: { bad: { executor: 'constant-vus', vus: 2 } } }));
     expect(r.code).toBe(104);
     expect(r.stderr).toContain('scenarios.bad.duration: required');
-    const thr = await runEngine(probeArgs(mock.url, out(), { ...once, thresholds: { http_req_duration: ['p(95)<<3'] } }));
+    const thr = await runEngine(probeArgs(fx.mock.url, out(), { ...once, thresholds: { http_req_duration: ['p(95)<<3'] } }));
     expect(thr.code).toBe(104);
     expect(thr.stderr).toContain('http_req_duration');
   });
 
   it('exits 99 when a threshold fails, and stops early with abortOnFail', async () => {
-    const r = await runEngine(probeArgs(mock.url, out(), { ...once, thresholds: { http_req_duration: ['max<0'] } }));
+    const r = await runEngine(probeArgs(fx.mock.url, out(), { ...once, thresholds: { http_req_duration: ['max<0'] } }));
     expect(r.code).toBe(99);
     const file = out();
     const started = Date.now();
     const aborted = await runEngine(
       probeArgs(
-        mock.url,
+        fx.mock.url,
         file,
         {
           scenarios: { cv: { executor: 'constant-vus', vus: 1, duration: '30s' } },
@@ -81,15 +70,15 @@ describe('engine run: flags and exit codes', () => {
 
   it('exits 108 on exec.test.abort() and 110 on exec.test.fail(), still writing the summary', async () => {
     const file = out();
-    const r = await runEngine(probeArgs(mock.url, file, { scenarios: { s: { executor: 'shared-iterations', vus: 1, iterations: 50 } } }, { MODE: 'abort' }));
+    const r = await runEngine(probeArgs(fx.mock.url, file, { scenarios: { s: { executor: 'shared-iterations', vus: 1, iterations: 50 } } }, { MODE: 'abort' }));
     expect(r.code).toBe(108);
     expect(readProbe(file).seen).toHaveLength(3);
-    const failed = await runEngine(probeArgs(mock.url, out(), once, { MODE: 'fail-test' }));
+    const failed = await runEngine(probeArgs(fx.mock.url, out(), once, { MODE: 'fail-test' }));
     expect(failed.code).toBe(110);
   });
 
   it('exits 107 when teardown throws', async () => {
-    const r = await runEngine(probeArgs(mock.url, out(), once, { MODE: 'teardown-throw' }));
+    const r = await runEngine(probeArgs(fx.mock.url, out(), once, { MODE: 'teardown-throw' }));
     expect(r.code).toBe(107);
     expect(r.stderr).toContain('boom in teardown');
   });

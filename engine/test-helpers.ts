@@ -4,6 +4,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll } from 'vitest';
+import { startMockServer, type RunningMock } from '../mock/server.ts';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const BIN = join(ROOT, 'bin', 'llmux-bench.mjs');
@@ -37,6 +39,34 @@ export function runEngine(args: string[], opts: { timeoutMs?: number; onStart?: 
 export function tempDir(): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), 'engine-test-'));
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** One iteration on one VU: the smallest scenario the probe script runs. */
+export const ONCE = { scenarios: { s: { executor: 'shared-iterations', vus: 1, iterations: 1 } } };
+
+/**
+ * Per-file fixture: a real mock (no latency, 3 tokens) started before the file's tests and closed
+ * after, a temporary directory, and numbered output paths inside it.
+ */
+export function mockFixture(): { readonly mock: RunningMock; dir: string; out: (ext?: string) => string } {
+  const tmp = tempDir();
+  let running: RunningMock | undefined;
+  let n = 0;
+  beforeAll(async () => {
+    running = await startMockServer({ port: 0, latencyMs: 0, itlMs: 0, tokens: 3 });
+  });
+  afterAll(async () => {
+    await running?.close();
+    tmp.cleanup();
+  });
+  return {
+    get mock() {
+      if (!running) throw new Error('mockFixture: the mock is not running (used outside a test?)');
+      return running;
+    },
+    dir: tmp.dir,
+    out: (ext = 'json') => join(tmp.dir, `out-${++n}.${ext}`),
+  };
 }
 
 export interface ProbeOutput {
