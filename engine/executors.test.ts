@@ -1,21 +1,9 @@
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startMockServer, type RunningMock } from '../mock/server.ts';
+import { describe, expect, it } from 'vitest';
 import { rampingArrivalTime, rampingVusTarget } from './executors.ts';
-import { probeArgs, readProbe, runEngine, tempDir } from './test-helpers.ts';
+import { mockFixture, probeArgs, readProbe, runEngine } from './test-helpers.ts';
 
-let mock: RunningMock;
-const tmp = tempDir();
-let n = 0;
-const out = () => join(tmp.dir, `probe-${++n}.json`);
-
-beforeAll(async () => {
-  mock = await startMockServer({ port: 0, latencyMs: 0, itlMs: 0, tokens: 3 });
-});
-afterAll(async () => {
-  await mock.close();
-  tmp.cleanup();
-});
+const fx = mockFixture();
+const out = () => fx.out();
 
 describe('schedules (pure)', () => {
   it('ramping-vus changes the VU count one step at a time, evenly over each stage', () => {
@@ -44,7 +32,7 @@ describe('schedules (pure)', () => {
 describe('executors against the mock', () => {
   it('shared-iterations runs exactly the iterations, shared by the VUs, with __VU and __ITER', async () => {
     const file = out();
-    const r = await runEngine(probeArgs(mock.url, file, { scenarios: { s: { executor: 'shared-iterations', vus: 3, iterations: 17 } } }));
+    const r = await runEngine(probeArgs(fx.mock.url, file, { scenarios: { s: { executor: 'shared-iterations', vus: 3, iterations: 17 } } }));
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const { seen, data, timingErrors } = readProbe(file);
@@ -65,7 +53,7 @@ describe('executors against the mock', () => {
 
   it('per-vu-iterations runs the iterations on each VU', async () => {
     const file = out();
-    const r = await runEngine(probeArgs(mock.url, file, { scenarios: { p: { executor: 'per-vu-iterations', vus: 4, iterations: 3 } } }));
+    const r = await runEngine(probeArgs(fx.mock.url, file, { scenarios: { p: { executor: 'per-vu-iterations', vus: 4, iterations: 3 } } }));
     expect(r.code).toBe(0);
     const { seen } = readProbe(file);
     expect(seen).toHaveLength(12);
@@ -75,7 +63,7 @@ describe('executors against the mock', () => {
   it('constant-vus loops for the duration (CLI --vus/--duration shortcut)', async () => {
     const file = out();
     const started = Date.now();
-    const r = await runEngine(probeArgs(mock.url, file, {}, { MODE: 'wait', WAIT_MS: '50' }, ['--vus', '2', '--duration', '1s']));
+    const r = await runEngine(probeArgs(fx.mock.url, file, {}, { MODE: 'wait', WAIT_MS: '50' }, ['--vus', '2', '--duration', '1s']));
     const wall = Date.now() - started;
     expect(r.code).toBe(0);
     const { seen, data } = readProbe(file);
@@ -91,7 +79,7 @@ describe('executors against the mock', () => {
   it('constant-arrival-rate starts exactly rate x duration iterations when the target keeps up', async () => {
     const file = out();
     const r = await runEngine(
-      probeArgs(mock.url, file, { scenarios: { car: { executor: 'constant-arrival-rate', rate: 50, timeUnit: '1s', duration: '2s', preAllocatedVUs: 10, maxVUs: 20 } } }),
+      probeArgs(fx.mock.url, file, { scenarios: { car: { executor: 'constant-arrival-rate', rate: 50, timeUnit: '1s', duration: '2s', preAllocatedVUs: 10, maxVUs: 20 } } }),
     );
     expect(r.code).toBe(0);
     const { data, seen } = readProbe(file);
@@ -107,7 +95,7 @@ describe('executors against the mock', () => {
     const file = out();
     const r = await runEngine(
       probeArgs(
-        mock.url,
+        fx.mock.url,
         file,
         { scenarios: { car: { executor: 'constant-arrival-rate', rate: 20, timeUnit: '1s', duration: '1s', preAllocatedVUs: 1, maxVUs: 2 } } },
         { LAT: '300ms' },
@@ -124,7 +112,7 @@ describe('executors against the mock', () => {
   it('ramping-arrival-rate follows the integral of the rate', async () => {
     const file = out();
     const r = await runEngine(
-      probeArgs(mock.url, file, {
+      probeArgs(fx.mock.url, file, {
         scenarios: { rar: { executor: 'ramping-arrival-rate', startRate: 0, timeUnit: '1s', preAllocatedVUs: 5, stages: [{ duration: '1s', target: 40 }] } },
       }),
     );
@@ -141,7 +129,7 @@ describe('executors against the mock', () => {
       { duration: '400ms', target: 3 },
     ];
     const r = await runEngine(
-      probeArgs(mock.url, file, { scenarios: { rv: { executor: 'ramping-vus', startVUs: 0, stages, gracefulRampDown: '1s' } } }, { MODE: 'wait', WAIT_MS: '30' }),
+      probeArgs(fx.mock.url, file, { scenarios: { rv: { executor: 'ramping-vus', startVUs: 0, stages, gracefulRampDown: '1s' } } }, { MODE: 'wait', WAIT_MS: '30' }),
     );
     expect(r.code).toBe(0);
     const { data, seen } = readProbe(file);
@@ -157,7 +145,7 @@ describe('executors against the mock', () => {
     const file = out();
     const started = Date.now();
     const r = await runEngine(
-      probeArgs(mock.url, file, { scenarios: { cv: { executor: 'constant-vus', vus: 2, duration: '300ms', gracefulStop: '200ms' } } }, { MODE: 'hang' }),
+      probeArgs(fx.mock.url, file, { scenarios: { cv: { executor: 'constant-vus', vus: 2, duration: '300ms', gracefulStop: '200ms' } } }, { MODE: 'hang' }),
     );
     expect(r.code).toBe(0);
     expect(Date.now() - started).toBeLessThan(4900 + 3000);
@@ -171,7 +159,7 @@ describe('executors against the mock', () => {
     const file = out();
     const r = await runEngine(
       probeArgs(
-        mock.url,
+        fx.mock.url,
         file,
         {
           scenarios: {
@@ -192,7 +180,7 @@ describe('executors against the mock', () => {
   it('runs several scenarios with startTime, exec, env and tags', async () => {
     const file = out();
     const r = await runEngine(
-      probeArgs(mock.url, file, {
+      probeArgs(fx.mock.url, file, {
         scenarios: {
           first: { executor: 'per-vu-iterations', vus: 1, iterations: 2, env: { SCEN_ENV: 'one' } },
           later: { executor: 'shared-iterations', vus: 2, iterations: 2, startTime: '500ms', exec: 'second', tags: { kind: 'late' } },
