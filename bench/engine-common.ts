@@ -6,6 +6,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startMockProcess, type MockProcess } from '../runner/mock-process.ts';
+import { processCpuMs } from './mock-common.ts';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const BIN = join(ROOT, 'bin', 'llmux-bench.mjs');
@@ -36,17 +37,8 @@ export function scratch(): { dir: string; write(name: string, text: string): str
   };
 }
 
-/** CPU time (user + system, ms) a process used so far, from /proc/<pid>/stat; null when gone. */
-export function cpuMs(pid: number): number | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the command name (which may contain spaces): utime and stime are the 12th and 13th.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
-  } catch {
-    return null;
-  }
-}
+/** CPU time (user + system, ms) a process used so far; null when gone. */
+export const cpuMs = (pid: number): number | null => processCpuMs(pid);
 
 function rssKb(pid: number): { rss: number; hwm: number } | null {
   try {

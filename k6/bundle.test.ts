@@ -35,8 +35,8 @@ function splitBundle(scenario: string): { code: string; map: { sources: string[]
   return { code: text.slice(0, at), map };
 }
 
-/** Every import of a file, as esbuild's parser sees it (nothing resolved: all external). */
-async function importsOf(file: string): Promise<{ path: string; kind: string }[]> {
+/** esbuild's metafile for one file, nothing resolved (everything external). */
+async function metafileOf(file: string) {
   const result = await esbuild.build({
     entryPoints: [file],
     bundle: true,
@@ -47,21 +47,18 @@ async function importsOf(file: string): Promise<{ path: string; kind: string }[]
     external: ['*'],
     logLevel: 'silent',
   });
-  return Object.values(result.metafile.inputs).flatMap((input) => input.imports.map(({ path, kind }) => ({ path, kind })));
+  return result.metafile;
+}
+
+/** Every import of a file, as esbuild's parser sees it. */
+async function importsOf(file: string): Promise<{ path: string; kind: string }[]> {
+  const metafile = await metafileOf(file);
+  return Object.values(metafile.inputs).flatMap((input) => input.imports.map(({ path, kind }) => ({ path, kind })));
 }
 
 async function exportsOf(file: string): Promise<string[]> {
-  const result = await esbuild.build({
-    entryPoints: [file],
-    bundle: true,
-    write: false,
-    metafile: true,
-    format: 'esm',
-    platform: 'neutral',
-    external: ['*'],
-    logLevel: 'silent',
-  });
-  return Object.values(result.metafile.outputs)[0].exports.sort();
+  const metafile = await metafileOf(file);
+  return Object.values(metafile.outputs)[0].exports.sort();
 }
 
 describe('build.mjs flags', () => {

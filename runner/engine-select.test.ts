@@ -1,10 +1,10 @@
-import { chmodSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { UsageError } from '../lib/cli.ts';
 import { compareVersions, describeEngine, findK6, MIN_K6_VERSION, parseK6Version, selectEngine } from './engine-select.ts';
 import { loadArgv, runLoad } from './load.ts';
-import { FAKE_K6, makeFakeK6, SUMMARY_FIXTURES, type FakeK6 } from './testdata/fake-k6.ts';
+import { makeFakeK6, realK6 as findRealK6, SUMMARY_FIXTURES, type FakeK6 } from './testdata/fake-k6.ts';
 
 let fake: FakeK6;
 beforeEach(() => {
@@ -117,14 +117,7 @@ describe('k6 run through the runner', () => {
   });
 });
 
-const realK6 = (() => {
-  try {
-    const found = findK6(process.env);
-    return found && realpathSync(found) !== realpathSync(FAKE_K6) ? found : null;
-  } catch {
-    return null;
-  }
-})();
+const realK6 = findRealK6();
 if (!realK6) console.warn('real-k6 engine selection test skipped: no k6 in K6_BIN or PATH');
 
 describe.skipIf(!realK6)('with the k6 installed here', () => {

@@ -1,12 +1,11 @@
-import { existsSync, mkdirSync, readFileSync, readdirSync, realpathSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { findK6 } from './engine-select.ts';
 import { parityMain } from './parity-cli.ts';
 import { defaultParityDeps, parityRows, renderParityTable, type ParityDeps } from './parity.ts';
 import { resultFromSummary } from '../reporter/index.ts';
-import { FAKE_K6, makeFakeK6, SUMMARY_FIXTURES, type FakeK6 } from './testdata/fake-k6.ts';
+import { makeFakeK6, realK6 as findRealK6, SUMMARY_FIXTURES, type FakeK6 } from './testdata/fake-k6.ts';
 
 const fixture = (): Record<string, any> => JSON.parse(readFileSync(join(SUMMARY_FIXTURES, 'default.json'), 'utf8'));
 
@@ -197,14 +196,7 @@ describe.skipIf(!canRunEndToEnd)('npm run parity end to end: real mock, real emb
 });
 if (!canRunEndToEnd) console.warn('parity end-to-end test skipped: engine/cli.ts, mock/cli.ts or build.mjs missing');
 
-const realK6 = (() => {
-  try {
-    const found = findK6(process.env);
-    return found && realpathSync(found) !== realpathSync(FAKE_K6) ? found : null;
-  } catch {
-    return null;
-  }
-})();
+const realK6 = findRealK6();
 if (!realK6) console.warn('real-k6 parity test skipped: no k6 in K6_BIN or PATH (install k6 to run it)');
 
 describe.skipIf(!realK6 || !canRunEndToEnd)('npm run parity with a real k6', () => {

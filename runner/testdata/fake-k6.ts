@@ -1,11 +1,23 @@
 // Test helper: a scratch folder with the fake k6 (testdata/fake-k6) reachable as `k6` on a PATH
 // of its own, a record folder, an empty HOME/XDG config (no real k6 login leaks in) and a work dir.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, existsSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { findK6 } from '../engine-select.ts';
 
 export const FAKE_K6 = fileURLToPath(new URL('./fake-k6', import.meta.url));
+
+/** A real k6 found in K6_BIN or PATH (not the stand-in), for tests that need one; null when absent. */
+export function realK6(): string | null {
+  try {
+    const found = findK6(process.env);
+    return found && realpathSync(found) !== realpathSync(FAKE_K6) ? found : null;
+  } catch {
+    return null;
+  }
+}
+
 export const SUMMARY_FIXTURES = fileURLToPath(new URL('./summaries', import.meta.url));
 
 export interface FakeK6 {
