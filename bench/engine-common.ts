@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startMockProcess, type MockProcess } from '../runner/mock-process.ts';
+import { startMockProcess, type MockProcess } from '../runner/processes/mock-process.ts';
 import { processCpuMs } from './mock-common.ts';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));

@@ -3,7 +3,7 @@
 //   node --import tsx bench/engine-memory.ts [--vus 1000] [--seconds 20]
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ensureBuilt, scriptPath } from '../runner/build.ts';
+import { ensureBuilt, scriptPath } from '../runner/engines/build.ts';
 import { machine, pinningNote, runEngineProcess, scratch, startMock } from './engine-common.ts';
 
 const { values } = parseArgs({ options: { vus: { type: 'string', default: '1000' }, seconds: { type: 'string', default: '20' } } });

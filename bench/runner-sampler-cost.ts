@@ -1,5 +1,5 @@
 // Cost of one resource sample (every 250 ms during a run) on this machine: reading /proc once for
-// all the watched trees (what runner/sampler.ts does on Linux) against pidtree + pidusage (which
+// all the watched trees (what runner/sampling/sampler.ts does on Linux) against pidtree + pidusage (which
 // spawn `ps` for the tree). The runner shares the machine with what it measures, so this is CPU
 // taken from the target.
 //
@@ -8,7 +8,7 @@ import { availableParallelism, cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import pidtree from 'pidtree';
 import pidusage from 'pidusage';
-import { readProcTable, treeOf } from '../runner/proc-table.ts';
+import { readProcTable, treeOf } from '../runner/processes/proc-table.ts';
 
 const i = process.argv.indexOf('--samples');
 const SAMPLES = i >= 0 ? Number(process.argv[i + 1]) : 200;

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMockServer, type RunningMock } from '../mock/server.ts';
-import { ensureBuilt } from '../runner/build.ts';
+import { ensureBuilt } from '../runner/engines/build.ts';
 import { ROOT, runEngine, tempDir } from './test-helpers.ts';
 
 let mock: RunningMock;

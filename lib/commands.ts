@@ -13,8 +13,8 @@ export const subcommands: Record<string, Subcommand> = {
   bench: { summary: 'one-key benchmark: mock, baseline, target, results', load: () => import('../runner/cli.ts') },
   report: { summary: 'turn a k6 summary into an LLMux result file', load: () => import('../reporter/report-cli.ts') },
   compare: { summary: 'compare LLMux result files (table, md, json, html)', load: () => import('../reporter/compare-cli.ts') },
-  parity: { summary: 'run one scenario under real k6 and the embedded engine, diff them', load: () => import('../runner/parity-cli.ts') },
-  cloud: { summary: 'run or upload a scenario on Grafana Cloud k6', load: () => import('../runner/cloud-cli.ts') },
+  parity: { summary: 'run one scenario under real k6 and the embedded engine, diff them', load: () => import('../runner/parity/cli.ts') },
+  cloud: { summary: 'run or upload a scenario on Grafana Cloud k6', load: () => import('../runner/cloud/cli.ts') },
 };
 
 export function topUsage(): string {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Result } from '../reporter/index.ts';
 import { BIN, newMark, processesWithMark, resultFiles, runBench, startBench, watchFamily } from './bench-test-helpers.ts';
-import { isAlive } from './process-tree.ts';
+import { isAlive } from './processes/process-tree.ts';
 
 const FAST = ['--mock-latency', '5ms', '--engine', 'embedded', '--warmup', '0'];
 

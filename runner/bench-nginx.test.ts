@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Result } from '../reporter/index.ts';
 import { freePort, newMark, nginxTargetCmd, NGINX, resultFiles, runBench, watchFamily, writeNginxConfig } from './bench-test-helpers.ts';
-import { descendants, isAlive, killTree } from './process-tree.ts';
+import { descendants, isAlive, killTree } from './processes/process-tree.ts';
 
 const SECRET_KEY = 'sk-never-print-7f3a9c';
 const SECRET_HEADER = 'team-secret-51d0e2';

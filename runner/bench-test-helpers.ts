@@ -7,8 +7,8 @@ import { writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readProcTable, treeOf } from './proc-table.ts';
-import { isAlive } from './process-tree.ts';
+import { readProcTable, treeOf } from './processes/proc-table.ts';
+import { isAlive } from './processes/process-tree.ts';
 
 export const BIN = fileURLToPath(new URL('../bin/llmux-bench.mjs', import.meta.url));
 export const NGINX = '/usr/sbin/nginx';

@@ -4,15 +4,15 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { resultFromSummary, writeResultFile, type Result, type ResultMeta } from '../reporter/index.ts';
-import { ensureBuilt, scriptPath } from './build.ts';
-import { selectEngine, type EngineMode, type SelectedEngine } from './engine-select.ts';
-import { describeEnvironment, type Environment } from './environment.ts';
+import { ensureBuilt, scriptPath } from './engines/build.ts';
+import { selectEngine, type EngineMode, type SelectedEngine } from './engines/engine-select.ts';
+import { describeEnvironment, type Environment } from './sampling/environment.ts';
 import { BenchError, lastLine } from './errors.ts';
-import { runLoad, type LoadRun } from './load.ts';
-import { startMockProcess, type MockProcess } from './mock-process.ts';
-import { describePinning, loadgenCores, pinPids, planPinning, tasksetPath, tasksetPrefix, type PinPlan } from './pinning.ts';
+import { runLoad, type LoadRun } from './engines/load.ts';
+import { startMockProcess, type MockProcess } from './processes/mock-process.ts';
+import { describePinning, loadgenCores, pinPids, planPinning, tasksetPath, tasksetPrefix, type PinPlan } from './sampling/pinning.ts';
 import { createProgress, progressMode, progressTarget, type ProgressView } from './progress.ts';
-import { descendants } from './process-tree.ts';
+import { descendants } from './processes/process-tree.ts';
 import {
   calibrationFor,
   calibrationPath,
@@ -23,8 +23,8 @@ import {
   openModelShortfall,
   readCalibration,
   type CalibrationEntry,
-} from './rig.ts';
-import { ResourceSampler, type MachineSummary, type UsageSummary } from './sampler.ts';
+} from './sampling/rig.ts';
+import { ResourceSampler, type MachineSummary, type UsageSummary } from './sampling/sampler.ts';
 import {
   checkStartedAnswers,
   exitReason,

@@ -3,9 +3,9 @@ import { z } from 'zod';
 import { kebab, parseCommandArgs, runCommand, UsageError, validateFlags, zDurationMs, zNumber, type CommandSpec, type FlagSpec, type ParsedArgs } from '../lib/cli.ts';
 import { mockCommand, mockFlagsSchema, toMockOptions } from '../mock/cli.ts';
 import { runBench, type BenchOptions } from './bench.ts';
-import { runCalibration } from './calibrate.ts';
+import { runCalibration } from './sampling/calibrate.ts';
 import { BenchError } from './errors.ts';
-import { SCENARIOS } from './build.ts';
+import { SCENARIOS } from './engines/build.ts';
 
 /** Mock settings passed through as --mock-<flag> (the mock's own flags; --mock-port included). */
 const MOCK_FLAGS = Object.keys(mockCommand.flags).filter((key) => key !== 'host');

@@ -6,8 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { kebab } from '../lib/cli.ts';
 import type { CommandSpec } from '../lib/cli.ts';
 import { benchCommand } from './cli.ts';
-import { cloudSpec } from './cloud-cli.ts';
-import { paritySpec } from './parity-cli.ts';
+import { cloudSpec } from './cloud/cli.ts';
+import { paritySpec } from './parity/cli.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const readme = readFileSync(`${ROOT}/README.md`, 'utf8');

@@ -4,7 +4,7 @@
 import { compareResults } from '../reporter/compare.ts';
 import { renderTable } from '../reporter/render.ts';
 import type { Result } from '../reporter/index.ts';
-import { openModelShortfall } from './rig.ts';
+import { openModelShortfall } from './sampling/rig.ts';
 
 export interface Written {
   result: Result;

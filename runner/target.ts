@@ -4,9 +4,9 @@
 import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BenchError, lastLine } from './errors.ts';
-import { findListeningPids } from './port-owner.ts';
-import { readProcTable, treeOf } from './proc-table.ts';
-import { isAlive, spawnGroup, stopGroup, tailOf, type GroupProcess } from './process-tree.ts';
+import { findListeningPids } from './processes/port-owner.ts';
+import { readProcTable, treeOf } from './processes/proc-table.ts';
+import { isAlive, spawnGroup, stopGroup, tailOf, type GroupProcess } from './processes/process-tree.ts';
 
 export interface StartedTarget {
   proc: GroupProcess;

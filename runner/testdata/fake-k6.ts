@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { findK6 } from '../engine-select.ts';
+import { findK6 } from '../engines/engine-select.ts';
 
 export const FAKE_K6 = fileURLToPath(new URL('./fake-k6', import.meta.url));
 

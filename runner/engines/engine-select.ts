@@ -6,7 +6,7 @@ import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { UsageError } from '../lib/cli.ts';
+import { UsageError } from '../../lib/cli.ts';
 
 const run = promisify(execFile);
 
@@ -24,7 +24,7 @@ export interface SelectedEngine {
   version: string;
 }
 
-const BIN = fileURLToPath(new URL('../bin/llmux-bench.mjs', import.meta.url));
+const BIN = fileURLToPath(new URL('../../bin/llmux-bench.mjs', import.meta.url));
 
 export const K6_INSTALL_HINT =
   'install k6 (https://grafana.com/docs/k6/latest/set-up/install-k6/) or point K6_BIN at it, or use --engine embedded';
@@ -98,7 +98,7 @@ export async function selectEngine(mode: EngineMode, env: NodeJS.ProcessEnv = pr
     }
     return { kind: 'k6', command: [k6], version };
   }
-  const { version } = (await import('../package.json', { with: { type: 'json' } })).default;
+  const { version } = (await import('../../package.json', { with: { type: 'json' } })).default;
   return { kind: 'embedded', command: [process.execPath, BIN, 'engine'], version };
 }
 

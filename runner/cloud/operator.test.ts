@@ -3,10 +3,10 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { cloudMain } from './cloud-cli.ts';
+import { cloudMain } from './cli.ts';
 import { defaultCloudDeps } from './cloud.ts';
 import { CONFIGMAP_LIMIT_BYTES, operatorManifest, resourceName } from './operator.ts';
-import { makeFakeK6, type FakeK6 } from './testdata/fake-k6.ts';
+import { makeFakeK6, type FakeK6 } from '../testdata/fake-k6.ts';
 
 // A bundle with what YAML block scalars find awkward: leading spaces, tabs, quotes, '#', '---',
 // a trailing space, unicode and an inline source map.

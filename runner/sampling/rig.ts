@@ -3,7 +3,7 @@
 // measured for it here), or the mock itself fails requests, the result measures the rig.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic, type Result } from '../reporter/index.ts';
+import { writeFileAtomic, type Result } from '../../reporter/index.ts';
 import type { Environment } from './environment.ts';
 
 /** A process this close to its ceiling counts as saturated. */

@@ -2,10 +2,10 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { parityMain } from './parity-cli.ts';
+import { parityMain } from './cli.ts';
 import { defaultParityDeps, parityRows, renderParityTable, type ParityDeps } from './parity.ts';
-import { resultFromSummary } from '../reporter/index.ts';
-import { makeFakeK6, realK6 as findRealK6, SUMMARY_FIXTURES, type FakeK6 } from './testdata/fake-k6.ts';
+import { resultFromSummary } from '../../reporter/index.ts';
+import { makeFakeK6, realK6 as findRealK6, SUMMARY_FIXTURES, type FakeK6 } from '../testdata/fake-k6.ts';
 
 const fixture = (): Record<string, any> => JSON.parse(readFileSync(join(SUMMARY_FIXTURES, 'default.json'), 'utf8'));
 
@@ -169,7 +169,7 @@ describe('parityRows', () => {
   });
 });
 
-const canRunEndToEnd = ['engine/cli.ts', 'mock/cli.ts', 'build.mjs'].every((file) => existsSync(new URL(`../${file}`, import.meta.url)));
+const canRunEndToEnd = ['engine/cli.ts', 'mock/cli.ts', 'build.mjs'].every((file) => existsSync(new URL(`../../${file}`, import.meta.url)));
 
 describe.skipIf(!canRunEndToEnd)('npm run parity end to end: real mock, real embedded engine, stand-in k6', () => {
   it('runs both against one mock; the embedded run is real, the stand-in one is the fixture', async () => {

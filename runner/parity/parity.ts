@@ -3,11 +3,11 @@
 // sees), and the main statistics are diffed against a tolerance.
 import { join, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
-import { resultFromSummary, type Result } from '../reporter/index.ts';
-import { ensureBuilt, scriptPath } from './build.ts';
-import { describeEngine, findK6, K6_INSTALL_HINT, selectEngine, type SelectedEngine } from './engine-select.ts';
-import { runLoad, type LoadRun, type RunLoadOptions } from './load.ts';
-import { startMockProcess, type MockProcess } from './mock-process.ts';
+import { resultFromSummary, type Result } from '../../reporter/index.ts';
+import { ensureBuilt, scriptPath } from '../engines/build.ts';
+import { describeEngine, findK6, K6_INSTALL_HINT, selectEngine, type SelectedEngine } from '../engines/engine-select.ts';
+import { runLoad, type LoadRun, type RunLoadOptions } from '../engines/load.ts';
+import { startMockProcess, type MockProcess } from '../processes/mock-process.ts';
 
 export interface ParityOptions {
   scenario: string;

@@ -4,8 +4,8 @@
 import { rm, readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import type { SelectedEngine } from './engine-select.ts';
-import { BenchError } from './errors.ts';
-import { killTree, spawnGroup, tailOf } from './process-tree.ts';
+import { BenchError } from '../errors.ts';
+import { killTree, spawnGroup, tailOf } from '../processes/process-tree.ts';
 
 /** The embedded engine's `--progress ndjson` line (every 500 ms, on stderr). */
 export interface LoadProgress {

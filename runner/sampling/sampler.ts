@@ -4,7 +4,7 @@
 import { performance } from 'node:perf_hooks';
 import pidtree from 'pidtree';
 import pidusage from 'pidusage';
-import { procUnits, readMachineCpu, readProcTable, treeOf, type ProcEntry } from './proc-table.ts';
+import { procUnits, readMachineCpu, readProcTable, treeOf, type ProcEntry } from '../processes/proc-table.ts';
 
 export interface UsageSample {
   /** ms since the sampler started. */

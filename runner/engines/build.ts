@@ -5,10 +5,10 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { BenchError, lastLine } from './errors.ts';
+import { BenchError, lastLine } from '../errors.ts';
 
 const run = promisify(execFile);
-export const ROOT = fileURLToPath(new URL('..', import.meta.url));
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const SCENARIOS = ['basic', 'streaming', 'concurrency'] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 

@@ -1,6 +1,6 @@
 // The machine a result was measured on, recorded in every result (`environment`).
 import { availableParallelism, cpus, platform, release } from 'node:os';
-import type { SelectedEngine } from './engine-select.ts';
+import type { SelectedEngine } from '../engines/engine-select.ts';
 
 export interface Environment {
   cpu_model: string | null;

@@ -5,12 +5,12 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { DEFAULT_MOCK_OPTIONS } from '../mock/options.ts';
-import { measure, redactor, type BenchIO, type BenchOptions, type RunContext } from './bench.ts';
-import { ensureBuilt, scriptPath } from './build.ts';
-import { selectEngine } from './engine-select.ts';
+import { DEFAULT_MOCK_OPTIONS } from '../../mock/options.ts';
+import { measure, redactor, type BenchIO, type BenchOptions, type RunContext } from '../bench.ts';
+import { ensureBuilt, scriptPath } from '../engines/build.ts';
+import { selectEngine } from '../engines/engine-select.ts';
 import { describeEnvironment } from './environment.ts';
-import { startMockProcess } from './mock-process.ts';
+import { startMockProcess } from '../processes/mock-process.ts';
 import { calibrationPath, saveCalibration, type CalibrationEntry } from './rig.ts';
 
 export const CALIBRATION_SCENARIOS = ['basic', 'streaming'] as const;

@@ -1,8 +1,8 @@
-// `llmux-bench cloud` (`npm run cloud`): flags, validation, then runner/cloud.ts.
+// `llmux-bench cloud` (`npm run cloud`): flags, validation, then runner/cloud/cloud.ts.
 import { z } from 'zod';
-import { runCommand, UsageError, validateFlags, zNumber, type CommandSpec } from '../lib/cli.ts';
+import { runCommand, UsageError, validateFlags, zNumber, type CommandSpec } from '../../lib/cli.ts';
 import { cloudCommand, defaultCloudDeps, type CloudDeps, type CloudMode } from './cloud.ts';
-import { ENV_FLAGS, envFlagsSchema, EXTRA_ENV_FLAG, SCENARIOS } from './k6-env.ts';
+import { ENV_FLAGS, envFlagsSchema, EXTRA_ENV_FLAG, SCENARIOS } from '../engines/k6-env.ts';
 
 export const cloudSpec: CommandSpec = {
   name: 'cloud',

@@ -2,14 +2,14 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { cloudMain } from './cloud-cli.ts';
+import { cloudMain } from './cli.ts';
 import { checkDistribution, defaultCloudDeps, type CloudDeps } from './cloud.ts';
-import { k6ConfigPath, userConfigDir } from './cloud-auth.ts';
-import { unreachableFromCloud } from './cloud-target.ts';
-import { scriptPath } from './build.ts';
-import { buildBundles } from './k6-bundle.ts';
-import { parseCloudUrl } from './k6-process.ts';
-import { makeFakeK6, SUMMARY_FIXTURES, type FakeK6 } from './testdata/fake-k6.ts';
+import { k6ConfigPath, userConfigDir } from './auth.ts';
+import { unreachableFromCloud } from './target.ts';
+import { scriptPath } from '../engines/build.ts';
+import { buildBundles } from '../engines/k6-bundle.ts';
+import { parseCloudUrl } from '../processes/k6-process.ts';
+import { makeFakeK6, SUMMARY_FIXTURES, type FakeK6 } from '../testdata/fake-k6.ts';
 
 const TOKEN = 'tok-LEAKCHECK-7f3a9c';
 const API_KEY = 'sk-APIKEY-LEAKCHECK-41d2';
@@ -290,7 +290,7 @@ describe('helpers', () => {
 describe('llmux-bench cloud (the binary)', () => {
   it('is wired to the subcommand table and runs the stand-in k6', async () => {
     const { execFile } = await import('node:child_process');
-    const bin = new URL('../bin/llmux-bench.mjs', import.meta.url).pathname;
+    const bin = new URL('../../bin/llmux-bench.mjs', import.meta.url).pathname;
     const result = await new Promise<{ code: number; stdout: string; stderr: string }>((resolveRun) => {
       execFile(
         process.execPath,

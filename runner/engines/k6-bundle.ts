@@ -1,8 +1,8 @@
 // Where a scenario's bundle is: `--script` as given, else dist/<scenario>.js, built first when
-// missing or stale (runner/build.ts).
+// missing or stale (runner/engines/build.ts).
 import { existsSync } from 'node:fs';
 import { isAbsolute, relative, resolve } from 'node:path';
-import { UsageError } from '../lib/cli.ts';
+import { UsageError } from '../../lib/cli.ts';
 import { ensureBuilt, scriptPath } from './build.ts';
 
 export async function buildBundles(): Promise<void> {

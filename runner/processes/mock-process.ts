@@ -2,10 +2,10 @@
 // measured apart from the runner's and the load generator's.
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { BenchError, lastLine } from './errors.ts';
+import { BenchError, lastLine } from '../errors.ts';
 import { spawnGroup, stopGroup, tailOf } from './process-tree.ts';
 
-const BIN = fileURLToPath(new URL('../bin/llmux-bench.mjs', import.meta.url));
+const BIN = fileURLToPath(new URL('../../bin/llmux-bench.mjs', import.meta.url));
 const LISTENING = /mock listening on (http:\/\/\S+?):(\d+)\s*$/;
 
 export interface MockProcess {

@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { coefficientOfVariation, medianRun, redactor } from './bench.ts';
+import { coefficientOfVariation, medianRun, redactor } from '../bench.ts';
 import type { Environment } from './environment.ts';
 import { calibrationFor, calibrationPath, judgeRig, mockServerErrors, modelRequests, openModelShortfall, readCalibration, saveCalibration, type CalibrationEntry } from './rig.ts';
 

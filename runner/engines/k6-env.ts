@@ -1,7 +1,7 @@
 // The scenarios' env contract as command-line flags, turned into `-e KEY=VALUE` arguments for k6 or
 // the embedded engine, and printed with secrets masked.
 import { z } from 'zod';
-import { zDurationMs, zNumber, UsageError, type FlagSpec } from '../lib/cli.ts';
+import { zDurationMs, zNumber, UsageError, type FlagSpec } from '../../lib/cli.ts';
 
 export { SCENARIOS, type Scenario } from './build.ts';
 

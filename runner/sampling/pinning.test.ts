@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { affinityOf, cpuCount, describePinning, loadgenCores, pinPids, planPinning, tasksetPath } from './pinning.ts';
-import { killTree } from './process-tree.ts';
+import { killTree } from '../processes/process-tree.ts';
 
 describe('planPinning', () => {
   it('gives the target a core of its own and the load generator the rest', () => {

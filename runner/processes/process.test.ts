@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { findListeningPids, listeningInodes } from './port-owner.ts';
 import { descendants, isAlive, killTree, spawnGroup, type GroupProcess } from './process-tree.ts';
 import { parseStat, readProcTable, treeOf } from './proc-table.ts';
-import { ResourceSampler, summarise } from './sampler.ts';
+import { ResourceSampler, summarise } from '../sampling/sampler.ts';
 
 const started: GroupProcess[] = [];
 afterEach(async () => {

@@ -4,13 +4,13 @@
 import { existsSync, linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
-import { UsageError } from '../lib/cli.ts';
-import { requireCloudCredentials } from './cloud-auth.ts';
-import { isLoopbackTarget, unreachableFromCloud } from './cloud-target.ts';
-import { describeEngine, selectEngine, type SelectedEngine } from './engine-select.ts';
-import { buildBundles, displayPath, scenarioBundle } from './k6-bundle.ts';
-import { envArgs, formatCommand, isSecretKey, scenarioEnv, shellQuote, type EnvFlags } from './k6-env.ts';
-import { parseCloudUrl, runK6Process } from './k6-process.ts';
+import { UsageError } from '../../lib/cli.ts';
+import { requireCloudCredentials } from './auth.ts';
+import { isLoopbackTarget, unreachableFromCloud } from './target.ts';
+import { describeEngine, selectEngine, type SelectedEngine } from '../engines/engine-select.ts';
+import { buildBundles, displayPath, scenarioBundle } from '../engines/k6-bundle.ts';
+import { envArgs, formatCommand, isSecretKey, scenarioEnv, shellQuote, type EnvFlags } from '../engines/k6-env.ts';
+import { parseCloudUrl, runK6Process } from '../processes/k6-process.ts';
 import { DEFAULT_SECRET_NAME, operatorManifest, secretCommand } from './operator.ts';
 
 export type CloudMode = 'cloud' | 'local' | 'upload' | 'operator';

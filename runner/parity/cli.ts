@@ -1,8 +1,8 @@
-// `llmux-bench parity` (`npm run parity`): flags, validation, then runner/parity.ts.
+// `llmux-bench parity` (`npm run parity`): flags, validation, then runner/parity/parity.ts.
 import { join } from 'node:path';
 import { z } from 'zod';
-import { runCommand, validateFlags, zDurationMs, zNumber, type CommandSpec } from '../lib/cli.ts';
-import { ENV_FLAGS, envFlagsSchema, EXTRA_ENV_FLAG, scenarioEnv, SCENARIOS } from './k6-env.ts';
+import { runCommand, validateFlags, zDurationMs, zNumber, type CommandSpec } from '../../lib/cli.ts';
+import { ENV_FLAGS, envFlagsSchema, EXTRA_ENV_FLAG, scenarioEnv, SCENARIOS } from '../engines/k6-env.ts';
 import { defaultParityDeps, parityCommand, type ParityDeps } from './parity.ts';
 
 const { endpoint, model, requests, concurrency, duration, rate, maxVus, warmup, maxTokens, prompt } = ENV_FLAGS;

@@ -3,7 +3,7 @@
 import { execFile } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { promisify } from 'node:util';
-import { findExecutable } from './which.ts';
+import { findExecutable } from '../processes/which.ts';
 
 const run = promisify(execFile);
 

@@ -6,8 +6,8 @@
 // an unset spec.initializer and pass its env to `k6 archive` as -e (older ones do not).
 // Secrets (API_KEY, HEADERS, any *KEY/*TOKEN) are only ever Secret references.
 import { stringify } from 'yaml';
-import { UsageError } from '../lib/cli.ts';
-import { isSecretKey } from './k6-env.ts';
+import { UsageError } from '../../lib/cli.ts';
+import { isSecretKey } from '../engines/k6-env.ts';
 
 /** A ConfigMap holds at most 1 MiB (k6-operator docs); bigger bundles need a volumeClaim. */
 export const CONFIGMAP_LIMIT_BYTES = 1_048_576;

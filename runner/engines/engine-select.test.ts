@@ -1,10 +1,10 @@
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { UsageError } from '../lib/cli.ts';
+import { UsageError } from '../../lib/cli.ts';
 import { compareVersions, describeEngine, findK6, MIN_K6_VERSION, parseK6Version, selectEngine } from './engine-select.ts';
 import { loadArgv, runLoad } from './load.ts';
-import { makeFakeK6, realK6 as findRealK6, SUMMARY_FIXTURES, type FakeK6 } from './testdata/fake-k6.ts';
+import { makeFakeK6, realK6 as findRealK6, SUMMARY_FIXTURES, type FakeK6 } from '../testdata/fake-k6.ts';
 
 let fake: FakeK6;
 beforeEach(() => {
@@ -56,7 +56,7 @@ describe('selectEngine', () => {
 
   it('auto falls back to the embedded engine when k6 is absent', async () => {
     const engine = await selectEngine('auto', fake.envWithoutK6());
-    const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+    const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
     expect(engine.kind).toBe('embedded');
     expect(engine.version).toBe(version);
     expect(engine.command).toEqual([process.execPath, expect.stringMatching(/bin[/\\]llmux-bench\.mjs$/), 'engine']);
