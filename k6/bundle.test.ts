@@ -93,6 +93,7 @@ describe('build.mjs flags', () => {
       cpSync(join(ROOT, 'k6'), join(dir, 'k6'), { recursive: true });
       mkdirSync(join(dir, 'lib'));
       copyFileSync(join(ROOT, 'lib', 'duration.ts'), join(dir, 'lib', 'duration.ts'));
+      cpSync(join(ROOT, 'contract'), join(dir, 'contract'), { recursive: true });
       copyFileSync(join(ROOT, 'build.mjs'), join(dir, 'build.mjs'));
       symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
       writeFileSync(join(dir, 'k6', 'extra.ts'), "import http from 'k6/http';\nexport default function () {\n  http.get('http://127.0.0.1:1/');\n}\n");
@@ -178,9 +179,9 @@ describe.each(SCENARIOS)('dist/%s.js', (scenario) => {
     expect(code).not.toMatch(/\bsleep\(|http\.(get|post|request|batch)\(/);
     expect(code).toContain('http.asyncRequest(');
     expect(code.length).toBeLessThan(CODE_BUDGET_BYTES);
-    // Sources: our k6/ code and the pure lib/duration.ts, nothing from node_modules.
+    // Sources: our k6/ code, the env contract (contract/) and the pure lib/duration.ts, nothing from node_modules.
     const sources = map.sources.map((source) => relative(ROOT, resolve(outdir, source)));
-    for (const source of sources) expect(source).toMatch(/^(k6\/[\w/-]+|lib\/duration)\.ts$/);
+    for (const source of sources) expect(source).toMatch(/^(k6\/[\w/-]+|contract\/[\w-]+|lib\/duration)\.ts$/);
     expect(sources).toContain(`k6/${scenario}.ts`);
   });
 });

@@ -4,7 +4,8 @@
 // are counted by kind and never stop the test.
 import type { Options } from 'k6/options';
 import { parseConfig } from './lib/config.ts';
-import { buildOptions, plateauPlan } from './lib/options.ts';
+import { buildOptions } from './lib/options.ts';
+import { plateauPlan } from '../contract/plateaus.ts';
 import { chatIteration, newSetupData } from './lib/runtime.ts';
 import { summaryOutputs, type SetupData, type SummaryData } from './lib/summary.ts';
 

@@ -7,7 +7,7 @@ import { isSummaryExport, readSummaryExport } from './inputs/summary-export.ts';
 import { ERROR_KINDS, ResultSchema, SCHEMA_VERSION, type Plateau, type Result, type Streaming } from './schema.ts';
 import { epochNs, formatEpochNs, msToNs } from './time.ts';
 // The concurrency scenario's plateau plan (pure code shared with the k6 scripts).
-import { plateauPlan } from '../k6/lib/options.ts';
+import { plateauPlan } from '../contract/plateaus.ts';
 
 export { InputError, type InputFormat } from './inputs/normalized.ts';
 

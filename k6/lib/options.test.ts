@@ -4,11 +4,10 @@ import {
   arrivalRate,
   buildOptions,
   effectiveConcurrency,
-  plateauPlan,
-  plateauTag,
   SUMMARY_TREND_STATS,
   withFilter,
 } from './options.ts';
+import { plateauPlan, plateauTag } from '../../contract/plateaus.ts';
 
 const options = (env: Env, scenario: ScenarioName = 'basic') => buildOptions(parseConfig(env, scenario));
 

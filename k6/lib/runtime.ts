@@ -8,7 +8,8 @@ import { Counter } from 'k6/metrics';
 import { classifyFailure, ERROR_KINDS, type ErrorKind } from './classify.ts';
 import { checkCompletion } from './completion.ts';
 import type { Config } from './config.ts';
-import { PHASE_TAG, plateauTag, type Plateau } from './options.ts';
+import { PHASE_TAG } from './options.ts';
+import { plateauTag, type Plateau } from '../../contract/plateaus.ts';
 import { chatBody, newRunId, requestHeaders, uniquePrompt } from './payload.ts';
 import type { SetupData } from './summary.ts';
 

@@ -1,6 +1,6 @@
 // A small, colourless end-of-test text summary (no remote jslib: runs can be offline).
 // Pure function of the summary data.
-import type { LlmuxMeta, SummaryData, SummaryMetric } from './summary.ts';
+import type { LlmuxMeta, SummaryData, SummaryMetric } from './summary-types.ts';
 
 const TREND_COLUMNS = ['avg', 'p(50)', 'p(90)', 'p(95)', 'p(99)', 'max'];
 

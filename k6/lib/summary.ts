@@ -4,48 +4,9 @@
 import { summaryPath, type Config } from './config.ts';
 import { effectiveConcurrency } from './options.ts';
 import { renderTextSummary } from './summary-text.ts';
+import type { LlmuxMeta, SetupData, SummaryData } from './summary-types.ts';
 
-export interface SummaryMetric {
-  type: 'counter' | 'gauge' | 'rate' | 'trend';
-  contains: 'default' | 'time' | 'data';
-  values: Record<string, number>;
-  thresholds?: Record<string, { ok: boolean }>;
-}
-
-export interface SummaryData {
-  metrics: Record<string, SummaryMetric>;
-  root_group?: {
-    checks?: { name: string; passes: number; fails: number }[];
-    groups?: unknown[];
-  };
-  state?: { testRunDurationMs?: number };
-  options?: unknown;
-  setup_data?: unknown;
-  [key: string]: unknown;
-}
-
-export interface LlmuxMeta {
-  scenario: string;
-  name: string;
-  target: string;
-  endpoint: string;
-  model: string;
-  requests: number;
-  concurrency: number;
-  duration_s: number;
-  rate: number | null;
-  max_vus: number | null;
-  warmup_s: number;
-  max_tokens: number | null;
-  start_time: string | null;
-  end_time: string;
-}
-
-/** What setup() returns; handleSummary finds it again in data.setup_data. */
-export interface SetupData {
-  start_time: string;
-  run_id: string;
-}
+export type { LlmuxMeta, SetupData, SummaryData, SummaryMetric } from './summary-types.ts';
 
 export function llmuxMeta(config: Config, setupData: unknown, endTime: Date): LlmuxMeta {
   const start =
