@@ -4,7 +4,8 @@
 // gracefulStop are interrupted: their VU's requests are aborted and their later samples dropped.
 import { performance } from 'node:perf_hooks';
 import type { ScenarioConfig, Stage } from './scenario.ts';
-import type { ScenarioRun, TestRun } from './runtime.ts';
+import type { TestRun } from './runtime.ts';
+import type { ScenarioRun } from './scenario-run.ts';
 import { vuStorage, type Vu } from './vu.ts';
 
 /** What an executor needs from the run loop. */

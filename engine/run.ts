@@ -22,7 +22,8 @@ import {
   type SummaryData,
   type Thresholds,
 } from './metrics/index.ts';
-import { ScenarioRun, setCurrentRun, TestAbortError, TestRun } from './runtime.ts';
+import { setCurrentRun, TestAbortError, TestRun } from './runtime.ts';
+import { ScenarioRun } from './scenario-run.ts';
 import { captureScriptOutput } from './script-console.ts';
 import { describeScenario, initialVus, maxScenarioMs, OptionsError, resolveScenarios, type ScenarioConfig, type ShortcutOverrides } from './scenario.ts';
 import { Vu, vuStorage } from './vu.ts';

@@ -2,7 +2,7 @@
 // `__VU`, `__ITER`, `__ENV`, k6/execution and the HTTP module know which VU is calling even after
 // awaits, while thousands of VUs share one Node realm.
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { ScenarioRun } from './runtime.ts';
+import type { ScenarioRun } from './scenario-run.ts';
 import type { VuConnections } from './transport.ts';
 
 /** The store of one running call chain: a VU and the group path it is in ("" = root). */

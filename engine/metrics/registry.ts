@@ -1,8 +1,8 @@
 // The metric registry: k6's built-in metrics, custom metrics from k6/metrics, submetrics, and the
 // hot path every sample goes through.
-import { Metric, type MetricType, type ValueType } from './metric.ts';
-import { createSink } from './sinks.ts';
-import { Submetric, parseMetricSelector, parseSubmetricTags } from './submetric.ts';
+import { Metric, Submetric, type MetricType, type ValueType } from './metric.ts';
+import { CounterSink, GaugeSink, RateSink, TrendSink, type Sink } from './sinks.ts';
+import { parseMetricSelector, parseSubmetricTags } from './selector.ts';
 
 export type SampleListener = (metric: Metric, value: number, tags: Readonly<Record<string, string>>, timeMs: number) => void;
 
@@ -141,5 +141,18 @@ export class MetricRegistry {
       const t = timeMs ?? Date.now();
       for (let i = 0; i < listeners.length; i++) listeners[i](metric, value, tags, t);
     }
+  }
+}
+
+export function createSink(type: MetricType): Sink {
+  switch (type) {
+    case 'counter':
+      return new CounterSink();
+    case 'gauge':
+      return new GaugeSink();
+    case 'rate':
+      return new RateSink();
+    case 'trend':
+      return new TrendSink();
   }
 }

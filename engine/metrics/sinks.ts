@@ -1,7 +1,6 @@
 // Sinks aggregate a metric's samples the way k6's do (metrics/sink.go), except that Trend
 // percentiles come from an HDR histogram instead of a sorted array of every sample.
 import { Int32Histogram } from 'hdr-histogram-js';
-import type { MetricType } from './metric.ts';
 
 export class CounterSink {
   readonly type = 'counter' as const;
@@ -205,16 +204,3 @@ export class TrendSink {
 }
 
 export type Sink = CounterSink | GaugeSink | RateSink | TrendSink;
-
-export function createSink(type: MetricType): Sink {
-  switch (type) {
-    case 'counter':
-      return new CounterSink();
-    case 'gauge':
-      return new GaugeSink();
-    case 'rate':
-      return new RateSink();
-    case 'trend':
-      return new TrendSink();
-  }
-}

@@ -62,9 +62,9 @@ export function buildSummaryData(registry: MetricRegistry, opts: SummaryOptions)
       contains: metric.contains,
       values: metricValues(metric, opts.testRunDurationMs, trendStats),
     };
-    if (metric.thresholds !== null && metric.thresholds.thresholds.length > 0) {
+    if (metric.thresholds !== null && metric.thresholds.length > 0) {
       entry.thresholds = {};
-      for (const t of metric.thresholds.thresholds) entry.thresholds[t.source] = { ok: !t.lastFailed };
+      for (const t of metric.thresholds) entry.thresholds[t.source] = { ok: !t.lastFailed };
     }
     metrics[metric.name] = entry;
   }

@@ -4,7 +4,8 @@ import { parseDurationMs } from '../../lib/duration.ts';
 import type { Metric } from './metric.ts';
 import type { MetricRegistry } from './registry.ts';
 import type { Sink } from './sinks.ts';
-import { parseMetricSelector } from './submetric.ts';
+import { parseMetricSelector } from './selector.ts';
+import { Threshold } from './threshold.ts';
 import {
   SUPPORTED_AGGREGATIONS,
   aggregationKey,
@@ -15,24 +16,6 @@ import {
 
 /** One threshold as written in the script: a string or k6's object form. */
 export type ThresholdInput = string | { threshold: string; abortOnFail?: boolean; delayAbortEval?: string | number };
-
-export class Threshold {
-  /** True when the last evaluation failed (k6's LastFailed). */
-  lastFailed = false;
-  /** The aggregated value the last evaluation compared; null before any. */
-  lastValue: number | null = null;
-
-  constructor(
-    /** The expression exactly as written: the key in the summary. */
-    readonly source: string,
-    readonly expression: ThresholdExpression,
-    readonly abortOnFail: boolean,
-    /** Minimum test time before a failure may abort; null = abort at once. */
-    readonly delayAbortEvalMs: number | null,
-    /** The duration as written, for the NDJSON Metric line. */
-    readonly delayAbortEvalText: string | null,
-  ) {}
-}
 
 export class ThresholdSet {
   /** Sticky: set once a failing abortOnFail threshold passed its delay. */
@@ -177,11 +160,11 @@ export class Thresholds {
         }
       }
       const metric = registry.addSubmetric(set.key);
-      if (metric.thresholds !== null && metric.thresholds !== set) {
+      if (metric.thresholds !== null && metric.thresholds !== set.thresholds) {
         // Two keys naming the same submetric (e.g. different spacing): keep every threshold.
-        metric.thresholds.thresholds.push(...set.thresholds);
+        metric.thresholds.push(...set.thresholds);
       } else {
-        metric.thresholds = set;
+        metric.thresholds = set.thresholds;
       }
       set.metric = metric;
       metric.observed = true;

@@ -1,6 +1,5 @@
-// Submetric selectors: `name{key:value,key2:value2}` picks the samples of `name` whose tags
+// Metric selectors: `name{key:value,key2:value2}` picks the samples of `name` whose tags
 // contain every listed key with that value (k6: metrics/metric.go AddSubmetric, ParseMetricName).
-import type { Metric } from './metric.ts';
 
 export interface MetricSelector {
   /** Parent metric name. */
@@ -45,44 +44,4 @@ export function parseSubmetricTags(suffix: string): Array<[string, string]> {
     else pairs.set(unquote(kv.slice(0, colon)), unquote(kv.slice(colon + 1)));
   }
   return [...pairs].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-}
-
-export class Submetric {
-  /** `parent{suffix}`: the key of this submetric in the summary. */
-  readonly name: string;
-  private readonly keys: string[];
-  private readonly values: string[];
-
-  constructor(
-    readonly parent: Metric,
-    /** The selector text between the braces, trimmed. */
-    readonly suffix: string,
-    readonly tags: ReadonlyArray<[string, string]>,
-    /** The Metric (with its own sink) that collects the matching samples. */
-    readonly metric: Metric,
-  ) {
-    this.name = `${parent.name}{${suffix}}`;
-    this.keys = tags.map(([k]) => k);
-    this.values = tags.map(([, v]) => v);
-  }
-
-  /** True when `tags` has every selector key with the same value. */
-  matches(tags: Readonly<Record<string, string>>): boolean {
-    const keys = this.keys;
-    for (let i = 0; i < keys.length; i++) {
-      if (tags[keys[i]] !== this.values[i]) return false;
-    }
-    return true;
-  }
-
-  /** Same tag set as `pairs` (order-insensitive): k6 reuses the submetric then. */
-  sameTags(pairs: ReadonlyArray<[string, string]>): boolean {
-    if (pairs.length !== this.keys.length) return false;
-    return pairs.every(([k, v], i) => this.keys[i] === k && this.values[i] === v);
-  }
-
-  /** The tags as an object, for k6's NDJSON Metric line. */
-  tagObject(): Record<string, string> {
-    return Object.fromEntries(this.tags);
-  }
 }
