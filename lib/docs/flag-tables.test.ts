@@ -113,9 +113,10 @@ describe('rewritePage', () => {
 
 describe('the docs pages', () => {
   it('have a flag table for every llmux-bench command, rendered from its spec', () => {
-    expect(Object.keys(COMMAND_SPECS).sort()).toEqual(Object.keys(subcommands).sort());
+    const hint = 'a command of lib/commands.ts needs its spec in COMMAND_SPECS and its page in FLAG_TABLE_PAGES (lib/docs/pages.ts)';
+    expect(Object.keys(COMMAND_SPECS).sort(), hint).toEqual(Object.keys(subcommands).sort());
     for (const [command, spec] of Object.entries(COMMAND_SPECS)) expect(spec.name.split(' ')[0], command).toBe(command);
-    expect(Object.values(FLAG_TABLE_PAGES).flat().sort()).toEqual(Object.keys(COMMAND_SPECS).sort());
+    expect(Object.values(FLAG_TABLE_PAGES).flat().sort(), hint).toEqual(Object.keys(COMMAND_SPECS).sort());
   });
 
   it('hold current flag tables (run `npm run docs` after changing a flag)', () => {

@@ -1,6 +1,7 @@
-// `npm run docs`: rewrites the marked flag tables in docs/*.md from the commands' specs.
+// `npm run docs`: rewrites the marked flag tables in docs/*.md (and README.md, if it has any) from the
+// commands' specs.
 // Idempotent: a page whose tables are current is not touched. Exit 1 with one line per problem.
-import { readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DocsError, findTables, rewritePage, uncoveredFlags } from './flag-tables.ts';
@@ -16,10 +17,13 @@ export interface PageUpdate {
 
 /** Every docs page with its tables regenerated in memory; throws a DocsError for a broken page. */
 export function regenerateDocs(root = ROOT): PageUpdate[] {
-  const pages = readdirSync(join(root, 'docs'))
-    .filter((file) => file.endsWith('.md'))
-    .sort()
-    .map((file) => `docs/${file}`);
+  const pages = [
+    'README.md',
+    ...readdirSync(join(root, 'docs'))
+      .filter((file) => file.endsWith('.md'))
+      .sort()
+      .map((file) => `docs/${file}`),
+  ].filter((page) => existsSync(join(root, page)));
   for (const page of Object.keys(FLAG_TABLE_PAGES)) {
     if (!pages.includes(page)) throw new DocsError(`${page}: missing; it holds the flag tables of ${FLAG_TABLE_PAGES[page].join(', ')}`);
   }
