@@ -28,6 +28,7 @@ describe('command lines in README.md and docs/', () => {
     expect(counts['README.md']).toBeGreaterThan(10);
     expect(counts['docs/runner.md']).toBeGreaterThan(5);
     expect(counts['docs/k6-and-cloud.md']).toBeGreaterThan(15);
+    expect(read('docs/k6-and-cloud.md')).toContain('`runner/engines/engine-select.test.ts`');
     const used = new Set(PAGES.flatMap((page) => commandLines(read(page), COMMANDS).map((c) => c.command)));
     expect([...used].sort()).toEqual([...COMMANDS].sort());
   });
@@ -43,6 +44,11 @@ describe('command lines in README.md and docs/', () => {
   it.each(PAGES)('%s: every flag named in prose belongs to a command (or to k6, node, ...)', (page) => {
     const known = new Set([...Object.values(ACCEPTED).flatMap((set) => [...set]), ...Object.values(FOREIGN).flat()]);
     expect(proseFlags(read(page)).filter(({ flag }) => !known.has(flag))).toEqual([]);
+  });
+
+  it.each(PAGES)('%s: every file of the repository it names exists', (page) => {
+    const paths = [...read(page).matchAll(/(?<![\w/.-])((?:bench|bin|contract|docs|engine|k6|lib|mock|reporter|runner|test|\.ci)\/(?:[\w.-]+\/)*(?:[\w.-]+\.(?:[cm]?[jt]s|json|md|ya?ml)\b|(?=[\s`)])))/g)].map((m) => m[1]);
+    expect(paths.filter((path) => !existsSync(join(ROOT, path)))).toEqual([]);
   });
 
   it.each(PAGES)('%s: every npm script and bench/ script it names exists', (page) => {
