@@ -1,7 +1,6 @@
 // `npm run bench`: mock up, target up, baseline and target runs under the same load, resource
 // sampling, rig checks, one result file per kind of run, a table, and everything stopped after.
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { resultFromSummary, writeResultFile, type Result, type ResultMeta } from '../reporter/index.ts';
 import { ensureBuilt, scriptPath } from './engines/build.ts';
@@ -13,6 +12,7 @@ import { startMockProcess, type MockProcess } from './processes/mock-process.ts'
 import { describePinning, loadgenCores, pinPids, planPinning, tasksetPath, tasksetPrefix, type PinPlan } from './sampling/pinning.ts';
 import { createProgress, progressMode, progressTarget, type ProgressView } from './progress.ts';
 import { descendants } from './processes/process-tree.ts';
+import { createWorkDir } from './processes/work-dir.ts';
 import {
   calibrationFor,
   calibrationPath,
@@ -207,8 +207,9 @@ export async function runBench(opts: BenchOptions, io: BenchIO): Promise<number>
     }
     for (const warning of warnings) say(`warning: ${warning}`);
 
-    const work = await mkdtemp(join(tmpdir(), 'llmux-bench-'));
-    cleanups.push(() => rm(work, { recursive: true, force: true }));
+    const workDir = await createWorkDir('llmux-bench-');
+    cleanups.push(workDir.remove);
+    const work = workDir.path;
 
     const ctx: RunContext = { opts, io, engine, script, work, mock, started, pin, environment, calibration, prefix: prefix('loadgen'), redact };
     const withBaseline = Boolean(opts.target) && opts.baseline;
