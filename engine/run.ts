@@ -1,7 +1,7 @@
 // One test run, k6's life cycle: init (import the script), setup, scenarios, teardown, summary.
 // Exit codes are k6's (errext/exitcodes): 0, 99 thresholds, 100/101 setup/teardown timeout, 104 invalid options, 105 interrupted (SIGINT),
 // 107 script error, 108 aborted by the script, 110 exec.test.fail().
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir, rename, unlink, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { formatDurationMs, parseDurationMs } from '../lib/duration.ts';
@@ -90,8 +90,13 @@ function errorText(err: unknown): string {
 async function writeAtomic(path: string, data: string | Uint8Array): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
-  await writeFile(tmp, data);
-  await rename(tmp, path);
+  try {
+    await writeFile(tmp, data);
+    await rename(tmp, path);
+  } catch (error) {
+    await unlink(tmp).catch(() => {}); // never a half-written temp file left behind
+    throw error;
+  }
 }
 
 function toBytes(value: unknown): string | Uint8Array {

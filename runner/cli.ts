@@ -5,7 +5,9 @@ import { mockCommand, mockFlagsSchema, toMockOptions } from '../mock/cli.ts';
 import { runBench, type BenchOptions } from './bench.ts';
 import { runCalibration } from './sampling/calibrate.ts';
 import { BenchError } from './errors.ts';
+import { stopNow } from './stop-now.ts';
 import { SCENARIOS } from './engines/build.ts';
+import { checkScenarioEnv } from './engines/scenario-env-check.ts';
 
 /** Mock settings passed through as --mock-<flag> (the mock's own flags; --mock-port included). */
 const MOCK_FLAGS = Object.keys(mockCommand.flags).filter((key) => key !== 'host');
@@ -164,7 +166,7 @@ export function toBenchOptions(args: ParsedArgs): BenchOptions {
   if (flags.maxVus !== undefined && flags.rate === undefined) throw new UsageError('--max-vus only applies with --rate');
   // A proxy started elsewhere was configured with the mock's address: the seed's 8080.
   const { mockArgs, settings } = mockSetup(args, flags.target && !flags.targetCmd ? 8080 : 0);
-  return {
+  const opts: BenchOptions = {
     target: flags.target ?? null,
     targetCmd: flags.targetCmd ?? null,
     targetPid: flags.targetPid ?? null,
@@ -191,6 +193,9 @@ export function toBenchOptions(args: ParsedArgs): BenchOptions {
     readyTimeoutMs: flags.readyTimeout,
     quiet: Boolean(flags.quiet),
   };
+  // What the scenario would reject in its init stage, rejected now, before anything starts.
+  checkScenarioEnv(opts);
+  return opts;
 }
 
 /**
@@ -217,12 +222,17 @@ export async function main(argv: string[]): Promise<number> {
     // Ctrl-C (or SIGTERM/SIGHUP): stop the load, keep what was measured; a second one stops at once
     // (the exit hook of process-tree.ts kills every child group).
     const controller = new AbortController();
+    let stoppingNow = false;
     const onSignal = () => {
+      if (stoppingNow) process.exit(130);
       if (controller.signal.aborted) {
-        process.stderr.write('\nstopping now\n');
-        process.exit(130);
+        // The runs that finished are written first (a third Ctrl-C skips that).
+        stoppingNow = true;
+        process.stderr.write('\nstopping now: writing the runs that finished\n');
+        void stopNow().finally(() => process.exit(130));
+        return;
       }
-      process.stderr.write('\nstopping: ending the load, writing what was measured (Ctrl-C again to stop at once)\n');
+      process.stderr.write('\nstopping: ending the load, writing what was measured (Ctrl-C again to stop at once, keeping the runs that finished)\n');
       controller.abort();
     };
     const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
