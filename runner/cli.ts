@@ -65,7 +65,7 @@ export const benchCommand: CommandSpec = {
     '  npm run bench -- --target http://127.0.0.1:4000 --target-cmd "my-proxy --upstream $MOCK_URL" --scenario streaming',
     '  npm run bench -- --compare results/llmux_*.json results/litellm_*.json',
     '  npm run bench -- --compare results/litellm_*.json results/llmux_*.json --format md --fail-on "p99:+10%"',
-    'Exit codes: 0 done, 1 failed, 2 bad flags, 99 thresholds failed, 130 interrupted (partial results written).',
+    'Exit codes: 0 done, 1 failed, 2 bad flags or an --output that cannot be written, 99 thresholds failed, 130 interrupted (partial results written).',
   ].join('\n'),
 };
 
