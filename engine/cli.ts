@@ -5,7 +5,7 @@ import { parseCommandArgs, renderUsage, runCommand, UsageError, validateFlags, z
 import { logLateErrors } from './late-errors.ts';
 import { EXIT, runTest } from './run.ts';
 
-const spec: CommandSpec = {
+export const spec: CommandSpec = {
   name: 'engine run',
   summary: 'Run a k6 script (e.g. dist/basic.js) with the embedded k6-compatible engine.',
   positionals: '<script.js>',
