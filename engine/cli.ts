@@ -2,6 +2,7 @@
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import { parseCommandArgs, renderUsage, runCommand, UsageError, validateFlags, zDurationMs, zNumber, type CommandSpec } from '../lib/cli.ts';
+import { logLateErrors } from './late-errors.ts';
 import { EXIT, runTest } from './run.ts';
 
 export const spec: CommandSpec = {
@@ -20,7 +21,7 @@ export const spec: CommandSpec = {
     includeSystemEnvVars: { type: 'boolean', default: true, description: 'put the process environment into __ENV, as k6 run does' },
   },
   epilog: [
-    'Exit codes (as k6): 0 ok, 99 thresholds failed, 100 setup timeout, 104 invalid options, 105 interrupted',
+    'Exit codes (as k6): 0 ok, 99 thresholds failed, 100 setup timeout, 101 teardown timeout, 104 invalid options, 105 interrupted',
     '(Ctrl-C), 107 script error, 108 aborted by the script (exec.test.abort), 110 exec.test.fail(), 2 bad flags.',
     'Example: llmux-bench engine run -e TARGET=http://127.0.0.1:8080 --vus 10 --duration 30s dist/basic.js',
   ].join('\n'),
@@ -105,6 +106,9 @@ export async function main(argv: string[]): Promise<number> {
         signal: controller.signal,
         progress: flags.progress === 'ndjson' ? (p) => process.stderr.write(`${JSON.stringify({ progress: p })}\n`) : undefined,
       });
+      // The run's own error log ends with it: a rejection or timer firing after the summary is
+      // logged the same way and keeps the exit code.
+      logLateErrors((text) => void process.stderr.write(text), () => performance.now());
       // Iterations interrupted after gracefulStop may still hold timers: do not wait for them.
       setTimeout(() => process.exit(result.exitCode), 1000).unref();
       return result.exitCode;

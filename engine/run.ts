@@ -1,7 +1,7 @@
 // One test run, k6's life cycle: init (import the script), setup, scenarios, teardown, summary.
-// Exit codes are k6's: 0, 99 thresholds, 104 invalid options, 105 interrupted (SIGINT),
+// Exit codes are k6's (errext/exitcodes): 0, 99 thresholds, 100/101 setup/teardown timeout, 104 invalid options, 105 interrupted (SIGINT),
 // 107 script error, 108 aborted by the script, 110 exec.test.fail().
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir, rename, unlink, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { formatDurationMs, parseDurationMs } from '../lib/duration.ts';
@@ -32,6 +32,7 @@ export const EXIT = {
   ok: 0,
   thresholds: 99,
   setupTimeout: 100,
+  teardownTimeout: 101,
   invalidConfig: 104,
   externalAbort: 105,
   scriptError: 107,
@@ -79,6 +80,8 @@ const THRESHOLD_EVAL_MS = 2_000;
 const jsonSafe = (value: unknown): unknown => (value === undefined ? undefined : JSON.parse(JSON.stringify(value)));
 
 function errorText(err: unknown): string {
+  // Where the engine's timer fired says nothing about the script.
+  if (err instanceof TimeoutError) return err.message;
   if (err instanceof Error) return err.stack ?? `${err.name}: ${err.message}`;
   return String(err);
 }
@@ -87,8 +90,13 @@ function errorText(err: unknown): string {
 async function writeAtomic(path: string, data: string | Uint8Array): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
-  await writeFile(tmp, data);
-  await rename(tmp, path);
+  try {
+    await writeFile(tmp, data);
+    await rename(tmp, path);
+  } catch (error) {
+    await unlink(tmp).catch(() => {}); // never a half-written temp file left behind
+    throw error;
+  }
 }
 
 function toBytes(value: unknown): string | Uint8Array {
@@ -223,7 +231,7 @@ async function lifeCycle(
   opts.signal?.addEventListener('abort', interrupt, { once: true });
   if (opts.signal?.aborted) interrupt();
 
-  let exitForScriptError = false;
+  let exitForScriptError: number | null = null;
   let setupData: unknown;
 
   // --- setup
@@ -474,7 +482,7 @@ async function lifeCycle(
     } catch (e) {
       if (!(e instanceof TestAbortError)) {
         err(`teardown() failed: ${errorText(e)}\n`);
-        exitForScriptError = true;
+        exitForScriptError = e instanceof TimeoutError ? EXIT.teardownTimeout : EXIT.scriptError;
       }
     }
   }
@@ -521,7 +529,7 @@ async function lifeCycle(
   }
 
   let exitCode: number = EXIT.ok;
-  if (exitForScriptError) exitCode = EXIT.scriptError;
+  if (exitForScriptError !== null) exitCode = exitForScriptError;
   else if (run.aborted !== null) exitCode = run.aborted.exitCode;
   else if (evaluation.failed) exitCode = EXIT.thresholds;
   else if (run.failedByScript) exitCode = EXIT.markedFailed;

@@ -3,6 +3,7 @@
 // rejection in a script logs instead of killing the process.
 import { Console } from 'node:console';
 import { format } from 'node:util';
+import { errorLine } from './late-errors.ts';
 
 type Level = 'INFO' | 'WARN' | 'ERRO';
 
@@ -21,8 +22,9 @@ export function captureScriptOutput(write: (text: string) => void, elapsedMs: ()
   scriptConsole.debug = () => {};
   globalThis.console = scriptConsole;
 
-  const onRejection = (reason: unknown) => line('ERRO', [`Uncaught (in promise) ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}`], 'stacktrace');
-  const onException = (error: Error) => line('ERRO', [`Uncaught ${error.stack ?? error.message}`], 'stacktrace');
+  // One line each, as k6 logs them (a stack per stray rejection would bury everything else).
+  const onRejection = (reason: unknown) => write(errorLine('rejection', reason, elapsedMs()));
+  const onException = (error: Error) => write(errorLine('exception', error, elapsedMs()));
   process.on('unhandledRejection', onRejection);
   process.on('uncaughtException', onException);
   return () => {

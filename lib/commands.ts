@@ -1,5 +1,7 @@
 // Subcommand table of the `llmux-bench` binary. Each part owns its command module and exports
 // `main(argv): Promise<number>` (the exit code); modules load lazily so `mock` does not pay for `bench`.
+import { dropOutputWhenClosed } from './closed-output.ts';
+
 type Main = (argv: string[]) => Promise<number>;
 
 interface Subcommand {
@@ -24,6 +26,7 @@ export function topUsage(): string {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  dropOutputWhenClosed();
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(topUsage() + '\n');

@@ -111,9 +111,13 @@ async function writeTemp(dir: string, base: string, text: string): Promise<strin
   try {
     await handle.writeFile(text);
     await handle.sync();
-  } finally {
-    await handle.close();
+  } catch (error) {
+    // A full disk or a failing device: no half-written temp file stays behind.
+    await handle.close().catch(() => {});
+    await unlink(temp).catch(() => {});
+    throw error;
   }
+  await handle.close();
   return temp;
 }
 

@@ -1,18 +1,17 @@
 // `npm run bench`: mock up, target up, baseline and target runs under the same load, resource
 // sampling, rig checks, one result file per kind of run, a table, and everything stopped after.
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { resultFromSummary, writeResultFile, type Result, type ResultMeta } from '../reporter/index.ts';
+import { join } from 'node:path';
+import { OutputError, resultFromSummary, writeResultFile, type Result, type ResultMeta } from '../reporter/index.ts';
 import { ensureBuilt, scriptPath } from './engines/build.ts';
 import { selectEngine, type EngineMode, type SelectedEngine } from './engines/engine-select.ts';
 import { describeEnvironment, type Environment } from './sampling/environment.ts';
-import { BenchError, lastLine } from './errors.ts';
+import { BenchError, errorLine } from './errors.ts';
 import { runLoad, type LoadRun } from './engines/load.ts';
 import { startMockProcess, type MockProcess } from './processes/mock-process.ts';
 import { describePinning, loadgenCores, pinPids, planPinning, tasksetPath, tasksetPrefix, type PinPlan } from './sampling/pinning.ts';
 import { createProgress, progressMode, progressTarget, type ProgressView } from './progress.ts';
 import { descendants } from './processes/process-tree.ts';
+import { createWorkDir } from './processes/work-dir.ts';
 import {
   calibrationFor,
   calibrationPath,
@@ -37,6 +36,8 @@ import {
 } from './target.ts';
 import { renderBenchSummary, type Written } from './table.ts';
 import { runSweep, type SweepOptions, type SweepRig, type SweepSide } from './sweep/sweep.ts';
+import { checkOutputWritable } from './output-check.ts';
+import { onStopNow } from './stop-now.ts';
 
 export interface BenchOptions {
   /** URL of the proxy under test; null = benchmark the mock itself. */
@@ -135,15 +136,10 @@ export async function runBench(opts: BenchOptions, io: BenchIO): Promise<number>
   const redact = redactor(opts);
   const cleanups: Array<() => Promise<void>> = [];
   try {
+    const output = await checkOutputWritable(opts.output);
     if (await ensureBuilt()) say('built the scenarios (dist/ was missing or older than k6/)');
     const engine = await selectEngine(opts.engine);
     const script = scriptPath(opts.scenario);
-    const output = resolve(opts.output);
-    try {
-      await mkdir(output, { recursive: true });
-    } catch (error) {
-      throw new BenchError(`--output ${opts.output}: cannot create the directory (${(error as Error).message})`);
-    }
 
     let pin: PinPlan | null = null;
     let taskset: string | null = null;
@@ -210,8 +206,9 @@ export async function runBench(opts: BenchOptions, io: BenchIO): Promise<number>
     }
     for (const warning of warnings) say(`warning: ${warning}`);
 
-    const work = await mkdtemp(join(tmpdir(), 'llmux-bench-'));
-    cleanups.push(() => rm(work, { recursive: true, force: true }));
+    const workDir = await createWorkDir('llmux-bench-');
+    cleanups.push(workDir.remove);
+    const work = workDir.path;
 
     const ctx: RunContext = { opts, io, engine, script, work, mock, started, pin, environment, calibration, prefix: prefix('loadgen'), redact };
     const withBaseline = Boolean(opts.target) && opts.baseline;
@@ -274,6 +271,8 @@ export async function runBench(opts: BenchOptions, io: BenchIO): Promise<number>
       io.stdout.write('interrupted before any load ran: nothing was measured\n');
       return EXIT_INTERRUPTED;
     }
+    // A result file that could not be written (e.g. a sweep's): one line, not a stack.
+    if (error instanceof OutputError) throw new BenchError(`could not write a result: ${error.message}`);
     throw error;
   } finally {
     for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
@@ -284,6 +283,19 @@ export async function runBench(opts: BenchOptions, io: BenchIO): Promise<number>
 async function runFixedLoad(ctx: RunContext, withBaseline: boolean, targetUrl: string, targetPid: number | null, memorySource: string): Promise<Written[]> {
   const { opts, io, mock, started } = ctx;
   const runs: Record<'baseline' | 'target', Measured[]> = { baseline: [], target: [] };
+  // Written once: after the last run, or on a second Ctrl-C with the runs finished by then.
+  let writes: Promise<{ baseline: Written | null; target: Written | null }> | undefined;
+  const writeRuns = () =>
+    (writes ??= (async () => {
+      const interrupted = io.signal.aborted;
+      const baseline = runs.baseline.length > 0 ? await writeMedian(ctx, runs.baseline, 'baseline', null, interrupted) : null;
+      const target = runs.target.length > 0 ? await writeMedian(ctx, runs.target, opts.name, baseline, interrupted) : null;
+      return { baseline, target };
+    })());
+  const unregister = onStopNow(async () => {
+    const { baseline, target } = await writeRuns();
+    for (const w of [baseline, target]) if (w) io.stdout.write(`wrote ${w.file}\n`);
+  });
   for (let i = 1; i <= opts.repeat && !io.signal.aborted; i++) {
     const suffix = opts.repeat > 1 ? ` ${i}/${opts.repeat}` : '';
     if (withBaseline) {
@@ -296,9 +308,8 @@ async function runFixedLoad(ctx: RunContext, withBaseline: boolean, targetUrl: s
     if (started?.proc.exit) break;
   }
 
-  const interrupted = io.signal.aborted;
-  const baselineWritten = runs.baseline.length > 0 ? await writeMedian(ctx, runs.baseline, 'baseline', null, interrupted) : null;
-  const targetWritten = runs.target.length > 0 ? await writeMedian(ctx, runs.target, opts.name, baselineWritten, interrupted) : null;
+  const { baseline: baselineWritten, target: targetWritten } = await writeRuns();
+  unregister();
   const written = [baselineWritten, targetWritten].filter((w): w is Written => w !== null);
 
   if (written.length > 0) io.stdout.write(`\n${renderBenchSummary(targetWritten, baselineWritten)}\n\n`);
@@ -387,7 +398,7 @@ export async function measure(
   const machine = sampler.machineSummary(...window);
   if (!load.summary) {
     if (load.aborted) return null;
-    const why = ctx.redact(lastLine(load.stderr) || lastLine(load.stdout));
+    const why = ctx.redact(errorLine(load.stderr) || errorLine(load.stdout));
     throw new BenchError(`the load generator (${engine.kind}) exited with code ${load.exitCode} and wrote no summary${why ? `: ${why}` : ''}`);
   }
   const sampled = { kind, url, load, usage, machine, mockErrors: mockServerErrors(before, after), memorySource };
@@ -476,7 +487,9 @@ async function writeMedian(ctx: RunContext, runs: Measured[], name: string, base
   if (opts.repeat > 1) {
     ctx.io.stderr.write(`${name}: rps over ${runs.length} runs: ${runs.map((r) => (r.draft.rps ?? 0).toFixed(0)).join(', ')} (median ${(chosen.draft.rps ?? 0).toFixed(0)})\n`);
   }
-  const file = await writeResultFile(result, opts.output);
+  const file = await writeResultFile(result, opts.output).catch((error: unknown) => {
+    throw error instanceof OutputError ? new BenchError(`could not write the ${name} result: ${error.message}`) : error;
+  });
   return { result, file };
 }
 

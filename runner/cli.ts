@@ -5,7 +5,9 @@ import { mockCommand, mockFlagsSchema, toMockOptions } from '../mock/cli.ts';
 import { runBench, type BenchOptions } from './bench.ts';
 import { runCalibration } from './sampling/calibrate.ts';
 import { BenchError } from './errors.ts';
+import { stopNow } from './stop-now.ts';
 import { SCENARIOS } from './engines/build.ts';
+import { checkScenarioEnv } from './engines/scenario-env-check.ts';
 
 /** Mock settings passed through as --mock-<flag> (the mock's own flags; --mock-port included). */
 const MOCK_FLAGS = Object.keys(mockCommand.flags).filter((key) => key !== 'host');
@@ -70,7 +72,7 @@ export const benchCommand: CommandSpec = {
     '  npm run bench -- --target http://127.0.0.1:4000 --target-cmd "my-proxy --upstream $MOCK_URL" --scenario streaming',
     '  npm run bench -- --compare results/llmux_*.json results/litellm_*.json',
     '  npm run bench -- --compare results/litellm_*.json results/llmux_*.json --format md --fail-on "p99:+10%"',
-    'Exit codes: 0 done, 1 failed, 2 bad flags, 99 thresholds failed, 130 interrupted (partial results written).',
+    'Exit codes: 0 done, 1 failed, 2 bad flags or an --output that cannot be written, 99 thresholds failed, 130 interrupted (partial results written).',
   ].join('\n'),
 };
 
@@ -186,7 +188,7 @@ export function toBenchOptions(args: ParsedArgs): BenchOptions {
   checkSweepFlags(args, flags);
   // A proxy started elsewhere was configured with the mock's address: the seed's 8080.
   const { mockArgs, settings } = mockSetup(args, flags.target && !flags.targetCmd ? 8080 : 0);
-  return {
+  const opts: BenchOptions = {
     target: flags.target ?? null,
     targetCmd: flags.targetCmd ?? null,
     targetPid: flags.targetPid ?? null,
@@ -224,6 +226,9 @@ export function toBenchOptions(args: ParsedArgs): BenchOptions {
         }
       : null,
   };
+  // What the scenario would reject in its init stage, rejected now, before anything starts.
+  checkScenarioEnv(opts);
+  return opts;
 }
 
 const SWEEP_ONLY = ['sloP99', 'sloErrors', 'sloTtftP99', 'startRate', 'maxRate', 'stepDuration'] as const;
@@ -271,12 +276,17 @@ export async function main(argv: string[]): Promise<number> {
     // Ctrl-C (or SIGTERM/SIGHUP): stop the load, keep what was measured; a second one stops at once
     // (the exit hook of process-tree.ts kills every child group).
     const controller = new AbortController();
+    let stoppingNow = false;
     const onSignal = () => {
+      if (stoppingNow) process.exit(130);
       if (controller.signal.aborted) {
-        process.stderr.write('\nstopping now\n');
-        process.exit(130);
+        // The runs that finished are written first (a third Ctrl-C skips that).
+        stoppingNow = true;
+        process.stderr.write('\nstopping now: writing the runs that finished\n');
+        void stopNow().finally(() => process.exit(130));
+        return;
       }
-      process.stderr.write('\nstopping: ending the load, writing what was measured (Ctrl-C again to stop at once)\n');
+      process.stderr.write('\nstopping: ending the load, writing what was measured (Ctrl-C again to stop at once, keeping the runs that finished)\n');
       controller.abort();
     };
     const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];

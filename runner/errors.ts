@@ -15,3 +15,12 @@ export function lastLine(text: string): string {
   const lines = text.split('\n').map((line) => line.trim()).filter(Boolean);
   return lines.at(-1) ?? '';
 }
+
+/**
+ * The one line that says why a load generator failed: the last line of its output that is not a
+ * stack frame ("    at f (file:1:2)", k6's "\tat ..."), e.g. "script error: ConfigError: ...".
+ */
+export function errorLine(text: string): string {
+  const lines = text.split('\n').map((line) => line.trim()).filter((line) => line && !/^at\s/.test(line) && !/^\.\.\. \d+ more/.test(line));
+  return lines.at(-1) ?? '';
+}

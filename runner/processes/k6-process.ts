@@ -3,6 +3,7 @@
 // group), which stops the run and finishes; we wait for it instead of dying first.
 import { spawn } from 'node:child_process';
 import type { Writable } from 'node:stream';
+import { guardProcess, releaseProcess } from './lifeline.ts';
 
 export interface K6ProcessResult {
   exitCode: number;
@@ -27,6 +28,8 @@ export function runK6Process(command: string[], args: string[], options: K6Proce
       env: options.env,
       stdio: ['inherit', 'pipe', 'pipe'],
     });
+    // Ctrl-C reaches it through the terminal; a runner killed outright takes it along all the same.
+    if (child.pid !== undefined) guardProcess(child.pid);
     let kept = '';
     const ignoreSigint = (): void => {}; // k6 got the same signal; let it wind down
     process.on('SIGINT', ignoreSigint);
@@ -41,6 +44,7 @@ export function runK6Process(command: string[], args: string[], options: K6Proce
     });
     child.on('close', (code, signal) => {
       process.off('SIGINT', ignoreSigint);
+      if (child.pid !== undefined) releaseProcess(child.pid);
       resolve({ exitCode: code ?? (signal === 'SIGINT' ? 130 : 1), stdout: kept });
     });
   });

@@ -1,11 +1,12 @@
 // Child processes the runner starts: each in its own process group, so that a whole tree (a shell,
 // the proxy it execs, the proxy's workers) can be signalled at once and so that a terminal's Ctrl-C
 // reaches only the runner, which then stops its children in order. Everything started here is
-// killed when the runner exits, whatever the reason.
+// killed when the runner exits, whatever the reason (SIGKILL included: see lifeline.ts).
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pidtree from 'pidtree';
+import { guardProcess, releaseProcess } from './lifeline.ts';
 
 export interface Exit {
   code: number | null;
@@ -56,7 +57,10 @@ export function spawnGroup(command: string, args: string[], options: SpawnOption
       });
     }),
   };
-  if (child.pid !== undefined) groups.add(child.pid);
+  if (child.pid !== undefined) {
+    groups.add(child.pid);
+    guardProcess(child.pid);
+  }
   return result;
 }
 
@@ -131,6 +135,7 @@ export async function killTree(pid: number, { signal = 'SIGTERM', graceMs = 5000
     while ([...tree, ...late].some(isAlive) && Date.now() < hardDeadline) await sleep(25);
   }
   groups.delete(pid);
+  releaseProcess(pid);
 }
 
 /** Stops a process started with spawnGroup and waits for its `exit` event. */

@@ -2,15 +2,14 @@
 // mock directly, as hard as it can, for a few seconds per scenario family; the achieved rate and
 // both processes' CPU peaks are kept in <output>/.calibration.json, and later runs near them are
 // flagged rig_saturated (rig.ts).
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
 import { DEFAULT_MOCK_OPTIONS } from '../../mock/options.ts';
 import { measure, redactor, type BenchIO, type BenchOptions, type RunContext } from '../bench.ts';
 import { ensureBuilt, scriptPath } from '../engines/build.ts';
 import { selectEngine } from '../engines/engine-select.ts';
 import { describeEnvironment } from './environment.ts';
 import { startMockProcess } from '../processes/mock-process.ts';
+import { createWorkDir } from '../processes/work-dir.ts';
+import { checkOutputWritable } from '../output-check.ts';
 import { calibrationPath, saveCalibration, type CalibrationEntry } from './rig.ts';
 
 export const CALIBRATION_SCENARIOS = ['basic', 'streaming'] as const;
@@ -18,11 +17,11 @@ export const CALIBRATION_SCENARIOS = ['basic', 'streaming'] as const;
 export async function runCalibration(base: BenchOptions, io: BenchIO, durationS = 5): Promise<number> {
   await ensureBuilt();
   const engine = await selectEngine(base.engine);
-  const output = resolve(base.output);
-  await mkdir(output, { recursive: true });
+  const output = await checkOutputWritable(base.output);
   const environment = describeEnvironment(engine, null);
   const mock = await startMockProcess(['--latency', '0ms', '--itl', '0ms', '--tokens', String(DEFAULT_MOCK_OPTIONS.tokens)]);
-  const work = await mkdtemp(join(tmpdir(), 'llmux-calibrate-'));
+  const workDir = await createWorkDir('llmux-calibrate-');
+  const work = workDir.path;
   const entries: CalibrationEntry[] = [];
   try {
     // Enough VUs to keep a zero-latency mock busy; fewer would measure the client's round trips.
@@ -48,7 +47,7 @@ export async function runCalibration(base: BenchOptions, io: BenchIO, durationS 
     }
   } finally {
     await mock.stop();
-    await rm(work, { recursive: true, force: true });
+    await workDir.remove();
   }
   if (entries.length < CALIBRATION_SCENARIOS.length) {
     io.stdout.write('calibration interrupted: nothing saved\n');

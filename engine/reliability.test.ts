@@ -1,0 +1,133 @@
+// Faults around the engine's process: output pipes closed by their reader, errors after the last
+// iteration, a teardown that never ends. Each runs the real CLI with real pipes and signals.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { BIN, ROOT, runEngine, tempDir } from './test-helpers.ts';
+
+const tmp = tempDir();
+afterAll(() => tmp.cleanup());
+
+function script(name: string, text: string): string {
+  const file = join(tmp.dir, name);
+  writeFileSync(file, text);
+  return file;
+}
+
+// console.log on every iteration: a stream of stderr lines (the issue's "chatty.js").
+const chatty = (duration: string) => script(`chatty-${duration}.js`, `export const options = { vus: 1, duration: '${duration}' };\nexport default function () { console.log('line ' + Date.now()); }\n`);
+
+interface Piped {
+  engine: ChildProcess;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; ms: number }>;
+  headDone: Promise<string>;
+}
+
+/**
+ * `llmux-bench engine run <args>` with one of its output streams piped into `head -2` (the other
+ * to /dev/null), as the shell does for `... 2>&1 >/dev/null | head -2` or `... | head -2`.
+ */
+function pipeIntoHead(args: string[], stream: 'stdout' | 'stderr'): Piped {
+  const head = spawn('head', ['-2'], { stdio: ['pipe', 'pipe', 'ignore'] });
+  let seen = '';
+  head.stdout!.on('data', (d: Buffer) => (seen += d.toString()));
+  const headDone = new Promise<string>((resolve) => head.once('close', () => resolve(seen)));
+  const t0 = Date.now();
+  const engine = spawn(process.execPath, [BIN, 'engine', ...args], {
+    cwd: ROOT,
+    env: { ...process.env, NO_COLOR: '1' },
+    stdio: ['ignore', stream === 'stdout' ? head.stdin! : 'ignore', stream === 'stderr' ? head.stdin! : 'ignore'],
+  });
+  // Only head reads the pipe and only the engine writes it: our copy of the write end goes.
+  head.stdin!.destroy();
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; ms: number }>((resolve) =>
+    engine.once('exit', (code, signal) => resolve({ code, signal, ms: Date.now() - t0 })),
+  );
+  const timer = setTimeout(() => engine.kill('SIGKILL'), 60_000);
+  void exited.then(() => clearTimeout(timer));
+  return { engine, exited, headDone };
+}
+
+describe('engine: output closed by its reader', () => {
+  it('finishes the run when stderr is a pipe that head closed (no EPIPE loop), summary export written', async () => {
+    const summary = join(tmp.dir, 'closed-stderr.json');
+    const { exited, headDone } = pipeIntoHead(['run', '--summary-export', summary, chatty('3s')], 'stderr');
+    expect((await headDone).split('\n')).toHaveLength(3); // two lines, each ending in \n
+    const exit = await exited;
+    expect(exit.signal).toBeNull();
+    expect(exit.code).toBe(0);
+    // 3 s of load, start-up and summary: never the endless loop (killed after 60 s).
+    expect(exit.ms).toBeLessThan(30_000);
+    const exported = JSON.parse(readFileSync(summary, 'utf8')) as { metrics: { iterations: { count: number } } };
+    expect(exported.metrics.iterations.count).toBeGreaterThan(10);
+  });
+
+  it('stays responsive to SIGTERM while its stderr reader is gone: stops within seconds with exit 105', async () => {
+    const summary = join(tmp.dir, 'closed-stderr-term.json');
+    const { engine, exited, headDone } = pipeIntoHead(['run', '--summary-export', summary, chatty('60s')], 'stderr');
+    await headDone;
+    await new Promise((resolve) => setTimeout(resolve, 1000)); // writes have been failing for a second
+    const sent = Date.now();
+    engine.kill('SIGTERM');
+    const exit = await exited;
+    expect(exit.code).toBe(105);
+    expect(Date.now() - sent).toBeLessThan(10_000);
+    expect(existsSync(summary)).toBe(true);
+  });
+
+  it('keeps its exit code when stdout is a pipe closed before the summary is printed', async () => {
+    const { exited, headDone } = pipeIntoHead(['run', '--iterations', '200', chatty('1s')], 'stdout');
+    const exit = await exited;
+    expect(exit.signal).toBeNull();
+    expect(exit.code).toBe(0);
+    // head got the first two lines of the end-of-test summary.
+    expect((await headDone).split('\n')).toHaveLength(3);
+  });
+});
+
+describe('engine: errors after the last iteration', () => {
+  it('logs a late rejection and a late throwing timer as one line each, exit code unchanged', async () => {
+    const late = script(
+      'late.js',
+      `export const options = { vus: 1, iterations: 1 };
+export default function () {}
+export function handleSummary() {
+  setTimeout(() => { throw new Error('late timer boom'); }, 300);
+  setTimeout(() => { Promise.reject(new Error('late rejection')); }, 150);
+  return { stderr: 'SUMMARY DONE\\n' };
+}
+`,
+    );
+    const r = await runEngine(['run', '-q', late]);
+    expect(r.code).toBe(0);
+    const after = r.stderr.slice(r.stderr.indexOf('SUMMARY DONE'));
+    const lines = after.split('\n').filter(Boolean);
+    expect(lines).toEqual([
+      'SUMMARY DONE',
+      expect.stringMatching(/^ERRO\[\d{4}\] Uncaught \(in promise\) Error: late rejection at file:\/\/\/.*late\.js\S*:5:\d+  source=stacktrace$/),
+      expect.stringMatching(/^ERRO\[\d{4}\] Uncaught Error: late timer boom at file:\/\/\/.*late\.js\S*:4:\d+  source=stacktrace$/),
+    ]);
+    // Failed thresholds stay 99 through a late error.
+    const failing = script('late-99.js', readFileSync(late, 'utf8').replace('iterations: 1 }', "iterations: 1, thresholds: { iterations: ['count>5'] } }"));
+    const r99 = await runEngine(['run', '-q', failing]);
+    expect(r99.code).toBe(99);
+    expect(r99.stderr).toContain('Uncaught Error: late timer boom');
+    expect(r99.stderr).not.toMatch(/^\s+at /m);
+  });
+
+  it("exits 101 (k6's teardown timeout) when teardown() outlives teardownTimeout, summary still printed", async () => {
+    const slow = script(
+      'teardown-timeout.js',
+      `export const options = { vus: 1, iterations: 1, teardownTimeout: '1s' };
+export default function () {}
+export function teardown() { return new Promise((resolve) => setTimeout(resolve, 30000)); }
+`,
+    );
+    const r = await runEngine(['run', '-q', slow]);
+    expect(r.code).toBe(101);
+    expect(r.stderr).toContain('teardown() failed: teardown() execution timed out after 1 seconds');
+    expect(r.stderr).not.toMatch(/^\s+at /m);
+    expect(r.stdout).toContain('iterations');
+  });
+});
