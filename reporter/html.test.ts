@@ -62,9 +62,11 @@ describe('HTML plateau charts', () => {
     expect(latency.series[3].values[0]).toBeNull(); // the second run has no 2-VU plateau
     const errors = charts.find((chart) => chart.id === 'plateau-errors')!;
     expect(errors.series).toEqual([
-      { label: 'engine-concurrency-plateaus', values: [0, 0, 0, 0] },
-      { label: 'overloaded', values: [null, 5, 10, 20] },
+      { label: 'engine-concurrency-plateaus', values: [0, 0, 0, 0], run: 0 },
+      { label: 'overloaded', values: [null, 5, 10, 20], run: 1 },
     ]);
+    // One colour per run: p50 and p99 of a run share it, p99 dashed.
+    expect(latency.series.map((s) => [s.run, Boolean(s.dashed)])).toEqual([[0, false], [0, true], [1, false], [1, true]]);
     expect(chartSpecs(compareResults([{ result: streaming }])).map((chart) => chart.id)).not.toContain('plateau-latency');
   });
 
@@ -126,11 +128,14 @@ describe.skipIf(!HAVE_CHROMIUM)(`HTML report in headless Chromium (${CHROMIUM}${
       [...document.querySelectorAll('.plot')].map((plot) => {
         const canvas = plot.querySelector('canvas');
         if (!canvas) return { id: plot.id, width: 0, height: 0, drawn: 0 };
+        // Pixels of the colour of the chart's first series (its legend marker): its bars or line,
+        // not just axes and grid.
+        const marker = plot.querySelector('.u-legend .u-marker');
+        const [r, g, b] = getComputedStyle(marker).borderColor.match(/\\d+/g).map(Number);
         const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
-        // Pixels of the first run's colour (blue, #3b6fd8): its bars or line, not just axes and grid.
         let drawn = 0;
         for (let i = 0; i < data.length; i += 4) {
-          if (data[i + 3] > 0 && data[i + 2] > data[i] + 60 && data[i + 2] > data[i + 1] + 40) drawn++;
+          if (data[i + 3] > 200 && Math.abs(data[i] - r) < 40 && Math.abs(data[i + 1] - g) < 40 && Math.abs(data[i + 2] - b) < 40) drawn++;
         }
         return { id: plot.id, width: canvas.width, height: canvas.height, drawn };
       })`);
@@ -139,7 +144,7 @@ describe.skipIf(!HAVE_CHROMIUM)(`HTML report in headless Chromium (${CHROMIUM}${
     for (const chart of charts) {
       expect(chart.width, chart.id).toBeGreaterThan(0);
       expect(chart.height, chart.id).toBeGreaterThan(0);
-      expect(chart.drawn, `${chart.id} draws the first run`).toBeGreaterThan(50);
+      expect(chart.drawn, `${chart.id} draws its first series`).toBeGreaterThan(50);
     }
     expect(await page.evaluate('typeof window.__pwned')).toBe('undefined');
     expect(await page.locator('h1').textContent()).toContain('<img src=x');
@@ -179,7 +184,10 @@ describe.skipIf(!HAVE_CHROMIUM)(`HTML report in headless Chromium (${CHROMIUM}${
     }
     expect(drawn['chart-plateau-latency'], 'latency chart draws the first run').toBeGreaterThan(50);
     expect(drawn['chart-plateau-errors'], 'errors chart draws the first run').toBeGreaterThan(50);
-    expect(await page.locator('#chart-plateau-latency .u-legend').textContent()).toContain('VUs');
+    // The legend names the series, nothing else (no x entry, no value placeholders).
+    expect(await page.locator('#chart-plateau-latency .u-legend .u-series').allTextContents()).toEqual([
+      'overloaded p50', 'overloaded p99', 'engine-concurrency-plateaus p50', 'engine-concurrency-plateaus p99',
+    ]);
     expect(problems).toEqual([]);
     await page.close();
   });
