@@ -62,7 +62,9 @@ export const StreamingSchema = z.object({
   usage_mismatch: optional(count()).describe(
     'streams whose usage chunk disagreed with their content chunks; reported apart, never counted as a failure',
   ),
-});
+})
+  // Fields of a newer writer (how streams were timed, ...) survive a read.
+  .loose();
 
 export const LoadSchema = z.object({
   model: z.enum(['closed', 'open']).describe('closed = fixed VUs looping; open = arrival rate (constant-arrival-rate)'),
