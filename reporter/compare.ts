@@ -147,8 +147,8 @@ export function compareResults(items: (CompareInput | Result)[], options: Compar
     const delta = from !== null && to !== null && last !== reference ? to - from : null;
     const ratio = delta !== null && from !== null && to !== null ? (from === 0 ? (to === 0 ? 1 : Infinity) : to / from) : null;
     let verdict: Row['verdict'] = null;
-    if (delta !== null && ranked[reference] && ranked[last]) verdict = delta === 0 ? 'same' : (delta < 0) === (metric.better === 'lower') ? 'better' : 'worse';
-    const best = bestIndex(values.map((value, i) => (ranked[i] ? value : null)), metric.better);
+    if (delta !== null && metric.ranked !== false && ranked[reference] && ranked[last]) verdict = delta === 0 ? 'same' : (delta < 0) === (metric.better === 'lower') ? 'better' : 'worse';
+    const best = metric.ranked === false ? null : bestIndex(values.map((value, i) => (ranked[i] ? value : null)), metric.better);
     rows.push({ key: metric.key, label: metric.label, unit: metric.unit, better: metric.better, group: metric.group, values, best, delta, ratio, verdict });
   }
 

@@ -231,3 +231,19 @@ describe('llmux-bench compare with doubtful runs', () => {
     expect(err).toContain('--max-error-rate: Too big: expected number to be <=1 (got "2")');
   });
 });
+
+describe('rows read but never ranked', () => {
+  it('failed latency is shown with no best mark and no verdict; usage mismatches get a row', () => {
+    const a: Result = { ...direct, name: 'a', failed_latency_p50: 1_000_000, failed_latency_p99: 30_000_000_000 };
+    const b: Result = { ...direct, name: 'b', failed_latency_p50: 5_000_000, failed_latency_p99: 9_000_000 };
+    const c = compareResults([a, b]);
+    const row = c.rows.find((r) => r.key === 'failed_latency_p99')!;
+    expect([row.values, row.best, row.verdict, row.delta]).toEqual([[30_000_000_000, 9_000_000], null, null, 9_000_000 - 30_000_000_000]);
+    expect(renderTable(c)).toMatch(/^failed latency p99\s+30\.000 s\s+9\.00 ms\s+−29\.991 s\s+0\.000x$/m);
+    const streamed = (name: string, mismatch: number): Result => ({
+      ...direct, name,
+      streaming: { ttft_p50: 1, ttft_p95: 1, ttft_p99: 1, itl_p50: 1, itl_p99: 1, tokens_per_second_p50: 1, output_tokens: 1, stream_ok_rate: 1, usage_mismatch: mismatch },
+    });
+    expect(compareResults([streamed('x', 0), streamed('y', 7125)]).rows.find((r) => r.key === 'usage_mismatch')).toMatchObject({ values: [0, 7125], best: 0, verdict: 'worse' });
+  });
+});
