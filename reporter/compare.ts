@@ -263,14 +263,19 @@ function findMismatches(results: Result[]): Mismatch[] {
     ['streaming', (r) => (r.scenario === undefined && r.streaming === undefined ? null : r.streaming ? 'yes' : 'no')],
     ['streaming timing source', (r) => timingSource(r)],
     ['CPU pinning', (r) => pinningOf(r)],
+    ['capacity SLO', (r) => (r.capacity ? sloText(r.capacity.slo) : null)],
   ];
+  // Capacity sweeps pick their own rates and VUs: their capacities compare, their best steps' loads need not.
+  const sweeps = results.every((r) => r.capacity);
+  const perStep = new Set(['concurrency', 'requests', 'offered rate']);
   const out: Mismatch[] = [];
   for (const [setting, read] of settings) {
+    if (sweeps && perStep.has(setting)) continue;
     const values = results.map(read);
     const known = values.filter((value) => value !== null);
     if (new Set(known).size > 1) out.push({ setting, values });
   }
-  const durations = timeBoundDurations(results);
+  const durations = sweeps ? null : timeBoundDurations(results);
   if (durations) out.push({ setting: 'duration', values: durations });
   // Different scenarios already say the runs stream differently.
   if (out.some((m) => m.setting === 'scenario')) return out.filter((m) => m.setting !== 'streaming');
@@ -297,6 +302,10 @@ function timeBoundDurations(results: Result[]): (string | null)[] | null {
   const known = seconds.filter((s): s is number => s !== null);
   if (known.length < 2 || Math.max(...known) <= 1.1 * Math.min(...known)) return null;
   return seconds.map((s) => (s === null ? null : `${s.toFixed(1)} s`));
+}
+
+function sloText(slo: NonNullable<Result['capacity']>['slo']): string {
+  return `p99 <= ${slo.p99_ms.toFixed(1)} ms, errors <= ${(slo.error_rate * 100).toFixed(2)}%${slo.ttft_p99_ms !== null ? `, TTFT p99 <= ${slo.ttft_p99_ms} ms` : ''}`;
 }
 
 function stableJson(value: Record<string, unknown>): string {

@@ -48,12 +48,17 @@ interface ChartSpec {
   /** Short name of x in the legend. */
   xUnit?: string;
   series: ChartSeries[];
+  /** Lines: join points across missing x values (series measured at different x). */
+  spanGaps?: boolean;
 }
+
+/** `run` of a series that belongs to no run (a bound, a reference line): drawn grey. */
+const NO_RUN = -1;
 
 interface ChartSeries {
   label: string;
   values: (number | null)[];
-  /** Column of the run in the comparison: its colour in every chart. */
+  /** Column of the run in the comparison: its colour in every chart (NO_RUN: grey). */
   run: number;
   /** Drawn dashed (p99 beside a solid p50 of the same run). */
   dashed?: boolean;
@@ -61,6 +66,31 @@ interface ChartSeries {
 
 const ms = (ns: number | null | undefined) => (ns === null || ns === undefined ? null : ns / 1e6);
 const mib = (bytes: number | null | undefined) => (bytes === null || bytes === undefined ? null : bytes / 1048576);
+
+const round1 = (n: number) => Math.round(n * 10) / 10;
+
+/** bench --sweep: p99 against achieved throughput per step, every run on one chart, each knee marked. */
+function capacityChart(c: Comparison): ChartSpec | null {
+  const sweeps = c.results
+    .map((r, i) => ({ capacity: r.capacity, label: c.runs[i].label }))
+    .filter((s): s is { capacity: NonNullable<Result['capacity']>; label: string } => Boolean(s.capacity?.steps.length));
+  if (sweeps.length === 0) return null;
+  const measured = (s: (typeof sweeps)[number]) => s.capacity.steps.filter((step) => step.achieved_rps !== null && step.p99_ms !== null);
+  const x = [...new Set(sweeps.flatMap((s) => measured(s).map((step) => round1(step.achieved_rps!))))].sort((a, b) => a - b);
+  const series: ChartSpec['series'] = [];
+  for (const s of sweeps) {
+    const run = c.runs.findIndex((r) => r.label === s.label);
+    const at = new Map(measured(s).map((step) => [round1(step.achieved_rps!), step]));
+    series.push({ label: `${s.label} p99`, values: x.map((v) => at.get(v)?.p99_ms ?? null), run });
+    const knee = measured(s).find((step) => step.offered_rps === s.capacity.max_rps_within_slo);
+    if (knee) {
+      series.push({ label: `${s.label} knee: ${s.capacity.max_rps_within_slo} rps within the SLO`, values: x.map((v) => (v === round1(knee.achieved_rps!) ? knee.p99_ms : null)), run, dashed: true });
+    }
+  }
+  const slo = sweeps[0].capacity.slo.p99_ms;
+  if (sweeps.every((s) => s.capacity.slo.p99_ms === slo)) series.push({ label: 'SLO p99 bound', values: x.map(() => slo), run: NO_RUN, dashed: true });
+  return { id: 'capacity', title: 'Latency against throughput (capacity sweep, p99 per step)', kind: 'lines', unit: 'ms', x, xLabel: 'achieved requests/s', xUnit: 'rps', series, spanGaps: true };
+}
 
 /** Chart data from the comparison; a chart is left out when no run has its numbers. */
 export function chartSpecs(c: Comparison, series: (PointSeries | null)[] = []): ChartSpec[] {
@@ -127,6 +157,9 @@ export function chartSpecs(c: Comparison, series: (PointSeries | null)[] = []): 
       charts.push({ id: 'plateau-errors', title: 'Failed requests against concurrency', kind: 'lines', unit: '% failed', x, xLabel: 'concurrent VUs', xUnit: 'VUs', series: errors });
     }
   }
+
+  const capacity = capacityChart(c);
+  if (capacity) charts.push(capacity);
 
   // Time series, seconds since each run's first point.
   const withPoints = series.map((s, i) => ({ s, label: labels[i], run: i })).filter((x): x is { s: PointSeries; label: string; run: number } => x.s !== null);
@@ -284,7 +317,7 @@ const CHART_JS = `
   var specs = JSON.parse(document.getElementById('llmux-charts').textContent);
   var palette = ['#3b6fd8', '#e07b24', '#2a9d5c', '#c43c5c', '#7a4fc9', '#8c6d1f', '#1f8c8c', '#555e70'];
   // A run has one colour in every chart: its column in the comparison picks it.
-  function colour(s) { return palette[s.run % palette.length]; }
+  function colour(s) { return s.run < 0 ? '#8a909c' : palette[s.run % palette.length]; }
   // Names only: exact values are in the table, and a live legend shows placeholders until hovered.
   var legend = { live: false };
   // Zero always in view; negative values (a target faster than its baseline) get room below it.
@@ -350,7 +383,7 @@ const CHART_JS = `
         axes: [{ label: spec.xLabel }, { label: spec.unit, values: function (u, splits) { return splits.map(fmt); }, size: 60 }],
         series: [{ label: spec.xUnit }].concat(spec.series.map(function (s) {
           var color = colour(s);
-          return { label: s.label, stroke: color, width: 1.5, spanGaps: false, dash: s.dashed ? [6, 4] : undefined,
+          return { label: s.label, stroke: color, width: 1.5, spanGaps: Boolean(spec.spanGaps), dash: s.dashed ? [6, 4] : undefined,
                    points: { show: few, size: 7, fill: color } };
         })),
         legend: legend
