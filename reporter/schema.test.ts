@@ -30,3 +30,59 @@ describe('result schema', () => {
     expect((parsed as Record<string, unknown>).future_field).toEqual({ x: 1 });
   });
 });
+
+describe('truthful-result fields', () => {
+  const go = () => fixture('constructed/go-runner-result.json');
+  const full = () => ({
+    ...go(),
+    latency_min: null,
+    latency_max: null,
+    latency_mean: null,
+    latency_p50: null,
+    latency_p95: null,
+    latency_p99: null,
+    latency_p90: null,
+    failed_latency_p50: 1_200_000,
+    failed_latency_p99: 9_000_000,
+    error_samples: [{ kind: 'http_5xx', status: 502, count: 10_000, body: 'Bad Gateway' }],
+    target_log: 'results/gw_20260101.target.log',
+    partial_reason: 'stopped at --max-duration 10m',
+    load: { model: 'closed', offered_rps: null, achieved_rps: 0, dropped_iterations: 0, warmup_seconds: 30, warmup_stabilised: false },
+    rig: {
+      mock_cpu_peak_percent: 0,
+      loadgen_cpu_peak_percent: 12,
+      rig_saturated: false,
+      placement: { pinned: true, loadgen_cpus: '1', target_cpus: '0', mock_cpus: '0' },
+    },
+    streaming: {
+      ttft_p50: null,
+      ttft_p95: null,
+      ttft_p99: null,
+      itl_p50: null,
+      itl_p99: null,
+      tokens_per_second_p50: null,
+      output_tokens: null,
+      stream_ok_rate: 0,
+      usage_mismatch: 3,
+    },
+    overhead: { latency_p50: null, latency_p95: null, latency_p99: null, ttft_p50: null },
+  });
+
+  it('accepts the new fields and nulls for every statistic', () => {
+    const parsed = ResultSchema.parse(full());
+    expect(parsed.failed_latency_p99).toBe(9_000_000);
+    expect(parsed.error_samples).toEqual([{ kind: 'http_5xx', status: 502, count: 10_000, body: 'Bad Gateway' }]);
+    expect(parsed.rig?.placement).toEqual({ pinned: true, loadgen_cpus: '1', target_cpus: '0', mock_cpus: '0' });
+    expect(parsed.load?.warmup_stabilised).toBe(false);
+    expect(parsed.streaming?.usage_mismatch).toBe(3);
+    expect(parsed.latency_p50).toBeNull();
+  });
+
+  it('refuses an error sample body over 300 bytes (counted in UTF-8) and a negative count', () => {
+    const sample = { kind: 'http_5xx', status: 502, count: 1, body: 'é'.repeat(151) };
+    expect(ResultSchema.safeParse({ ...full(), error_samples: [sample] }).success).toBe(false);
+    expect(ResultSchema.safeParse({ ...full(), error_samples: [{ ...sample, body: 'é'.repeat(150) }] }).success).toBe(true);
+    expect(ResultSchema.safeParse({ ...full(), error_samples: [{ ...sample, body: 'x', count: -1 }] }).success).toBe(false);
+    expect(ResultSchema.safeParse({ ...full(), error_samples: [{ ...sample, body: 'x', status: null }] }).success).toBe(true);
+  });
+});

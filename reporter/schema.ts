@@ -12,6 +12,10 @@ const nsStat = (what: string) => ns().nonnegative().nullable().describe(`${what}
 const count = () => z.number().int().nonnegative();
 const rfc3339 = () => z.iso.datetime({ offset: true });
 const optional = <T extends z.ZodType>(schema: T) => schema.nullable().optional();
+const utf8Bytes = (text: string) => new TextEncoder().encode(text).length;
+
+export const ERROR_SAMPLE_BODY_BYTES = 300;
+export const ERROR_SAMPLES_PER_KIND = 5;
 
 export const ERROR_KINDS = ['http_429', 'http_4xx', 'http_5xx', 'timeout', 'connection', 'bad_body'] as const;
 export type ErrorKind = (typeof ERROR_KINDS)[number];
@@ -51,11 +55,16 @@ export const StreamingSchema = z.object({
   itl_p95: nsStat('inter-token latency p95').optional(),
   itl_p99: nsStat('inter-token latency p99'),
   itl_mean: nsStat('inter-token latency mean').optional(),
-  tokens_per_second_p50: z.number().nonnegative().nullable(),
-  tokens_per_second_mean: z.number().nonnegative().nullable().optional(),
+  tokens_per_second_p50: z.number().nonnegative().nullable().describe('output tokens per second p50; null when not measured'),
+  tokens_per_second_mean: z.number().nonnegative().nullable().optional().describe('output tokens per second mean; null when not measured'),
   output_tokens: count().nullable(),
   stream_ok_rate: z.number().min(0).max(1).nullable(),
-});
+  usage_mismatch: optional(count()).describe(
+    'streams whose usage chunk disagreed with their content chunks; reported apart, never counted as a failure',
+  ),
+})
+  // Fields of a newer writer (how streams were timed, ...) survive a read.
+  .loose();
 
 export const LoadSchema = z.object({
   model: z.enum(['closed', 'open']).describe('closed = fixed VUs looping; open = arrival rate (constant-arrival-rate)'),
@@ -63,6 +72,9 @@ export const LoadSchema = z.object({
   achieved_rps: z.number().nonnegative().nullable(),
   dropped_iterations: count().nullable(),
   warmup_seconds: z.number().nonnegative().nullable(),
+  warmup_stabilised: optional(z.boolean()).describe(
+    'true when warm-up ended because throughput was steady; false when it hit its cap; null for a fixed warm-up or none',
+  ),
 });
 
 export const MemorySchema = z.object({
@@ -77,13 +89,22 @@ export const CpuSchema = z.object({
   peak_percent: z.number().nonnegative().nullable(),
 });
 
+/** Which CPUs each process of the rig ran on (cpuset lists such as "0" or "1-3"; null = not restricted). */
+export const PlacementSchema = z.object({
+  pinned: z.boolean().describe('true when the load generator was kept off the CPUs of the target and the mock'),
+  loadgen_cpus: z.string().nullable().describe('CPUs of the load generator'),
+  target_cpus: z.string().nullable().describe('CPUs of the target (the proxy under test)'),
+  mock_cpus: z.string().nullable().describe('CPUs of the mock LLM server'),
+});
+
 export const RigSchema = z.object({
   mock_cpu_peak_percent: z.number().nonnegative().nullable(),
   loadgen_cpu_peak_percent: z.number().nonnegative().nullable(),
   rig_saturated: z.boolean().nullable(),
+  placement: optional(PlacementSchema).describe('CPU placement of the rig; null when not recorded'),
 });
 
-/** target − baseline, integer ns (negative when the target was faster). */
+/** target − baseline, integer ns (negative when the target was faster); null when either side is null. */
 export const OverheadSchema = z
   .object({
     latency_p50: ns().nullable(),
@@ -91,7 +112,20 @@ export const OverheadSchema = z
     latency_p99: ns().nullable(),
     ttft_p50: ns().nullable(),
   })
-  .catchall(ns().nullable());
+  .catchall(ns().nullable())
+  .describe('target − baseline, integer nanoseconds (negative when the target was faster); null when either side is null');
+
+/** One failed response, kept so a reader can see why requests failed. */
+export const ErrorSampleSchema = z.object({
+  kind: z.string().describe('error kind (http_5xx, timeout, bad_body, ...)'),
+  status: z.number().int().nullable().describe('HTTP status; null when there was no response'),
+  count: count().describe('failed requests of this kind that looked like this sample'),
+  body: z
+    .string()
+    .max(ERROR_SAMPLE_BODY_BYTES)
+    .refine((body) => utf8Bytes(body) <= ERROR_SAMPLE_BODY_BYTES, `at most ${ERROR_SAMPLE_BODY_BYTES} bytes`)
+    .describe(`first ${ERROR_SAMPLE_BODY_BYTES} bytes of the response body (or the error message), secrets redacted`),
+});
 
 export const RepeatSchema = z.object({
   runs: z.number().int().positive(),
@@ -128,9 +162,9 @@ export const PlateauSchema = z.object({
   vus: z.number().int().positive(),
   total_requests: count().nullable(),
   failed_requests: count().nullable(),
-  latency_p50: nsStat('p50'),
-  latency_p95: nsStat('p95'),
-  latency_p99: nsStat('p99'),
+  latency_p50: nsStat('p50 of the plateau\'s requests (http_req_duration{plateau:N}); null when none succeeded'),
+  latency_p95: nsStat('p95 of the plateau\'s requests; null when none succeeded'),
+  latency_p99: nsStat('p99 of the plateau\'s requests; null when none succeeded'),
   error_rate: optional(z.number().min(0).max(1)).describe('failed_requests / total_requests of the plateau'),
   hold_seconds: optional(z.number().positive()).describe("length of the plateau's hold (from the scenario's plateau plan)"),
   rps: optional(z.number().nonnegative()).describe('successful requests started during the hold / hold_seconds'),
@@ -186,10 +220,21 @@ export const ResultSchema = z
     latency_p99: nsStat('p99 latency of successful requests'),
 
     // Additions.
+    failed_latency_p50: optional(ns().nonnegative()).describe(
+      'p50 latency of failed requests, integer nanoseconds; null when no failed request had a latency',
+    ),
+    failed_latency_p99: optional(ns().nonnegative()).describe(
+      'p99 latency of failed requests, integer nanoseconds; null when no failed request had a latency',
+    ),
+    error_samples: optional(z.array(ErrorSampleSchema)).describe(
+      `up to ${ERROR_SAMPLES_PER_KIND} distinct samples of failed responses per error kind`,
+    ),
+    target_log: optional(z.string()).describe("path of the target's stdout/stderr log when the runner started it"),
+    partial_reason: optional(z.string()).describe('why the run is partial (interrupted, --max-duration, ...)'),
     schema_version: z.literal(SCHEMA_VERSION).optional(),
     scenario: optional(z.string()),
     engine: optional(EngineSchema),
-    latency_p90: optional(ns().nonnegative()),
+    latency_p90: optional(ns().nonnegative()).describe('p90 latency of successful requests, integer nanoseconds; null when not measured'),
     error_rate: optional(z.number().min(0).max(1)).describe('failed_requests / total_requests'),
     errors: optional(ErrorsSchema),
     checks: optional(ChecksSchema),
@@ -220,6 +265,8 @@ export type Result = z.infer<typeof ResultSchema>;
 export type Streaming = z.infer<typeof StreamingSchema>;
 export type Threshold = z.infer<typeof ThresholdSchema>;
 export type Plateau = z.infer<typeof PlateauSchema>;
+export type ErrorSample = z.infer<typeof ErrorSampleSchema>;
+export type Placement = z.infer<typeof PlacementSchema>;
 export type Capacity = z.infer<typeof CapacitySchema>;
 export type CapacityStep = z.infer<typeof CapacityStepSchema>;
 
