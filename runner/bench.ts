@@ -36,6 +36,7 @@ import {
   type TargetProcess,
 } from './target.ts';
 import { renderBenchSummary, type Written } from './table.ts';
+import { PROBE_REQUESTS, provePath, readinessFor } from './readiness.ts';
 
 export interface BenchOptions {
   /** URL of the proxy under test; null = benchmark the mock itself. */
@@ -204,6 +205,8 @@ export async function runBench(opts: BenchOptions, io: BenchIO): Promise<number>
         if (pin && taskset && targetPid) cleanups.push(await pinPids(taskset, [targetPid, ...(await descendants(targetPid))], pin.target));
       }
       say(`target ${targetUrl} answers${targetPid ? ` (measuring pid ${targetPid}, ${memorySource})` : ''}`);
+      const proof = await provePath(readinessFor(opts, targetUrl, mock.url, redact, io.signal));
+      say(`path proven: ${PROBE_REQUESTS} ${opts.scenario === 'streaming' ? 'streamed ' : ''}requests through ${targetUrl} reached the mock${proof.viaHeader ? '' : ' (the proxy does not forward custom headers)'}`);
     }
     for (const warning of warnings) say(`warning: ${warning}`);
 
