@@ -37,6 +37,8 @@ import {
 } from './target.ts';
 import { renderBenchSummary, type Written } from './table.ts';
 import { PROBE_REQUESTS, provePath, readinessFor } from './readiness.ts';
+import { renderErrorSamples, SampleCollector } from './error-samples.ts';
+import { createTargetLog } from './target-log.ts';
 
 export interface BenchOptions {
   /** URL of the proxy under test; null = benchmark the mock itself. */
@@ -91,6 +93,8 @@ export interface Measured {
   meta: ResultMeta;
   /** The result without baseline/overhead, used to pick the median run. */
   draft: Result;
+  /** Failure samples the scenario logged during this run. */
+  samples: SampleCollector;
 }
 
 export const EXIT_INTERRUPTED = 130;
@@ -178,12 +182,16 @@ export async function runBench(opts: BenchOptions, io: BenchIO): Promise<number>
     let targetPid: number | null = mock.pid;
     let started: StartedTarget | null = null;
     let memorySource = 'mock';
+    let targetLog: string | null = null;
     const warnings: string[] = [];
     if (opts.target) {
       targetUrl = opts.target.replace(/\/+$/, '');
       if (opts.targetCmd) {
         started = startTargetCommand(opts.targetCmd, mock.url, prefix('target'));
-        cleanups.push(started.stop);
+        const log = createTargetLog(output, opts.name, redact);
+        log.attach(started.proc);
+        targetLog = log.path;
+        cleanups.push(log.close, started.stop);
         say(`started --target-cmd (pid ${started.pid}); waiting for ${targetUrl}`);
       }
       if (started) {
@@ -205,7 +213,10 @@ export async function runBench(opts: BenchOptions, io: BenchIO): Promise<number>
         if (pin && taskset && targetPid) cleanups.push(await pinPids(taskset, [targetPid, ...(await descendants(targetPid))], pin.target));
       }
       say(`target ${targetUrl} answers${targetPid ? ` (measuring pid ${targetPid}, ${memorySource})` : ''}`);
-      const proof = await provePath(readinessFor(opts, targetUrl, mock.url, redact, io.signal));
+      const proof = await provePath(readinessFor(opts, targetUrl, mock.url, redact, io.signal)).catch((error) => {
+        if (error instanceof BenchError && targetLog) error.message += `\n  the proxy's output: ${targetLog}`;
+        throw error;
+      });
       say(`path proven: ${PROBE_REQUESTS} ${opts.scenario === 'streaming' ? 'streamed ' : ''}requests through ${targetUrl} reached the mock${proof.viaHeader ? '' : ' (the proxy does not forward custom headers)'}`);
     }
     for (const warning of warnings) say(`warning: ${warning}`);
@@ -213,7 +224,7 @@ export async function runBench(opts: BenchOptions, io: BenchIO): Promise<number>
     const work = await mkdtemp(join(tmpdir(), 'llmux-bench-'));
     cleanups.push(() => rm(work, { recursive: true, force: true }));
 
-    const ctx: RunContext = { opts, io, engine, script, work, mock, started, pin, environment, calibration, prefix: prefix('loadgen'), redact };
+    const ctx: RunContext = { opts, io, engine, script, work, mock, started, pin, environment, calibration, prefix: prefix('loadgen'), redact, targetLog };
     const withBaseline = Boolean(opts.target) && opts.baseline;
     const runs: Record<'baseline' | 'target', Measured[]> = { baseline: [], target: [] };
     for (let i = 1; i <= opts.repeat && !io.signal.aborted; i++) {
@@ -234,7 +245,9 @@ export async function runBench(opts: BenchOptions, io: BenchIO): Promise<number>
     const written = [baselineWritten, targetWritten].filter((w): w is Written => w !== null);
 
     if (written.length > 0) io.stdout.write(`\n${renderBenchSummary(targetWritten, baselineWritten)}\n\n`);
+    for (const { result } of written) for (const line of renderErrorSamples(result)) io.stdout.write(`${line}\n`);
     for (const { file } of written) io.stdout.write(`wrote ${file}\n`);
+    if (targetLog) io.stdout.write(`target log ${targetLog}\n`);
     for (const { result } of written) {
       if (result.rig?.rig_saturated) {
         io.stdout.write(`\nRIG SATURATED (${result.name}): this number measures the benchmark rig, not the proxy.\n`);
@@ -294,6 +307,8 @@ export interface RunContext {
   calibration: CalibrationEntry | null;
   prefix: string[];
   redact: (text: string) => string;
+  /** The started proxy's output log (--target-cmd). */
+  targetLog?: string | null;
 }
 
 /** Runs the load once against `url`, sampling the target tree, the mock and the load generator. */
@@ -308,6 +323,7 @@ export async function measure(
   const { opts, io, engine, mock } = ctx;
   const runName = `${kind}-${Date.now()}`;
   const sampler = new ResourceSampler();
+  const samples = new SampleCollector();
   sampler.track('target', targetPid);
   sampler.track('mock', mock.pid);
   sampler.track('loadgen', null);
@@ -343,6 +359,7 @@ export async function measure(
       signal: stop.signal,
       onSpawn: (pid) => sampler.track('loadgen', pid),
       onProgress: (p) => progress.update({ elapsedMs: p.elapsed_ms, requests: p.requests, failed: p.failed }),
+      onLogLine: (line) => samples.take(line),
     });
   } finally {
     io.signal.removeEventListener('abort', onAbort);
@@ -367,7 +384,7 @@ export async function measure(
   const sampled = { kind, url, load, usage, machine, mockErrors: mockServerErrors(before, after), memorySource };
   const { meta, rigReasons } = runMeta(ctx, sampled);
   const { result } = resultFromSummary(load.summary, meta);
-  return { ...sampled, meta, rigReasons, draft: result };
+  return { ...sampled, meta, rigReasons, draft: result, samples };
 }
 
 type Sampled = Pick<Measured, 'kind' | 'url' | 'load' | 'usage' | 'machine' | 'mockErrors' | 'memorySource'>;
@@ -445,6 +462,8 @@ async function writeMedian(ctx: RunContext, runs: Measured[], name: string, base
     ...(baseline ? { baseline: baseline.result, baseline_file: baseline.file } : {}),
   });
   // The result file says why the rig flag is set, beside the flag.
+  result.error_samples = chosen.samples.merge(result.errors, ctx.redact);
+  if (chosen.kind === 'target' && ctx.targetLog) result.target_log = ctx.targetLog;
   const shortfall = openModelShortfall(result.load);
   result.warnings = [...warnings, ...chosen.rigReasons.map((r) => `rig: ${r}`), ...(shortfall ? [`load: ${shortfall}`] : [])];
   if (opts.repeat > 1) {

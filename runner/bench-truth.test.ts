@@ -1,0 +1,53 @@
+// End to end, truthful results: a failing gateway (its status, body and log in the result), a
+// gateway that rewrites stream usage, bounded count runs, CPU placement. Real processes throughout.
+import { readFile, rm, mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Result } from '../reporter/index.ts';
+import { freePort, HEADER_PROXY, newMark, resultFiles, runBench } from './bench-test-helpers.ts';
+
+const SECRET_KEY = 'sk-never-print-3b9e71';
+const LOAD = ['--concurrency', '4', '--mock-latency', '2ms', '--engine', 'embedded', '--quiet', '--warmup', '0'];
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'bench-truth-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+const readResult = async (file: string) => JSON.parse(await readFile(file, 'utf8')) as Result;
+
+describe('a gateway that fails half its requests', () => {
+  it('is benchmarked; the result and the table say why requests failed, and its own log is kept', async () => {
+    const port = await freePort();
+    const out = join(dir, 'failing');
+    const run = await runBench(
+      [
+        '--target', `http://127.0.0.1:${port}`, '--target-cmd', `exec node ${HEADER_PROXY} --port ${port} --upstream "$MOCK_URL" --fail-every 2`,
+        '--name', 'failing', '--output', out, '--requests', '400', '--no-baseline', '--api-key', SECRET_KEY, ...LOAD,
+      ],
+      newMark(),
+    );
+    expect(run.code).toBe(99); // the error-rate threshold failed, as it should
+    const files = resultFiles(out);
+    expect(files).toHaveLength(1);
+    const result = await readResult(join(out, files[0]));
+    expect(result.total_requests).toBe(400);
+    // The gateway fails its even requests: GET / (1), readiness (2 fails, 3, 4 fails, 5), then the load.
+    expect(result.failed_requests).toBe(200);
+    expect(result.errors?.http_5xx).toBe(200);
+    expect(result.error_samples).toEqual([
+      { kind: 'http_5xx', status: 502, count: 200, body: '{"error":{"message":"fixture gateway: upstream timed out","type":"bad_gateway","code":502}}' },
+    ]);
+    expect(run.stdout).toContain('why requests failed (failing):\n  http_5xx 502 ×200: "{\\"error\\":{\\"message\\":\\"fixture gateway: upstream timed out\\"');
+    expect(result.target_log).toMatch(new RegExp(`^${out}/failing_\\d{8}_\\d{6}\\.target\\.log$`));
+    const log = await readFile(result.target_log!, 'utf8');
+    expect(log).toContain(`header-proxy listening on 127.0.0.1:${port}`);
+    expect(log.match(/failing on purpose/g)).toHaveLength(202);
+    expect(run.stdout).toContain(`target log ${result.target_log}`);
+    for (const text of [run.stdout, run.stderr, log, JSON.stringify(result)]) expect(text).not.toContain(SECRET_KEY);
+  });
+});
