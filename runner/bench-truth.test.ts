@@ -51,3 +51,28 @@ describe('a gateway that fails half its requests', () => {
     for (const text of [run.stdout, run.stderr, log, JSON.stringify(result)]) expect(text).not.toContain(SECRET_KEY);
   });
 });
+
+describe('--max-duration', () => {
+  it('ends a count-based run with a partial result that says why, its rate up to the stop', async () => {
+    const out = join(dir, 'bounded');
+    const run = await runBench(
+      ['--name', 'bounded', '--output', out, '--requests', '100000', '--concurrency', '2', '--mock-latency', '300ms', '--max-duration', '2', '--engine', 'embedded', '--quiet', '--warmup', '0'],
+      newMark(),
+    );
+    expect(run.stderr).toContain('mock: --max-duration 2 s reached: stopping the load; what ran is written, marked partial');
+    expect(run.code).toBe(0);
+    const files = resultFiles(out);
+    expect(files).toHaveLength(1);
+    const result = await readResult(join(out, files[0]));
+    expect(result.partial).toBe(true);
+    expect(result.partial_reason).toBe(`--max-duration 2 s reached after ${result.total_requests} of 100000 requests`);
+    expect(run.stdout).toContain(`PARTIAL (bounded): ${result.partial_reason}; the numbers cover what ran until then.`);
+    // 2 VUs at 300 ms: about 13 requests in 2 s; the stop itself is left out of duration and rps.
+    expect(result.total_requests).toBeGreaterThanOrEqual(8);
+    expect(result.total_requests).toBeLessThan(20);
+    expect(result.duration).toBeGreaterThan(1.5e9);
+    expect(result.duration).toBeLessThan(2.5e9);
+    expect(result.rps).toBeCloseTo(result.success_requests! / (result.duration! / 1e9), 6);
+    expect(Date.parse(result.end_time!) - Date.parse(result.start_time!)).toBeCloseTo(result.duration! / 1e6, -1);
+  });
+});

@@ -39,6 +39,7 @@ import { renderBenchSummary, type Written } from './table.ts';
 import { PROBE_REQUESTS, provePath, readinessFor } from './readiness.ts';
 import { renderErrorSamples, SampleCollector } from './error-samples.ts';
 import { createTargetLog } from './target-log.ts';
+import { endAtStop, maxRunSeconds, partialReason, type StopReason } from './bounds.ts';
 
 export interface BenchOptions {
   /** URL of the proxy under test; null = benchmark the mock itself. */
@@ -65,6 +66,8 @@ export interface BenchOptions {
   /** What the result records under `mock` (durations in ns). */
   mockSettings: NonNullable<Result['mock']>;
   warmupS: number;
+  /** Count-based runs stop after this many seconds (0: unbounded). */
+  maxDurationS: number;
   repeat: number;
   baseline: boolean;
   pin: boolean;
@@ -95,6 +98,9 @@ export interface Measured {
   draft: Result;
   /** Failure samples the scenario logged during this run. */
   samples: SampleCollector;
+  /** Why the load was stopped before its end, and when (Unix ms); null when it ran to its end. */
+  stopReason: StopReason | null;
+  stopAt: number | null;
 }
 
 export const EXIT_INTERRUPTED = 130;
@@ -249,6 +255,7 @@ export async function runBench(opts: BenchOptions, io: BenchIO): Promise<number>
     for (const { file } of written) io.stdout.write(`wrote ${file}\n`);
     if (targetLog) io.stdout.write(`target log ${targetLog}\n`);
     for (const { result } of written) {
+      if (result.partial_reason) io.stdout.write(`\nPARTIAL (${result.name}): ${result.partial_reason}; the numbers cover what ran until then.\n`);
       if (result.rig?.rig_saturated) {
         io.stdout.write(`\nRIG SATURATED (${result.name}): this number measures the benchmark rig, not the proxy.\n`);
         for (const reason of rigReasons(result)) io.stdout.write(`  - ${reason}\n`);
@@ -341,13 +348,32 @@ export async function measure(
     }, 500);
   }
   sampler.start();
-  // Ctrl-C, or the mock dying, ends the load (a dead mock would only be measured as errors).
+  // Ctrl-C, the mock dying, or --max-duration ends the load (a dead mock would only be measured as errors).
   const stop = new AbortController();
-  const onAbort = () => stop.abort();
+  let stopReason: StopReason | null = null;
+  let stopAt: number | null = null;
+  const stopFor = (reason: StopReason) => () => {
+    if (stop.signal.aborted) return;
+    stopReason = reason;
+    stopAt = Date.now();
+    stop.abort();
+  };
+  const onAbort = stopFor('interrupted');
   io.signal.addEventListener('abort', onAbort, { once: true });
-  if (io.signal.aborted) stop.abort();
-  void mock.exited.then(onAbort);
-  if (kind === 'target' && ctx.started) void ctx.started.proc.exited.then(onAbort);
+  if (io.signal.aborted) onAbort();
+  void mock.exited.then(stopFor('mock exited'));
+  if (kind === 'target' && ctx.started) void ctx.started.proc.exited.then(stopFor('target exited'));
+  // The bound counts from the load's start: the embedded engine's first progress line (before it,
+  // Node is still starting and a SIGINT would kill it without a summary), k6's spawn.
+  const limitS = maxRunSeconds(opts);
+  let limit: NodeJS.Timeout | undefined;
+  const armLimit = (elapsedMs: number) => {
+    if (limitS === null || limit !== undefined || stop.signal.aborted) return;
+    limit = setTimeout(() => {
+      io.stderr.write(`${label}: --max-duration ${opts.maxDurationS} s reached: stopping the load; what ran is written, marked partial\n`);
+      stopFor('max-duration')();
+    }, Math.max(0, limitS * 1000 - elapsedMs));
+  };
   let load: LoadRun;
   try {
     load = await runLoad({
@@ -357,12 +383,19 @@ export async function measure(
       summaryPath: join(ctx.work, `${runName}.summary.json`),
       prefix: ctx.prefix,
       signal: stop.signal,
-      onSpawn: (pid) => sampler.track('loadgen', pid),
-      onProgress: (p) => progress.update({ elapsedMs: p.elapsed_ms, requests: p.requests, failed: p.failed }),
+      onSpawn: (pid) => {
+        sampler.track('loadgen', pid);
+        if (engine.kind !== 'embedded') armLimit(0);
+      },
+      onProgress: (p) => {
+        armLimit(p.elapsed_ms);
+        progress.update({ elapsedMs: p.elapsed_ms, requests: p.requests, failed: p.failed });
+      },
       onLogLine: (line) => samples.take(line),
     });
   } finally {
     io.signal.removeEventListener('abort', onAbort);
+    clearTimeout(limit);
     clearInterval(poll);
     progress.stop();
   }
@@ -384,7 +417,8 @@ export async function measure(
   const sampled = { kind, url, load, usage, machine, mockErrors: mockServerErrors(before, after), memorySource };
   const { meta, rigReasons } = runMeta(ctx, sampled);
   const { result } = resultFromSummary(load.summary, meta);
-  return { ...sampled, meta, rigReasons, draft: result, samples };
+  if (stopAt !== null) endAtStop(result, stopAt);
+  return { ...sampled, meta, rigReasons, draft: result, samples, stopReason, stopAt };
 }
 
 type Sampled = Pick<Measured, 'kind' | 'url' | 'load' | 'usage' | 'machine' | 'mockErrors' | 'memorySource'>;
@@ -462,6 +496,9 @@ async function writeMedian(ctx: RunContext, runs: Measured[], name: string, base
     ...(baseline ? { baseline: baseline.result, baseline_file: baseline.file } : {}),
   });
   // The result file says why the rig flag is set, beside the flag.
+  if (chosen.stopAt !== null) endAtStop(result, chosen.stopAt);
+  if (chosen.stopReason) result.partial_reason = partialReason(chosen.stopReason, result, opts.maxDurationS);
+  else if (result.partial) result.partial_reason = `interrupted after ${runs.length} of ${opts.repeat} runs`;
   result.error_samples = chosen.samples.merge(result.errors, ctx.redact);
   if (chosen.kind === 'target' && ctx.targetLog) result.target_log = ctx.targetLog;
   const shortfall = openModelShortfall(result.load);
