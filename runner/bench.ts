@@ -39,6 +39,8 @@ import { renderBenchSummary, type Written } from './table.ts';
 import { PROBE_REQUESTS, provePath, readinessFor } from './readiness.ts';
 import { renderErrorSamples, SampleCollector } from './error-samples.ts';
 import { createTargetLog } from './target-log.ts';
+import { placementOf, saturationAdvice } from './placement.ts';
+import { warmUp, type WarmupOutcome } from './warmup.ts';
 import { endAtStop, maxRunSeconds, partialReason, type StopReason } from './bounds.ts';
 
 export interface BenchOptions {
@@ -65,7 +67,10 @@ export interface BenchOptions {
   mockArgs: string[];
   /** What the result records under `mock` (durations in ns). */
   mockSettings: NonNullable<Result['mock']>;
+  /** A fixed warm-up inside every run, seconds (0: none). */
   warmupS: number;
+  /** Warm up before every run until throughput is steady (runner/warmup.ts). */
+  warmupAuto: boolean;
   /** Count-based runs stop after this many seconds (0: unbounded). */
   maxDurationS: number;
   repeat: number;
@@ -101,6 +106,8 @@ export interface Measured {
   /** Why the load was stopped before its end, and when (Unix ms); null when it ran to its end. */
   stopReason: StopReason | null;
   stopAt: number | null;
+  /** The warm-up before this run (--warmup auto), or null. */
+  warm: WarmupOutcome | null;
 }
 
 export const EXIT_INTERRUPTED = 130;
@@ -158,7 +165,8 @@ export async function runBench(opts: BenchOptions, io: BenchIO): Promise<number>
     if (opts.pin) {
       taskset = tasksetPath();
       pin = taskset ? planPinning() : null;
-      if (!pin) say(`--pin: ${taskset ? 'one core only' : 'taskset (util-linux) not found'}; running unpinned`);
+      if (!pin) say(`CPU placement: unpinned (${taskset ? 'one core only' : 'taskset from util-linux not found'}); target, mock and load generator compete for CPU`);
+      else say(`CPU placement: ${describePinning(pin)} (--no-pin to let them share every core)`);
     }
     const prefix = (role: keyof PinPlan) => (pin && taskset ? tasksetPrefix(taskset, pin[role]) : []);
     const environment = describeEnvironment(engine, pin ? describePinning(pin) : null);
@@ -189,11 +197,14 @@ export async function runBench(opts: BenchOptions, io: BenchIO): Promise<number>
     let started: StartedTarget | null = null;
     let memorySource = 'mock';
     let targetLog: string | null = null;
+    // Where the measured target runs; without --target it is the mock.
+    const targetPlacement = { cpus: opts.target ? null : (pin?.mock ?? null), remote: false };
     const warnings: string[] = [];
     if (opts.target) {
       targetUrl = opts.target.replace(/\/+$/, '');
       if (opts.targetCmd) {
         started = startTargetCommand(opts.targetCmd, mock.url, prefix('target'));
+        targetPlacement.cpus = pin ? pin.target : null;
         const log = createTargetLog(output, opts.name, redact);
         log.attach(started.proc);
         targetLog = log.path;
@@ -216,7 +227,11 @@ export async function runBench(opts: BenchOptions, io: BenchIO): Promise<number>
         targetPid = located.pid;
         memorySource = located.source;
         if (located.warning) warnings.push(located.warning);
-        if (pin && taskset && targetPid) cleanups.push(await pinPids(taskset, [targetPid, ...(await descendants(targetPid))], pin.target));
+        if (pin && taskset && targetPid) {
+          cleanups.push(await pinPids(taskset, [targetPid, ...(await descendants(targetPid))], pin.target));
+          targetPlacement.cpus = pin.target;
+        }
+        if (!targetPid && located.source === 'none' && located.warning?.includes('is not this machine')) targetPlacement.remote = true;
       }
       say(`target ${targetUrl} answers${targetPid ? ` (measuring pid ${targetPid}, ${memorySource})` : ''}`);
       const proof = await provePath(readinessFor(opts, targetUrl, mock.url, redact, io.signal)).catch((error) => {
@@ -230,7 +245,7 @@ export async function runBench(opts: BenchOptions, io: BenchIO): Promise<number>
     const work = await mkdtemp(join(tmpdir(), 'llmux-bench-'));
     cleanups.push(() => rm(work, { recursive: true, force: true }));
 
-    const ctx: RunContext = { opts, io, engine, script, work, mock, started, pin, environment, calibration, prefix: prefix('loadgen'), redact, targetLog };
+    const ctx: RunContext = { opts, io, engine, script, work, mock, started, pin, environment, calibration, prefix: prefix('loadgen'), redact, targetLog, targetPlacement };
     const withBaseline = Boolean(opts.target) && opts.baseline;
     const runs: Record<'baseline' | 'target', Measured[]> = { baseline: [], target: [] };
     for (let i = 1; i <= opts.repeat && !io.signal.aborted; i++) {
@@ -259,6 +274,7 @@ export async function runBench(opts: BenchOptions, io: BenchIO): Promise<number>
       if (result.rig?.rig_saturated) {
         io.stdout.write(`\nRIG SATURATED (${result.name}): this number measures the benchmark rig, not the proxy.\n`);
         for (const reason of rigReasons(result)) io.stdout.write(`  - ${reason}\n`);
+        io.stdout.write(`  ${saturationAdvice(result)}\n`);
       }
     }
     // The started proxy died: what ran is written (the cut run marked partial), then the run fails.
@@ -316,6 +332,8 @@ export interface RunContext {
   redact: (text: string) => string;
   /** The started proxy's output log (--target-cmd). */
   targetLog?: string | null;
+  /** The target's CPUs (null: not pinned) and whether it runs on another machine. */
+  targetPlacement?: { cpus: string | null; remote: boolean };
 }
 
 /** Runs the load once against `url`, sampling the target tree, the mock and the load generator. */
@@ -329,6 +347,12 @@ export async function measure(
 ): Promise<Measured | null> {
   const { opts, io, engine, mock } = ctx;
   const runName = `${kind}-${Date.now()}`;
+  const warm = opts.warmupAuto && !io.signal.aborted
+    ? await warmUp(
+        { opts, engine, work: ctx.work, mockUrl: mock.url, prefix: ctx.prefix, env: splitSecrets(scriptEnv(opts, url, runName, ctx.work)), signal: io.signal, say: (line) => io.stderr.write(`${line}\n`) },
+        label,
+      )
+    : null;
   const sampler = new ResourceSampler();
   const samples = new SampleCollector();
   sampler.track('target', targetPid);
@@ -416,9 +440,11 @@ export async function measure(
   }
   const sampled = { kind, url, load, usage, machine, mockErrors: mockServerErrors(before, after), memorySource };
   const { meta, rigReasons } = runMeta(ctx, sampled);
+  if (warm) meta.warmup_seconds = warm.seconds;
   const { result } = resultFromSummary(load.summary, meta);
+  recordWarmup(result, warm);
   if (stopAt !== null) endAtStop(result, stopAt);
-  return { ...sampled, meta, rigReasons, draft: result, samples, stopReason, stopAt };
+  return { ...sampled, meta, rigReasons, draft: result, samples, stopReason, stopAt, warm };
 }
 
 type Sampled = Pick<Measured, 'kind' | 'url' | 'load' | 'usage' | 'machine' | 'mockErrors' | 'memorySource'>;
@@ -458,6 +484,7 @@ function runMeta(ctx: RunContext, m: Sampled): { meta: ResultMeta; rigReasons: s
       mock_cpu_peak_percent: mockUsage?.peak_cpu_percent ?? null,
       loadgen_cpu_peak_percent: loadgen?.peak_cpu_percent ?? null,
       rig_saturated: verdict.saturated,
+      placement: placementOf(ctx.pin ?? null, m.kind === 'baseline' ? { cpus: ctx.pin?.mock ?? null, remote: false } : (ctx.targetPlacement ?? { cpus: null, remote: false })),
     },
     mock: opts.mockSettings,
     environment,
@@ -496,6 +523,7 @@ async function writeMedian(ctx: RunContext, runs: Measured[], name: string, base
     ...(baseline ? { baseline: baseline.result, baseline_file: baseline.file } : {}),
   });
   // The result file says why the rig flag is set, beside the flag.
+  recordWarmup(result, chosen.warm);
   if (chosen.stopAt !== null) endAtStop(result, chosen.stopAt);
   if (chosen.stopReason) result.partial_reason = partialReason(chosen.stopReason, result, opts.maxDurationS);
   else if (result.partial) result.partial_reason = `interrupted after ${runs.length} of ${opts.repeat} runs`;
@@ -508,6 +536,11 @@ async function writeMedian(ctx: RunContext, runs: Measured[], name: string, base
   }
   const file = await writeResultFile(result, opts.output);
   return { result, file };
+}
+
+/** Whether the warm-up stabilised (null for a fixed warm-up or none). */
+function recordWarmup(result: Result, warm: WarmupOutcome | null): void {
+  if (result.load) result.load.warmup_stabilised = warm ? warm.stabilised : null;
 }
 
 class AbortedError extends Error {}
