@@ -1,11 +1,12 @@
 // End to end, truthful results: a failing gateway (its status, body and log in the result), a
 // gateway that rewrites stream usage, bounded count runs, CPU placement. Real processes throughout.
 import { readFile, rm, mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Result } from '../reporter/index.ts';
 import { freePort, HEADER_PROXY, newMark, resultFiles, runBench } from './bench-test-helpers.ts';
+import { describePinning, planPinning, tasksetPath } from './sampling/pinning.ts';
 
 const SECRET_KEY = 'sk-never-print-3b9e71';
 const LOAD = ['--concurrency', '4', '--mock-latency', '2ms', '--engine', 'embedded', '--quiet', '--warmup', '0'];
@@ -74,5 +75,43 @@ describe('--max-duration', () => {
     expect(result.duration).toBeLessThan(2.5e9);
     expect(result.rps).toBeCloseTo(result.success_requests! / (result.duration! / 1e9), 6);
     expect(Date.parse(result.end_time!) - Date.parse(result.start_time!)).toBeCloseTo(result.duration! / 1e6, -1);
+  });
+});
+
+describe('a gateway that appends a usage chunk of zeros to every stream', () => {
+  it('passes its streams, counts usage_mismatch apart, warms up until steady and records the placement', async () => {
+    const port = await freePort();
+    const out = join(dir, 'zero-usage');
+    const run = await runBench(
+      [
+        '--target', `http://127.0.0.1:${port}`, '--target-cmd', `exec node ${HEADER_PROXY} --port ${port} --upstream "$MOCK_URL" --zero-usage`,
+        '--scenario', 'streaming', '--name', 'zero-usage', '--output', out, '--requests', '300', '--no-baseline',
+        '--concurrency', '4', '--mock-latency', '2ms', '--mock-itl', '1ms', '--mock-tokens', '10', '--engine', 'embedded', '--quiet',
+      ],
+      newMark(),
+    );
+    expect(run.stderr).toMatch(/path proven: 2 streamed requests through/);
+    expect(run.code).toBe(0);
+    const result = await readResult(join(out, resultFiles(out)[0]));
+    expect(result.failed_requests).toBe(0);
+    expect(result.errors?.bad_body).toBe(0);
+    expect(result.streaming?.stream_ok_rate).toBe(1);
+    expect(result.streaming?.usage_mismatch).toBe(300);
+    expect(result.streaming?.output_tokens).toBe(3000); // the content chunks, not the zeros
+    expect(result.streaming?.ttft_p50).toBeGreaterThan(0);
+    // --warmup auto (the default): the same load first, until steady or 30 s.
+    expect(result.load?.warmup_seconds).toBeGreaterThanOrEqual(2);
+    expect(result.load?.warmup_seconds).toBeLessThanOrEqual(31);
+    expect(typeof result.load?.warmup_stabilised).toBe('boolean');
+    expect(run.stderr).toMatch(/target: (warmed up in [\d.]+ s|throughput still not steady after [\d.]+ s)/);
+    // Pinned by default on 2+ cores: the target on its own core(s), the load generator off them.
+    const cores = availableParallelism();
+    if (cores >= 2 && tasksetPath()) {
+      const plan = planPinning(cores)!;
+      expect(result.rig?.placement).toEqual({ pinned: true, loadgen_cpus: plan.loadgen, target_cpus: plan.target, mock_cpus: plan.mock });
+      expect(result.environment?.pinning).toBe(describePinning(plan));
+    } else {
+      expect(result.rig?.placement).toEqual({ pinned: false, loadgen_cpus: null, target_cpus: null, mock_cpus: null });
+    }
   });
 });

@@ -497,12 +497,13 @@ function rigReasons(result: Result): string[] {
   return (result.warnings ?? []).filter((w) => w.startsWith('rig: ')).map((w) => w.slice(5));
 }
 
-/** Coefficient of variation (sample standard deviation / mean); null for fewer than two values. */
-export function coefficientOfVariation(values: number[]): number | null {
-  if (values.length < 2) return null;
-  const mean = values.reduce((a, b) => a + b, 0) / values.length;
+/** Coefficient of variation (sample standard deviation / mean); null for fewer than two values or any unmeasured one. */
+export function coefficientOfVariation(values: Array<number | null>): number | null {
+  if (values.length < 2 || values.some((v) => v === null)) return null;
+  const measured = values as number[];
+  const mean = measured.reduce((a, b) => a + b, 0) / measured.length;
   if (mean === 0) return null;
-  const variance = values.reduce((a, v) => a + (v - mean) ** 2, 0) / (values.length - 1);
+  const variance = measured.reduce((a, v) => a + (v - mean) ** 2, 0) / (measured.length - 1);
   return Math.sqrt(variance) / mean;
 }
 
@@ -519,7 +520,7 @@ async function writeMedian(ctx: RunContext, runs: Measured[], name: string, base
     ...chosen.meta,
     name,
     partial: chosen.load.aborted || (interrupted && runs.length < opts.repeat),
-    repeat: { runs: runs.length, rps_cov: coefficientOfVariation(runs.map((r) => r.draft.rps ?? 0)) },
+    repeat: { runs: runs.length, rps_cov: coefficientOfVariation(runs.map((r) => r.draft.rps ?? null)) },
     ...(baseline ? { baseline: baseline.result, baseline_file: baseline.file } : {}),
   });
   // The result file says why the rig flag is set, beside the flag.
@@ -532,7 +533,7 @@ async function writeMedian(ctx: RunContext, runs: Measured[], name: string, base
   const shortfall = openModelShortfall(result.load);
   result.warnings = [...warnings, ...chosen.rigReasons.map((r) => `rig: ${r}`), ...(shortfall ? [`load: ${shortfall}`] : [])];
   if (opts.repeat > 1) {
-    ctx.io.stderr.write(`${name}: rps over ${runs.length} runs: ${runs.map((r) => (r.draft.rps ?? 0).toFixed(0)).join(', ')} (median ${(chosen.draft.rps ?? 0).toFixed(0)})\n`);
+    ctx.io.stderr.write(`${name}: rps over ${runs.length} runs: ${runs.map((r) => r.draft.rps?.toFixed(0) ?? '—').join(', ')} (median ${chosen.draft.rps?.toFixed(0) ?? '—'})\n`);
   }
   const file = await writeResultFile(result, opts.output);
   return { result, file };

@@ -129,12 +129,11 @@ export async function warmUp(ctx: WarmupContext, label: string): Promise<WarmupO
   }
   const seconds = Math.round(elapsedMs / 100) / 10;
   const windows = detector.windows.slice(-2).map((w) => Math.round(w));
-  if (!ctx.opts.quiet) {
-    ctx.say(
-      stabilised
-        ? `${label}: warmed up in ${seconds} s (last two 1 s windows: ${windows.join(' and ')} requests/s)`
-        : `${label}: throughput still not steady after ${seconds} s of warm-up (last 1 s windows: ${windows.join(', ')} requests/s); measuring anyway, recorded as warmup_stabilised: false`,
-    );
-  }
+  // Said even with --quiet: whether the numbers that follow come from a steady load.
+  ctx.say(
+    stabilised
+      ? `${label}: warmed up in ${seconds} s (last two 1 s windows: ${windows.join(' and ')} requests/s)`
+      : `${label}: throughput still not steady after ${seconds} s of warm-up (last 1 s windows: ${windows.join(', ')} requests/s); measuring anyway, recorded as warmup_stabilised: false`,
+  );
   return { seconds, stabilised, windows };
 }
