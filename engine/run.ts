@@ -61,6 +61,7 @@ export interface RunOptions extends ShortcutOverrides {
 export interface ProgressLine {
   elapsed_ms: number;
   requests: number;
+  /** Failed requests: the script's llm_errors count when it keeps one, else http_req_failed's. */
   failed: number;
   iterations: number;
   vus: number;
@@ -423,7 +424,9 @@ async function lifeCycle(
     opts.progress?.({
       elapsed_ms: Math.round(run.elapsedMs()),
       requests: (m.http_reqs.sink as { count: number }).count,
-      failed: (m.http_req_failed.sink as { passes: number }).passes,
+      // A script that counts its own failures (llm_errors: bad bodies and broken streams too)
+      // is shown with that count, so the live error count is the one its result reports.
+      failed: (run.registry.get('llm_errors')?.sink as { count?: number } | undefined)?.count ?? (m.http_req_failed.sink as { passes: number }).passes,
       iterations: run.iterationsCompleted,
       vus: run.vusActive,
       dropped: (m.dropped_iterations.sink as { count: number }).count,

@@ -381,4 +381,23 @@ describe('operational endpoints', () => {
     expect(text).toContain('# TYPE llmux_mock_chunk_lateness_seconds summary');
     expect(text).toContain('llmux_mock_chunk_lateness_seconds_count 0');
   });
+
+  it('/stats records canary ids from the x-llmux-canary header or a [llmux-canary:<id>] mark in the body, newest 32 kept', async () => {
+    const app = createMockApp(fast);
+    const marked = (id: string) => chatBody({ messages: [{ role: 'user', content: `Say hi. [llmux-canary:${id}]` }] });
+    await app.request('/v1/chat/completions', jsonPost(chatBody(), { 'x-llmux-canary': 'run-a' }));
+    await app.request('/v1/chat/completions', jsonPost(marked('run-a'), { 'x-llmux-canary': 'run-a' }));
+    await app.request('/v1/chat/completions', jsonPost(marked('run-b')));
+    await app.request('/v1/chat/completions', jsonPost(chatBody({ stream: true, messages: [{ role: 'user', content: '[llmux-canary:run-b]' }] })));
+    // Not an id (too long, bad characters): ignored, the request is still answered.
+    expect((await app.request('/v1/chat/completions', jsonPost(chatBody(), { 'x-llmux-canary': 'a b' }))).status).toBe(200);
+    await app.request('/v1/chat/completions', jsonPost(marked('x'.repeat(65))));
+    let stats = await json(await app.request('/stats'));
+    expect(stats.canaries).toEqual({ 'run-a': { requests: 2, header: 2, body: 1 }, 'run-b': { requests: 2, header: 0, body: 2 } });
+    for (let i = 0; i < 40; i++) await app.request('/v1/chat/completions', jsonPost(chatBody(), { 'x-llmux-canary': `id-${i}` }));
+    stats = await json(await app.request('/stats'));
+    expect(Object.keys(stats.canaries)).toHaveLength(32);
+    expect(stats.canaries['id-39']).toEqual({ requests: 1, header: 1, body: 0 });
+    expect(stats.canaries['run-a']).toBeUndefined();
+  });
 });

@@ -23,7 +23,7 @@ import { planRequest, type Overrides, type RequestPlan } from './plan.ts';
 import { Scheduler } from './scheduler.ts';
 import { isSimpleChatRequest } from './fast-validate.ts';
 import { ChatCompletionRequest, CompletionRequest, EmbeddingRequest, MessagesRequest } from './schemas.ts';
-import { MockStats } from './stats.ts';
+import { CANARY_HEADER, CANARY_ID, CANARY_MARK, MockStats } from './stats.ts';
 import { NodeSink, TokenStream, WebSink, type Sink, type StreamProtocol } from './stream.ts';
 
 type Env = { Bindings: Partial<HttpBindings> };
@@ -153,6 +153,7 @@ export function createMockApp(options: Partial<MockOptions> = {}): MockApp {
     for (const path of paths) {
       const { done, rescue } = outcome('POST', path, flavor);
       const answerBody = (c: Context<Env>, text: string): Response | Promise<Response> => {
+        noteCanary(c, text, stats);
         try {
           const out = handler(c, parseBody(text, schema, quickCheck));
           return out instanceof Promise ? out.then(done, rescue) : done(out);
@@ -491,6 +492,26 @@ function bufferedBody(c: Context<Env>): Buffer | undefined {
 function utf8(raw: Buffer): string {
   const text = raw.toString('utf8');
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
+/**
+ * Records a request that carries a canary id, so the bench runner can tell that its readiness
+ * requests went through the proxy to this mock. The header may be dropped by a gateway; the mark in
+ * the prompt travels in the body, which every gateway forwards. One substring search per request.
+ */
+function noteCanary(c: Context<Env>, text: string, stats: MockStats): void {
+  const fromHeader = header(c, CANARY_HEADER);
+  const at = text.indexOf(CANARY_MARK);
+  if (fromHeader === undefined && at < 0) return;
+  let fromBody: string | undefined;
+  if (at >= 0) {
+    const end = text.indexOf(']', at);
+    if (end > at) fromBody = text.slice(at + CANARY_MARK.length, end);
+  }
+  const headerId = fromHeader !== undefined && CANARY_ID.test(fromHeader) ? fromHeader : undefined;
+  const bodyId = fromBody !== undefined && CANARY_ID.test(fromBody) ? fromBody : undefined;
+  const id = headerId ?? bodyId;
+  if (id !== undefined) stats.recordCanary(id, headerId === id, bodyId === id);
 }
 
 /** A request header; straight from Node's parsed headers when served by @hono/node-server. */

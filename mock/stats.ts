@@ -1,5 +1,12 @@
 // Counters behind /health, /stats and /metrics.
 
+/** Canary ids kept in /stats (oldest dropped first). */
+export const CANARY_IDS = 32;
+/** A canary id: what `x-llmux-canary` or a `[llmux-canary:<id>]` body mark may carry. */
+export const CANARY_ID = /^[A-Za-z0-9_-]{1,64}$/;
+export const CANARY_HEADER = 'x-llmux-canary';
+export const CANARY_MARK = '[llmux-canary:';
+
 export class MockStats {
   readonly startedAt = Date.now();
   requestsTotal = 0;
@@ -22,6 +29,23 @@ export class MockStats {
   latenessMaxMs = 0;
   /** "<METHOD> <route> <status>" → count. */
   readonly byRoute = new Map<string, number>();
+  /**
+   * Model requests that carried a canary id (the bench runner's readiness requests), by id and by
+   * how it arrived: an `x-llmux-canary` header, a `[llmux-canary:<id>]` mark in the body, or both.
+   * The newest CANARY_IDS ids only, so a long-lived mock stays bounded.
+   */
+  readonly canaries = new Map<string, { requests: number; header: number; body: number }>();
+
+  recordCanary(id: string, viaHeader: boolean, viaBody: boolean): void {
+    let entry = this.canaries.get(id);
+    if (!entry) {
+      if (this.canaries.size >= CANARY_IDS) this.canaries.delete(this.canaries.keys().next().value!);
+      this.canaries.set(id, (entry = { requests: 0, header: 0, body: 0 }));
+    }
+    entry.requests++;
+    if (viaHeader) entry.header++;
+    if (viaBody) entry.body++;
+  }
 
   count(method: string, route: string, status: number): void {
     this.countKey(`${method} ${route} ${status}`);
@@ -70,6 +94,7 @@ export class MockStats {
       },
       uptime_s: Math.round((Date.now() - this.startedAt) / 100) / 10,
       by_route: Object.fromEntries([...this.byRoute].sort(([a], [b]) => a.localeCompare(b))),
+      canaries: Object.fromEntries(this.canaries),
     };
   }
 

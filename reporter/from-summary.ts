@@ -225,6 +225,8 @@ function fromNormalized(sum: NormSummary, meta: ResultMeta): Conversion {
       tokens_per_second_mean: t(tps, 'tokens_per_second', 'avg', 'streaming.tokens_per_second_mean'),
       output_tokens: metric('output_tokens')?.values.count !== undefined ? round(metric('output_tokens')!.values.count) : llmux ? 0 : null,
       stream_ok_rate: metric('stream_ok')?.values.rate ?? null,
+      // Counted apart from failures by scenarios that check usage; absent (not measured) → null.
+      usage_mismatch: metric('usage_mismatch')?.values.count !== undefined ? round(metric('usage_mismatch')!.values.count) : null,
     };
     if (!metric('stream_ok')) warn('streaming.stream_ok_rate: null (no stream_ok metric)');
   }

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Result } from '../reporter/index.ts';
 import { freePort, newMark, nginxTargetCmd, NGINX, resultFiles, runBench, watchFamily, writeNginxConfig } from './bench-test-helpers.ts';
 import { descendants, isAlive, killTree } from './processes/process-tree.ts';
+import { describePinning, planPinning, tasksetPath } from './sampling/pinning.ts';
 
 const SECRET_KEY = 'sk-never-print-7f3a9c';
 const SECRET_HEADER = 'team-secret-51d0e2';
@@ -64,7 +65,10 @@ describe('bench against nginx', () => {
       expect(r.rig?.mock_cpu_peak_percent).toBeGreaterThan(0);
       expect(r.rig?.loadgen_cpu_peak_percent).toBeGreaterThan(0);
       expect(typeof r.rig?.rig_saturated).toBe('boolean');
-      expect(r.environment).toMatchObject({ cores: expect.any(Number), node: process.version, k6: null, pinning: null });
+      // Pinned by default (2+ cores with taskset): the placement is in the environment and under rig.
+      const plan = tasksetPath() ? planPinning() : null;
+      expect(r.environment).toMatchObject({ cores: expect.any(Number), node: process.version, k6: null, pinning: plan ? describePinning(plan) : null });
+      expect(r.rig?.placement?.pinned).toBe(plan !== null);
       expect(r.mock).toMatchObject({ latency: 5_000_000 });
       expect(r.repeat).toEqual({ runs: 1, rps_cov: null });
       expect(r.load?.warmup_seconds).toBe(1);

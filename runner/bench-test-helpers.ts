@@ -12,6 +12,8 @@ import { isAlive } from './processes/process-tree.ts';
 
 export const BIN = fileURLToPath(new URL('../bin/llmux-bench.mjs', import.meta.url));
 export const NGINX = '/usr/sbin/nginx';
+/** A small gateway that routes by request header (runner/testdata/header-proxy.mjs). */
+export const HEADER_PROXY = fileURLToPath(new URL('./testdata/header-proxy.mjs', import.meta.url));
 
 export interface BenchRun {
   code: number | null;

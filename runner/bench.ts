@@ -35,6 +35,12 @@ import {
   type TargetProcess,
 } from './target.ts';
 import { renderBenchSummary, type Written } from './table.ts';
+import { PROBE_REQUESTS, provePath, readinessFor } from './readiness.ts';
+import { renderErrorSamples, SampleCollector } from './error-samples.ts';
+import { createTargetLog } from './target-log.ts';
+import { placementOf, saturationAdvice } from './placement.ts';
+import { warmUp, type WarmupOutcome } from './warmup.ts';
+import { endAtStop, maxRunSeconds, partialReason, type StopReason } from './bounds.ts';
 import { runSweep, type SweepOptions, type SweepRig, type SweepSide } from './sweep/sweep.ts';
 import { checkOutputWritable } from './output-check.ts';
 import { onStopNow } from './stop-now.ts';
@@ -63,7 +69,12 @@ export interface BenchOptions {
   mockArgs: string[];
   /** What the result records under `mock` (durations in ns). */
   mockSettings: NonNullable<Result['mock']>;
+  /** A fixed warm-up inside every run, seconds (0: none). */
   warmupS: number;
+  /** Warm up before every run until throughput is steady (runner/warmup.ts). */
+  warmupAuto: boolean;
+  /** Count-based runs stop after this many seconds (0: unbounded). */
+  maxDurationS: number;
   repeat: number;
   baseline: boolean;
   pin: boolean;
@@ -94,6 +105,13 @@ export interface Measured {
   meta: ResultMeta;
   /** The result without baseline/overhead, used to pick the median run. */
   draft: Result;
+  /** Failure samples the scenario logged during this run. */
+  samples: SampleCollector;
+  /** Why the load was stopped before its end, and when (Unix ms); null when it ran to its end. */
+  stopReason: StopReason | null;
+  stopAt: number | null;
+  /** The warm-up before this run (--warmup auto), or null. */
+  warm: WarmupOutcome | null;
 }
 
 export const EXIT_INTERRUPTED = 130;
@@ -146,7 +164,8 @@ export async function runBench(opts: BenchOptions, io: BenchIO): Promise<number>
     if (opts.pin) {
       taskset = tasksetPath();
       pin = taskset ? planPinning() : null;
-      if (!pin) say(`--pin: ${taskset ? 'one core only' : 'taskset (util-linux) not found'}; running unpinned`);
+      if (!pin) say(`CPU placement: unpinned (${taskset ? 'one core only' : 'taskset from util-linux not found'}); target, mock and load generator compete for CPU`);
+      else say(`CPU placement: ${describePinning(pin)} (--no-pin to let them share every core)`);
     }
     const prefix = (role: keyof PinPlan) => (pin && taskset ? tasksetPrefix(taskset, pin[role]) : []);
     const environment = describeEnvironment(engine, pin ? describePinning(pin) : null);
@@ -176,12 +195,19 @@ export async function runBench(opts: BenchOptions, io: BenchIO): Promise<number>
     let targetPid: number | null = mock.pid;
     let started: StartedTarget | null = null;
     let memorySource = 'mock';
+    let targetLog: string | null = null;
+    // Where the measured target runs; without --target it is the mock.
+    const targetPlacement = { cpus: opts.target ? null : (pin?.mock ?? null), remote: false };
     const warnings: string[] = [];
     if (opts.target) {
       targetUrl = opts.target.replace(/\/+$/, '');
       if (opts.targetCmd) {
         started = startTargetCommand(opts.targetCmd, mock.url, prefix('target'));
-        cleanups.push(started.stop);
+        targetPlacement.cpus = pin ? pin.target : null;
+        const log = createTargetLog(output, opts.name, redact);
+        log.attach(started.proc);
+        targetLog = log.path;
+        cleanups.push(log.close, started.stop);
         say(`started --target-cmd (pid ${started.pid}); waiting for ${targetUrl}`);
       }
       if (started) {
@@ -200,9 +226,18 @@ export async function runBench(opts: BenchOptions, io: BenchIO): Promise<number>
         targetPid = located.pid;
         memorySource = located.source;
         if (located.warning) warnings.push(located.warning);
-        if (pin && taskset && targetPid) cleanups.push(await pinPids(taskset, [targetPid, ...(await descendants(targetPid))], pin.target));
+        if (pin && taskset && targetPid) {
+          cleanups.push(await pinPids(taskset, [targetPid, ...(await descendants(targetPid))], pin.target));
+          targetPlacement.cpus = pin.target;
+        }
+        if (!targetPid && located.source === 'none' && located.warning?.includes('is not this machine')) targetPlacement.remote = true;
       }
       say(`target ${targetUrl} answers${targetPid ? ` (measuring pid ${targetPid}, ${memorySource})` : ''}`);
+      const proof = await provePath(readinessFor(opts, targetUrl, mock.url, redact, io.signal)).catch((error) => {
+        if (error instanceof BenchError && targetLog) error.message += `\n  the proxy's output: ${targetLog}`;
+        throw error;
+      });
+      say(`path proven: ${PROBE_REQUESTS} ${opts.scenario === 'streaming' ? 'streamed ' : ''}requests through ${targetUrl} reached the mock${proof.viaHeader ? '' : ' (the proxy does not forward custom headers)'}`);
     }
     for (const warning of warnings) say(`warning: ${warning}`);
 
@@ -210,7 +245,7 @@ export async function runBench(opts: BenchOptions, io: BenchIO): Promise<number>
     cleanups.push(workDir.remove);
     const work = workDir.path;
 
-    const ctx: RunContext = { opts, io, engine, script, work, mock, started, pin, environment, calibration, prefix: prefix('loadgen'), redact };
+    const ctx: RunContext = { opts, io, engine, script, work, mock, started, pin, environment, calibration, prefix: prefix('loadgen'), redact, targetLog, targetPlacement };
     const withBaseline = Boolean(opts.target) && opts.baseline;
     let written: Written[];
     if (opts.sweep) {
@@ -222,7 +257,7 @@ export async function runBench(opts: BenchOptions, io: BenchIO): Promise<number>
         output: opts.output,
         targetExited: () => Boolean(started?.proc.exit),
         runStep: async (side, step) => {
-          const stepOpts = { ...opts, rate: step.rate, concurrency: step.vus, maxVus: step.vus, requests: null, durationS: step.durationS, warmupS: step.warmupS, repeat: 1 };
+          const stepOpts = { ...opts, rate: step.rate, concurrency: step.vus, maxVus: step.vus, requests: null, durationS: step.durationS, warmupS: step.warmupS, warmupAuto: false, repeat: 1 };
           const run = await measure({ ...ctx, opts: stepOpts }, side.kind, side.url, side.pid, side.memorySource, step.label);
           return run && { draft: run.draft, rigReasons: run.rigReasons, summary: run.load.summary, meta: run.meta };
         },
@@ -233,10 +268,13 @@ export async function runBench(opts: BenchOptions, io: BenchIO): Promise<number>
     }
     const interrupted = io.signal.aborted;
     for (const { file } of written) io.stdout.write(`wrote ${file}\n`);
+    if (targetLog) io.stdout.write(`target log ${targetLog}\n`);
     for (const { result } of written) {
+      if (result.partial_reason) io.stdout.write(`\nPARTIAL (${result.name}): ${result.partial_reason}; the numbers cover what ran until then.\n`);
       if (result.rig?.rig_saturated) {
         io.stdout.write(`\nRIG SATURATED (${result.name}): this number measures the benchmark rig, not the proxy.\n`);
         for (const reason of rigReasons(result)) io.stdout.write(`  - ${reason}\n`);
+        io.stdout.write(`  ${saturationAdvice(result)}\n`);
       }
     }
     // The started proxy died: what ran is written (the cut run marked partial), then the run fails.
@@ -313,6 +351,7 @@ async function runFixedLoad(ctx: RunContext, withBaseline: boolean, targetUrl: s
   const written = [baselineWritten, targetWritten].filter((w): w is Written => w !== null);
 
   if (written.length > 0) io.stdout.write(`\n${renderBenchSummary(targetWritten, baselineWritten)}\n\n`);
+  for (const { result } of written) for (const line of renderErrorSamples(result)) io.stdout.write(`${line}\n`);
   return written;
 }
 
@@ -331,6 +370,10 @@ export interface RunContext {
   calibration: CalibrationEntry | null;
   prefix: string[];
   redact: (text: string) => string;
+  /** The started proxy's output log (--target-cmd). */
+  targetLog?: string | null;
+  /** The target's CPUs (null: not pinned) and whether it runs on another machine. */
+  targetPlacement?: { cpus: string | null; remote: boolean };
 }
 
 /** Runs the load once against `url`, sampling the target tree, the mock and the load generator. */
@@ -344,7 +387,14 @@ export async function measure(
 ): Promise<Measured | null> {
   const { opts, io, engine, mock } = ctx;
   const runName = `${kind}-${Date.now()}`;
+  const warm = opts.warmupAuto && !io.signal.aborted
+    ? await warmUp(
+        { opts, engine, work: ctx.work, mockUrl: mock.url, prefix: ctx.prefix, env: splitSecrets(scriptEnv(opts, url, runName, ctx.work)), signal: io.signal, say: (line) => io.stderr.write(`${line}\n`) },
+        label,
+      )
+    : null;
   const sampler = new ResourceSampler();
+  const samples = new SampleCollector();
   sampler.track('target', targetPid);
   sampler.track('mock', mock.pid);
   sampler.track('loadgen', null);
@@ -362,13 +412,32 @@ export async function measure(
     }, 500);
   }
   sampler.start();
-  // Ctrl-C, or the mock dying, ends the load (a dead mock would only be measured as errors).
+  // Ctrl-C, the mock dying, or --max-duration ends the load (a dead mock would only be measured as errors).
   const stop = new AbortController();
-  const onAbort = () => stop.abort();
+  let stopReason: StopReason | null = null;
+  let stopAt: number | null = null;
+  const stopFor = (reason: StopReason) => () => {
+    if (stop.signal.aborted) return;
+    stopReason = reason;
+    stopAt = Date.now();
+    stop.abort();
+  };
+  const onAbort = stopFor('interrupted');
   io.signal.addEventListener('abort', onAbort, { once: true });
-  if (io.signal.aborted) stop.abort();
-  void mock.exited.then(onAbort);
-  if (kind === 'target' && ctx.started) void ctx.started.proc.exited.then(onAbort);
+  if (io.signal.aborted) onAbort();
+  void mock.exited.then(stopFor('mock exited'));
+  if (kind === 'target' && ctx.started) void ctx.started.proc.exited.then(stopFor('target exited'));
+  // The bound counts from the load's start: the embedded engine's first progress line (before it,
+  // Node is still starting and a SIGINT would kill it without a summary), k6's spawn.
+  const limitS = maxRunSeconds(opts);
+  let limit: NodeJS.Timeout | undefined;
+  const armLimit = (elapsedMs: number) => {
+    if (limitS === null || limit !== undefined || stop.signal.aborted) return;
+    limit = setTimeout(() => {
+      io.stderr.write(`${label}: --max-duration ${opts.maxDurationS} s reached: stopping the load; what ran is written, marked partial\n`);
+      stopFor('max-duration')();
+    }, Math.max(0, limitS * 1000 - elapsedMs));
+  };
   let load: LoadRun;
   try {
     load = await runLoad({
@@ -378,11 +447,19 @@ export async function measure(
       summaryPath: join(ctx.work, `${runName}.summary.json`),
       prefix: ctx.prefix,
       signal: stop.signal,
-      onSpawn: (pid) => sampler.track('loadgen', pid),
-      onProgress: (p) => progress.update({ elapsedMs: p.elapsed_ms, requests: p.requests, failed: p.failed }),
+      onSpawn: (pid) => {
+        sampler.track('loadgen', pid);
+        if (engine.kind !== 'embedded') armLimit(0);
+      },
+      onProgress: (p) => {
+        armLimit(p.elapsed_ms);
+        progress.update({ elapsedMs: p.elapsed_ms, requests: p.requests, failed: p.failed });
+      },
+      onLogLine: (line) => samples.take(line),
     });
   } finally {
     io.signal.removeEventListener('abort', onAbort);
+    clearTimeout(limit);
     clearInterval(poll);
     progress.stop();
   }
@@ -403,8 +480,11 @@ export async function measure(
   }
   const sampled = { kind, url, load, usage, machine, mockErrors: mockServerErrors(before, after), memorySource };
   const { meta, rigReasons } = runMeta(ctx, sampled);
+  if (warm) meta.warmup_seconds = warm.seconds;
   const { result } = resultFromSummary(load.summary, meta);
-  return { ...sampled, meta, rigReasons, draft: result };
+  recordWarmup(result, warm);
+  if (stopAt !== null) endAtStop(result, stopAt);
+  return { ...sampled, meta, rigReasons, draft: result, samples, stopReason, stopAt, warm };
 }
 
 type Sampled = Pick<Measured, 'kind' | 'url' | 'load' | 'usage' | 'machine' | 'mockErrors' | 'memorySource'>;
@@ -444,6 +524,7 @@ function runMeta(ctx: RunContext, m: Sampled): { meta: ResultMeta; rigReasons: s
       mock_cpu_peak_percent: mockUsage?.peak_cpu_percent ?? null,
       loadgen_cpu_peak_percent: loadgen?.peak_cpu_percent ?? null,
       rig_saturated: verdict.saturated,
+      placement: placementOf(ctx.pin ?? null, m.kind === 'baseline' ? { cpus: ctx.pin?.mock ?? null, remote: false } : (ctx.targetPlacement ?? { cpus: null, remote: false })),
     },
     mock: opts.mockSettings,
     environment,
@@ -456,12 +537,13 @@ function rigReasons(result: Result): string[] {
   return (result.warnings ?? []).filter((w) => w.startsWith('rig: ')).map((w) => w.slice(5));
 }
 
-/** Coefficient of variation (sample standard deviation / mean); null for fewer than two values. */
-export function coefficientOfVariation(values: number[]): number | null {
-  if (values.length < 2) return null;
-  const mean = values.reduce((a, b) => a + b, 0) / values.length;
+/** Coefficient of variation (sample standard deviation / mean); null for fewer than two values or any unmeasured one. */
+export function coefficientOfVariation(values: Array<number | null>): number | null {
+  if (values.length < 2 || values.some((v) => v === null)) return null;
+  const measured = values as number[];
+  const mean = measured.reduce((a, b) => a + b, 0) / measured.length;
   if (mean === 0) return null;
-  const variance = values.reduce((a, v) => a + (v - mean) ** 2, 0) / (values.length - 1);
+  const variance = measured.reduce((a, v) => a + (v - mean) ** 2, 0) / (measured.length - 1);
   return Math.sqrt(variance) / mean;
 }
 
@@ -478,19 +560,30 @@ async function writeMedian(ctx: RunContext, runs: Measured[], name: string, base
     ...chosen.meta,
     name,
     partial: chosen.load.aborted || (interrupted && runs.length < opts.repeat),
-    repeat: { runs: runs.length, rps_cov: coefficientOfVariation(runs.map((r) => r.draft.rps ?? 0)) },
+    repeat: { runs: runs.length, rps_cov: coefficientOfVariation(runs.map((r) => r.draft.rps ?? null)) },
     ...(baseline ? { baseline: baseline.result, baseline_file: baseline.file } : {}),
   });
   // The result file says why the rig flag is set, beside the flag.
+  recordWarmup(result, chosen.warm);
+  if (chosen.stopAt !== null) endAtStop(result, chosen.stopAt);
+  if (chosen.stopReason) result.partial_reason = partialReason(chosen.stopReason, result, opts.maxDurationS);
+  else if (result.partial) result.partial_reason = `interrupted after ${runs.length} of ${opts.repeat} runs`;
+  result.error_samples = chosen.samples.merge(result.errors, ctx.redact);
+  if (chosen.kind === 'target' && ctx.targetLog) result.target_log = ctx.targetLog;
   const shortfall = openModelShortfall(result.load);
   result.warnings = [...warnings, ...chosen.rigReasons.map((r) => `rig: ${r}`), ...(shortfall ? [`load: ${shortfall}`] : [])];
   if (opts.repeat > 1) {
-    ctx.io.stderr.write(`${name}: rps over ${runs.length} runs: ${runs.map((r) => (r.draft.rps ?? 0).toFixed(0)).join(', ')} (median ${(chosen.draft.rps ?? 0).toFixed(0)})\n`);
+    ctx.io.stderr.write(`${name}: rps over ${runs.length} runs: ${runs.map((r) => r.draft.rps?.toFixed(0) ?? '—').join(', ')} (median ${chosen.draft.rps?.toFixed(0) ?? '—'})\n`);
   }
   const file = await writeResultFile(result, opts.output).catch((error: unknown) => {
     throw error instanceof OutputError ? new BenchError(`could not write the ${name} result: ${error.message}`) : error;
   });
   return { result, file };
+}
+
+/** Whether the warm-up stabilised (null for a fixed warm-up or none). */
+function recordWarmup(result: Result, warm: WarmupOutcome | null): void {
+  if (result.load) result.load.warmup_stabilised = warm ? warm.stabilised : null;
 }
 
 class AbortedError extends Error {}

@@ -19,8 +19,10 @@ describe('bench flags', () => {
       engine: 'auto',
       repeat: 1,
       baseline: true,
-      warmupS: 2,
-      pin: false,
+      warmupS: 0, // no fixed warm-up inside the run...
+      warmupAuto: true, // ...but one until throughput is steady before it
+      maxDurationS: 600,
+      pin: true,
     });
     expect(opts.mockArgs).toEqual(['--port', '0']);
     expect(opts.mockSettings).toEqual({ latency: 50_000_000, itl: 10_000_000, tokens: 20, seed: 1, jitter: 'none' });
@@ -46,9 +48,20 @@ describe('bench flags', () => {
     expect(opts.durationS).toBe(60);
     expect(opts.headers).toEqual({ 'X-A': 'one; two', 'X-B': '3' });
     expect(scriptEnv(opts, 'http://t', 'run', '/tmp/x')).toEqual({
-      TARGET: 'http://t', NAME: 'run', OUTPUT: '/tmp/x', WARMUP: '2', REQUESTS: '500', CONCURRENCY: '20', DURATION: '60', RATE: '50',
+      TARGET: 'http://t', NAME: 'run', OUTPUT: '/tmp/x', WARMUP: '0', REQUESTS: '500', CONCURRENCY: '20', DURATION: '60', RATE: '50',
       MODEL: 'm', ENDPOINT: '/v1/completions', API_KEY: 'sk-1', HEADERS: '{"X-A":"one; two","X-B":"3"}',
     });
+  });
+
+  it('takes --warmup auto (the default), a fixed length, or 0; --max-duration; --no-pin', () => {
+    expect(parse(['--warmup', '5']).warmupS).toBe(5);
+    expect(parse(['--warmup', '5']).warmupAuto).toBe(false);
+    expect(parse(['--warmup', '0'])).toMatchObject({ warmupS: 0, warmupAuto: false });
+    expect(parse(['--warmup', 'auto'])).toMatchObject({ warmupS: 0, warmupAuto: true });
+    expect(() => parse(['--warmup', 'soon'])).toThrow(/--warmup/);
+    expect(parse(['--max-duration', '90s']).maxDurationS).toBe(90);
+    expect(parse(['--max-duration', '0']).maxDurationS).toBe(0);
+    expect(parse(['--no-pin']).pin).toBe(false);
   });
 
   it('keeps the API key and headers off the load generator command line', () => {

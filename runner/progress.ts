@@ -47,6 +47,8 @@ export interface ProgressPosition {
   phase: 'warm-up' | 'measure';
   /** Requests of the current phase (measured ones after the warm-up). */
   requests: number;
+  /** Failed requests of the current phase, as the result will count them (null: unknown). */
+  failed: number | null;
   /** Bar position and end; total null when the end is unknown (no bar). */
   value: number;
   total: number | null;
@@ -61,26 +63,29 @@ export function phaseTracker(target: ProgressTarget): (u: ProgressUpdate) => Pro
   const warmupMs = target.warmupSeconds * 1000;
   let previous: ProgressUpdate = { elapsedMs: 0, requests: 0, failed: null };
   let atWarmupEnd: number | null = warmupMs > 0 ? null : 0;
+  let failedAtWarmupEnd = 0;
   return (u) => {
     if (atWarmupEnd === null && u.elapsedMs >= warmupMs) {
       const span = u.elapsedMs - previous.elapsedMs;
-      const share = span > 0 ? (warmupMs - previous.elapsedMs) / span : 1;
-      atWarmupEnd = Math.round(previous.requests + (u.requests - previous.requests) * Math.min(1, Math.max(0, share)));
+      const share = Math.min(1, Math.max(0, span > 0 ? (warmupMs - previous.elapsedMs) / span : 1));
+      atWarmupEnd = Math.round(previous.requests + (u.requests - previous.requests) * share);
+      if (u.failed !== null) failedAtWarmupEnd = Math.round((previous.failed ?? 0) + (u.failed - (previous.failed ?? 0)) * share);
     }
     previous = u;
-    if (atWarmupEnd === null) return { phase: 'warm-up', requests: u.requests, value: Math.min(u.elapsedMs / 1000, target.warmupSeconds), total: target.warmupSeconds };
+    if (atWarmupEnd === null) return { phase: 'warm-up', requests: u.requests, failed: u.failed, value: Math.min(u.elapsedMs / 1000, target.warmupSeconds), total: target.warmupSeconds };
     const requests = Math.max(0, u.requests - atWarmupEnd);
+    const failed = u.failed === null ? null : Math.max(0, u.failed - failedAtWarmupEnd);
     // The warm-up's end is estimated from time (the generator's clock starts a little before its
     // scenarios), so the count can overshoot by a few: it never reads above the total.
     if (target.totalRequests !== null) {
       const capped = Math.min(requests, target.totalRequests);
-      return { phase: 'measure', requests: capped, value: capped, total: target.totalRequests };
+      return { phase: 'measure', requests: capped, failed, value: capped, total: target.totalRequests };
     }
     if (target.totalSeconds !== null) {
       const seconds = Math.max(0, (u.elapsedMs - warmupMs) / 1000);
-      return { phase: 'measure', requests, value: Math.min(seconds, target.totalSeconds), total: target.totalSeconds };
+      return { phase: 'measure', requests, failed, value: Math.min(seconds, target.totalSeconds), total: target.totalSeconds };
     }
-    return { phase: 'measure', requests, value: 0, total: null };
+    return { phase: 'measure', requests, failed, value: 0, total: null };
   };
 }
 
@@ -107,7 +112,7 @@ export function createProgress(mode: ProgressMode, target: ProgressTarget, strea
     let printedAt = -Infinity;
     let last: { u: ProgressUpdate; at: ProgressPosition } | null = null;
     const print = ({ u, at }: { u: ProgressUpdate; at: ProgressPosition }) => {
-      const errors = u.failed === null ? '' : `, ${u.failed} errors`;
+      const errors = at.failed === null ? '' : `, ${at.failed} errors`;
       const of = at.phase === 'measure' && target.totalRequests ? `/${target.totalRequests}` : '';
       const phase = at.phase === 'warm-up' ? 'warm-up, ' : '';
       stream.write(`${target.label}: ${(u.elapsedMs / 1000).toFixed(1)} s, ${phase}${at.requests}${of} requests, ${rps.toFixed(0)} rps${errors}\n`);
@@ -149,7 +154,7 @@ export function createProgress(mode: ProgressMode, target: ProgressTarget, strea
         phase = at.phase;
         bar.setTotal(Math.max(1, at.total ?? 1));
       }
-      bar.update(at.total === null ? 0 : at.value, { requests: at.requests, rps: rate(u), errors: u.failed ?? '?', phase: phaseText(phase) });
+      bar.update(at.total === null ? 0 : at.value, { requests: at.requests, rps: rate(u), errors: at.failed ?? '?', phase: phaseText(phase) });
     },
     stop() {
       bar.stop();

@@ -52,9 +52,11 @@ export interface StreamReport {
   usageTokens: number | null;
   /** The body ended inside an event. */
   truncated: boolean;
-  /** usage.completion_tokens when present, else content chunks. */
+  /** usage.completion_tokens, unless absent or below the content chunks (each holds a token at least). */
   outputTokens: number;
-  /** [DONE] seen, every event valid JSON, no error, chunks == usage tokens when usage present. */
+  /** Usage present and not equal to the content chunks: reported apart, never a failed stream. */
+  usageMismatch: boolean;
+  /** Stream integrity: [DONE] seen, every event valid JSON, no error, non-empty content. */
   ok: boolean;
 }
 
@@ -70,6 +72,7 @@ export function analyseStream(body: string | null | undefined): StreamReport {
     usageTokens: null,
     truncated: false,
     outputTokens: 0,
+    usageMismatch: false,
     ok: false,
   };
   if (typeof body !== 'string') return report;
@@ -111,12 +114,9 @@ export function analyseStream(body: string | null | undefined): StreamReport {
       report.usageTokens = chunk.usage.completion_tokens;
     }
   }
-  report.outputTokens = report.usageTokens ?? report.contentChunks;
-  report.ok =
-    report.done &&
-    report.afterDone === 0 &&
-    report.invalidJson === 0 &&
-    !report.errorEvent &&
-    (report.usageTokens === null || report.usageTokens === report.contentChunks);
+  // A gateway that appends a usage chunk of zeros (or miscounts) must not make the tokens vanish.
+  report.outputTokens = report.usageTokens !== null && report.usageTokens >= report.contentChunks ? report.usageTokens : report.contentChunks;
+  report.usageMismatch = report.usageTokens !== null && report.usageTokens !== report.contentChunks;
+  report.ok = report.done && report.afterDone === 0 && report.invalidJson === 0 && !report.errorEvent && report.contentChunks > 0;
   return report;
 }

@@ -114,7 +114,7 @@ export function headlineMetrics(config: Config): string[] {
     ...ERROR_KINDS.map((kind) => `llm_errors_${kind}`),
   ];
   if (config.scenario === 'streaming') {
-    names.push('ttft', 'stream_duration', 'output_tokens', 'tokens_per_second', 'itl', 'stream_ok');
+    names.push('ttft', 'stream_duration', 'output_tokens', 'tokens_per_second', 'itl', 'stream_ok', 'usage_mismatch');
   }
   // Open model: iterations the arrival-rate executor could not start, measured phase alone, so a
   // report need not count the warm-up's drops.
@@ -132,7 +132,7 @@ const ALWAYS_TRUE: Record<string, string> = { trend: 'max>=0', rate: 'rate>=0', 
 function kindOf(metric: string): 'trend' | 'rate' | 'counter' {
   const base = metric.replace(/\{.*$/, '');
   if (['http_req_failed', 'checks', 'stream_ok'].includes(base)) return 'rate';
-  if (['http_reqs', 'iterations', 'output_tokens', 'dropped_iterations'].includes(base) || base.startsWith('llm_errors')) {
+  if (['http_reqs', 'iterations', 'output_tokens', 'dropped_iterations', 'usage_mismatch'].includes(base) || base.startsWith('llm_errors')) {
     return 'counter';
   }
   return 'trend';

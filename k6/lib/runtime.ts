@@ -7,6 +7,7 @@ import http, { type RefinedResponse } from 'k6/http';
 import { Counter } from 'k6/metrics';
 import { classifyFailure, ERROR_KINDS, type ErrorKind } from './classify.ts';
 import { checkCompletion } from './completion.ts';
+import { ErrorSampler, sampleBody } from './error-samples.ts';
 import type { Config } from './config.ts';
 import { PHASE_TAG } from './options.ts';
 import { plateauTag, type Plateau } from '../../contract/plateaus.ts';
@@ -22,6 +23,24 @@ for (const kind of ERROR_KINDS) errorsByKind[kind] = new Counter(`llm_errors_${k
 export function recordFailure(kind: ErrorKind, tags: Record<string, string>): void {
   llmErrors.add(1, { ...tags, kind });
   errorsByKind[kind].add(1, tags);
+}
+
+// k6's runtime has a console (to its log on stderr); @types/k6 does not declare it.
+declare const console: { log(...args: unknown[]): void };
+
+const sampler = new ErrorSampler();
+
+/**
+ * Counts a failed request and keeps a sample of it for the runner (measured phase only): its status
+ * and body, or the transport error when no response came. The key and header values are redacted.
+ */
+export function recordFailedResponse(config: Config, kind: ErrorKind, tags: Record<string, string>, res: RefinedResponse<'text'>): void {
+  recordFailure(kind, tags);
+  if (tags[PHASE_TAG] === 'warmup') return;
+  const status = res.status > 0 ? res.status : null;
+  const text = status === null ? res.error || `error code ${res.error_code}` : typeof res.body === 'string' ? res.body : '';
+  const line = sampler.note(exec.vu.idInTest, kind, status, sampleBody(text, [config.apiKey, ...Object.values(config.headers)]));
+  if (line !== null) console.log(line);
 }
 
 export function newSetupData(): SetupData {
@@ -83,5 +102,5 @@ export async function chatIteration(config: Config, data: SetupData, plan?: Plat
     tags,
   );
   const kind = classifyFailure(responseFacts(res, completion.json && completion.content && completion.usage));
-  if (kind !== null) recordFailure(kind, tags);
+  if (kind !== null) recordFailedResponse(config, kind, tags, res);
 }

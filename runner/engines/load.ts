@@ -34,6 +34,8 @@ export interface RunLoadOptions {
   secretEnv?: Record<string, string>;
   summaryPath: string;
   onProgress?: (progress: LoadProgress) => void;
+  /** Sees every other stderr line first (console output of the script); true keeps it out of `stderr`. */
+  onLogLine?: (line: string) => boolean;
   /** Called with the load generator's pid as soon as it is spawned (for resource sampling). */
   onSpawn?: (pid: number) => void;
   /** Aborting sends SIGINT (k6 and the engine stop and still write their summary). */
@@ -67,7 +69,7 @@ export function loadArgv(engine: SelectedEngine, script: string, env: Record<str
 }
 
 export async function runLoad(options: RunLoadOptions): Promise<LoadRun> {
-  const { engine, script, env, secretEnv = {}, summaryPath, onProgress, onSpawn, signal, prefix = [], stopGraceMs = 20_000 } = options;
+  const { engine, script, env, secretEnv = {}, summaryPath, onProgress, onLogLine, onSpawn, signal, prefix = [], stopGraceMs = 20_000 } = options;
   await rm(summaryPath, { force: true }); // a stale summary must never pass for this run's
   const argv = [...prefix, ...loadArgv(engine, script, env)];
   const childEnv: NodeJS.ProcessEnv = { ...process.env };
@@ -86,6 +88,7 @@ export async function runLoad(options: RunLoadOptions): Promise<LoadRun> {
         // Not a progress line after all: keep it as text.
       }
     }
+    if (onLogLine?.(line)) return;
     stderrText = `${stderrText}${line}\n`.slice(-8000);
   });
 

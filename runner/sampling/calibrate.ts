@@ -28,7 +28,7 @@ export async function runCalibration(base: BenchOptions, io: BenchIO, durationS 
     const concurrency = base.concurrency ?? 64;
     for (const scenario of CALIBRATION_SCENARIOS) {
       if (io.signal.aborted) break;
-      const opts: BenchOptions = { ...base, scenario, requests: null, concurrency, durationS, rate: null, maxVus: null, warmupS: 0 };
+      const opts: BenchOptions = { ...base, scenario, requests: null, concurrency, durationS, rate: null, maxVus: null, warmupS: 0, warmupAuto: false };
       const ctx: RunContext = { opts, io, engine, script: scriptPath(scenario), work, mock, environment, calibration: null, prefix: [], redact: redactor(opts) };
       io.stderr.write(`calibrating ${scenario}: ${concurrency} VUs against a zero-latency mock for ${durationS} s\n`);
       const run = await measure(ctx, 'baseline', mock.url, mock.pid, 'mock', `calibrate ${scenario}`);

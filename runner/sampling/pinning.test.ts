@@ -5,12 +5,13 @@ import { affinityOf, cpuCount, describePinning, loadgenCores, pinPids, planPinni
 import { killTree } from '../processes/process-tree.ts';
 
 describe('planPinning', () => {
-  it('gives the target a core of its own and the load generator the rest', () => {
+  it('gives the target cores of its own (half of them from 4), the mock one, the load generator the rest', () => {
     expect(planPinning(1)).toBeNull();
     expect(planPinning(2)).toEqual({ target: '0', mock: '1', loadgen: '1' });
     expect(planPinning(3)).toEqual({ target: '0', mock: '1', loadgen: '2' });
-    expect(planPinning(8)).toEqual({ target: '0', mock: '1', loadgen: '2-7' });
-    expect(describePinning(planPinning(8)!)).toBe('target:0 mock:1 loadgen:2-7');
+    expect(planPinning(4)).toEqual({ target: '0-1', mock: '2', loadgen: '3' });
+    expect(planPinning(8)).toEqual({ target: '0-3', mock: '4', loadgen: '5-7' });
+    expect(describePinning(planPinning(8)!)).toBe('target:0-3 mock:4 loadgen:5-7');
   });
 });
 
@@ -20,7 +21,7 @@ describe('load generator cores', () => {
     expect([cpuCount('1'), cpuCount('2-7'), cpuCount('0,2-3'), cpuCount('')]).toEqual([1, 6, 3, 0]);
   });
   it('k6 gets the cores it is pinned to, not the whole machine; the embedded engine one', () => {
-    expect(loadgenCores('k6', 8, planPinning(8))).toBe(6);
+    expect(loadgenCores('k6', 8, planPinning(8))).toBe(3);
     expect(loadgenCores('k6', 2, planPinning(2))).toBe(1);
     expect(loadgenCores('k6', 8, null)).toBe(8);
     expect(loadgenCores('embedded', 8, planPinning(8))).toBe(1);

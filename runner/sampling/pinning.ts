@@ -1,4 +1,4 @@
-// CPU pinning (`--pin`): the target, the mock and the load generator on chosen cores with taskset
+// CPU pinning (on by default, `--no-pin` to opt out): the target, the mock and the load generator on chosen cores with taskset
 // (util-linux), so that they do not steal each other's CPU and runs are comparable.
 import { execFile } from 'node:child_process';
 import { availableParallelism } from 'node:os';
@@ -14,13 +14,16 @@ export interface PinPlan {
 }
 
 /**
- * One core for the target, one for the mock, the rest for the load generator; on 2 cores the mock
- * and the load generator share the second one (the target keeps a core to itself either way).
+ * The target keeps cores to itself: one on 2 or 3 cores, half of them from 4 (a proxy with workers
+ * or threads should not be held to one core); then one core for the mock and the rest for the load
+ * generator. On 2 cores the mock and the load generator share the second one.
  */
 export function planPinning(cores = availableParallelism()): PinPlan | null {
   if (cores < 2) return null;
   if (cores === 2) return { target: '0', mock: '1', loadgen: '1' };
-  return { target: '0', mock: '1', loadgen: cores === 3 ? '2' : `2-${cores - 1}` };
+  const targetCores = cores === 3 ? 1 : Math.floor(cores / 2);
+  const list = (from: number, to: number) => (from === to ? String(from) : `${from}-${to}`);
+  return { target: list(0, targetCores - 1), mock: String(targetCores), loadgen: list(targetCores + 1, cores - 1) };
 }
 
 /** Number of CPUs in a taskset list ("1", "2-7", "0,2-3"). */
