@@ -1,6 +1,7 @@
 // What the newer API surfaces answer, as data for the app's latency/fault model (app.ts): the
 // Responses API, chat and Anthropic requests with tools or a response format, and Anthropic's
-// count_tokens. Each builder validates first (a 400 uses no sequence number), then plans.
+// count_tokens. Each builder validates the request first (such a 400 uses no sequence number),
+// then plans; only a schema the generator cannot satisfy is refused after planning.
 import type { AnswerSpec } from './app.ts';
 import { messageToolBody, messageToolStream, type CountTokensRequest } from './anthropic.ts';
 import { chatOutputBody, chatOutputStream } from './chat-output.ts';

@@ -162,14 +162,13 @@ export function planOutput(plan: RequestPlan, tools: ToolRequest | null, format:
   return { output, finish };
 }
 
-/** Resizes a plan to `tokens` output tokens, keeping its faults in proportion. */
+/**
+ * Resizes a plan to `tokens` output tokens. A stall stays in the middle; an abort point stays
+ * where it was (x-mock-abort N means N tokens; one past the end cuts before the finish).
+ */
 function resizePlan(plan: RequestPlan, tokens: number): void {
-  const before = plan.outputTokens;
   plan.outputTokens = tokens;
   if (plan.stallAt !== null) plan.stallAt = Math.floor(tokens / 2);
-  if (plan.abortAfter !== null && before > 0 && plan.abortAfter < before) {
-    plan.abortAfter = tokens <= 1 ? tokens : Math.max(1, Math.min(tokens - 1, Math.floor((plan.abortAfter / before) * tokens)));
-  }
 }
 
 function chooseTools(req: ToolRequest, rng: Rng): ToolDef[] {
