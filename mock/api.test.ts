@@ -4,6 +4,7 @@ import Ajv2020 from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
 import { createMockApp } from './app.ts';
 import { chatBody, jsonPost, parseSse } from './test-helpers.ts';
+import { jsonLength } from './tools.ts';
 
 const json = (res: Response): Promise<any> => res.json();
 const fast = { latencyMs: 0, itlMs: 0 };
@@ -287,4 +288,13 @@ describe('request ids', () => {
     expect(new Set(ids).size).toBe(ids.length);
     expect(answers.map((r) => r.status)).toEqual([200, 200, 404, 405]);
   });
+});
+
+describe('jsonLength', () => {
+  it.each([[[]], [{}], [[1, 'a', null, true, false, { b: [2.5, -3] }]], [{ a: { b: {} }, c: [[], [{}]], d: 'x y' }], [[{ type: 'function', function: { name: 'f', parameters: { type: 'object' } } }]]])(
+    'equals JSON.stringify(%j).length',
+    (value) => {
+      expect(jsonLength(value)).toBe(JSON.stringify(value).length);
+    },
+  );
 });

@@ -1,32 +1,32 @@
 // Chat completions that carry tool calls or structured (JSON) content, whole and streamed as
 // OpenAI streams them: the first chunk of a call has its index, id, type, function name and empty
 // arguments; the following chunks carry argument fragments; the finish chunk says "tool_calls".
-import { modelJson, nowSeconds, SYSTEM_FINGERPRINT, usage } from './openai.ts';
+import { CHAT_USAGE_DETAILS, modelJson, nowSeconds, SYSTEM_FINGERPRINT, usage } from './openai.ts';
 import type { RequestPlan } from './plan.ts';
 import type { StreamProtocol } from './stream.ts';
 import { pieceIndex, segmentsSent, sentText, type Finish, type ModelOutput } from './tools.ts';
 
-function message(output: ModelOutput, tokens: number): Record<string, unknown> {
-  if (output.kind === 'json') return { role: 'assistant', content: sentText(output, 0, tokens), refusal: null, annotations: [] };
-  const calls = output.calls.slice(0, segmentsSent(output, tokens)).map((call, k) => ({
-    id: call.id,
-    type: 'function',
-    function: { name: call.name, arguments: sentText(output, k, tokens) },
-  }));
-  return { role: 'assistant', content: null, tool_calls: calls, refusal: null, annotations: [] };
+/** JSON of the assistant message: the content text, or the tool calls (cut at `tokens`). */
+function messageJson(output: ModelOutput, tokens: number): string {
+  if (output.kind === 'json') return `{"role":"assistant","content":${JSON.stringify(sentText(output, 0, tokens))},"refusal":null,"annotations":[]}`;
+  const n = segmentsSent(output, tokens);
+  let calls = '';
+  for (let k = 0; k < n; k++) {
+    const call = output.calls[k];
+    const args = k === n - 1 ? sentText(output, k, tokens) : call.args.text;
+    calls += `${k > 0 ? ',' : ''}{"id":"${call.id}","type":"function","function":{"name":${JSON.stringify(call.name)},"arguments":${JSON.stringify(args)}}}`;
+  }
+  return `{"role":"assistant","content":null,"tool_calls":[${calls}],"refusal":null,"annotations":[]}`;
 }
 
+/** The whole answer, written as a template like chatCompletionBody (the tools benchmark's hot path). */
 export function chatOutputBody(plan: RequestPlan, model: string, promptTokens: number, output: ModelOutput, finish: Finish): string {
-  return JSON.stringify({
-    id: `chatcmpl-${plan.id}`,
-    object: 'chat.completion',
-    created: nowSeconds(),
-    model,
-    choices: [{ index: 0, message: message(output, plan.outputTokens), logprobs: null, finish_reason: finish }],
-    usage: usage(promptTokens, plan.outputTokens, true),
-    service_tier: 'default',
-    system_fingerprint: SYSTEM_FINGERPRINT,
-  });
+  const completion = plan.outputTokens;
+  return (
+    `{"id":"chatcmpl-${plan.id}","object":"chat.completion","created":${nowSeconds()},"model":${modelJson(model)},` +
+    `"choices":[{"index":0,"message":${messageJson(output, completion)},"logprobs":null,"finish_reason":"${finish}"}],` +
+    `"usage":{"prompt_tokens":${promptTokens},"completion_tokens":${completion},"total_tokens":${promptTokens + completion},${CHAT_USAGE_DETAILS}},"service_tier":"default","system_fingerprint":"${SYSTEM_FINGERPRINT}"}`
+  );
 }
 
 export function chatOutputStream(plan: RequestPlan, model: string, promptTokens: number, includeUsage: boolean, output: ModelOutput, finish: Finish): StreamProtocol {

@@ -130,6 +130,16 @@ describe('generateJson', () => {
     }
   });
 
+  it('fills properties named like Object.prototype members', () => {
+    const schema = '{"type":"object","properties":{"constructor":{"type":"integer"},"__proto__":{"type":"string"},"toString":{"type":"boolean"}},"required":["constructor","toString","__proto__"]}';
+    const value = generateJson(JSON.parse(schema), 1) as Record<string, unknown>;
+    expect(Object.getPrototypeOf(value)).toBe(Object.prototype);
+    expect(typeof JSON.parse(JSON.stringify(value)).__proto__).toBe('string');
+    expect(typeof value.constructor).toBe('number');
+    expect(typeof value.toString).toBe('boolean');
+    expect(JSON.parse(JSON.stringify(value))).toHaveProperty('constructor');
+  });
+
   it('is deterministic per seed and varies across seeds', () => {
     expect(generateJson(strictOrder, 7)).toEqual(generateJson(strictOrder, 7));
     const distinct = new Set(Array.from({ length: 20 }, (_, seed) => JSON.stringify(generateJson(weather, seed))));

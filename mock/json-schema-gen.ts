@@ -25,6 +25,8 @@ const OPTIONAL_DEPTH = 6;
 /** Deeper than this even required properties cannot be met: the schema recurses without end. */
 const MAX_DEPTH = 40;
 const DEFAULT_ITEMS = 2;
+const EMPTY: Record<string, unknown> = {};
+const NONE: unknown[] = [];
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
@@ -112,28 +114,31 @@ class Generator {
   }
 
   private object(s: Record<string, unknown>, depth: number): Record<string, unknown> {
-    const properties = isObject(s.properties) ? s.properties : {};
-    const required = new Set(Array.isArray(s.required) ? s.required.filter((k): k is string => typeof k === 'string') : []);
+    const properties = isObject(s.properties) ? s.properties : EMPTY;
+    const required = Array.isArray(s.required) ? s.required : NONE;
     const max = num(s.maxProperties) ?? Infinity;
+    const extra = additionalSchema(s);
     const out: Record<string, unknown> = {};
     let count = 0;
-    // Required first (in declaration order), then optional ones while the depth allows.
-    const names = Object.keys(properties);
-    const order = [...names.filter((n) => required.has(n)), ...[...required].filter((n) => !(n in properties)), ...names.filter((n) => !required.has(n))];
-    for (const name of order) {
-      const isRequired = required.has(name);
-      if (!isRequired && (depth >= OPTIONAL_DEPTH || count >= max)) continue;
-      out[name] = this.value(name in properties ? properties[name] : additionalSchema(s), depth + 1);
+    // Required first (in their order), then optional ones while the depth and maxProperties allow.
+    for (const name of required) {
+      if (typeof name !== 'string' || own(out, name)) continue;
+      put(out, name, this.value(own(properties, name) ? properties[name] : extra, depth + 1));
+      count++;
+    }
+    for (const name in properties) {
+      if (own(out, name) || depth >= OPTIONAL_DEPTH || count >= max) continue;
+      put(out, name, this.value(properties[name], depth + 1));
       count++;
     }
     // Free-form maps: fill up to minProperties (or one entry for an open map with no properties).
-    const extra = additionalSchema(s);
     if (extra !== false) {
-      const wanted = Math.max(num(s.minProperties) ?? 0, names.length === 0 && required.size === 0 && isObject(s.additionalProperties) ? 1 : 0);
+      const open = count === 0 && required.length === 0 && isObject(s.additionalProperties) && Object.keys(properties).length === 0;
+      const wanted = Math.max(num(s.minProperties) ?? 0, open ? 1 : 0);
       for (let i = 1; count < Math.min(wanted, max); i++) {
         const key = `key${i}`;
-        if (key in out) continue;
-        out[key] = this.value(extra, depth + 1);
+        if (own(out, key)) continue;
+        put(out, key, this.value(extra, depth + 1));
         count++;
       }
     }
@@ -201,6 +206,7 @@ class Generator {
     let text = format !== undefined ? this.formatted(format) : undefined;
     if (text === undefined && typeof s.pattern === 'string') text = fromPattern(s.pattern, min, max);
     text ??= this.words(1, 4);
+    if (min === 0 && max === Infinity) return text;
     // Lengths count code points, as JSON Schema says.
     const chars = Array.from(text);
     if (chars.length >= min && chars.length <= max) return text;
@@ -248,6 +254,17 @@ class Generator {
   private words(min: number, max: number): string {
     return tokensText(Math.floor(this.rng.next() * 1_000_000), 0, this.rng.int(min, max));
   }
+}
+
+// Property names may be "constructor" or "__proto__": own-property checks, and a defined property
+// for "__proto__" (an assignment would set the prototype).
+const hasOwn = Object.prototype.hasOwnProperty;
+function own(o: object, key: string): boolean {
+  return hasOwn.call(o, key);
+}
+function put(o: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__') Object.defineProperty(o, key, { value, enumerable: true, writable: true, configurable: true });
+  else o[key] = value;
 }
 
 function typeOf(s: Record<string, unknown>): string {

@@ -28,7 +28,7 @@ export function usage(promptTokens: number, completionTokens: number, chat: bool
 
 export const nowSeconds = () => Math.floor(Date.now() / 1000);
 
-const CHAT_USAGE_DETAILS =
+export const CHAT_USAGE_DETAILS =
   '"prompt_tokens_details":{"cached_tokens":0,"audio_tokens":0},' +
   '"completion_tokens_details":{"reasoning_tokens":0,"audio_tokens":0,"accepted_prediction_tokens":0,"rejected_prediction_tokens":0}';
 
