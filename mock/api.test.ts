@@ -84,7 +84,7 @@ describe('chat tool calls', () => {
   });
 
   it('x-mock-abort cuts a streamed call after N argument fragments', async () => {
-    const app = createMockApp({ latencyMs: 0, itlMs: 20 });
+    const app = createMockApp({ latencyMs: 0, itlMs: 100 });
     const res = await app.request('/v1/chat/completions', jsonPost(chatBody({ tools: chatTools, tool_choice: { type: 'function', function: { name: 'search' } }, stream: true }), { 'x-mock-abort': '2' }));
     const reader = res.body!.getReader();
     let text = '';
@@ -187,7 +187,7 @@ describe('Responses API', () => {
   });
 
   it('streamed: x-mock-abort cuts after N deltas, before response.completed', async () => {
-    const app = createMockApp({ latencyMs: 0, itlMs: 20, tokens: 8 });
+    const app = createMockApp({ latencyMs: 0, itlMs: 100, tokens: 8 });
     const res = await post(app, { input: 'x', stream: true }, { 'x-mock-abort': '3' });
     const reader = res.body!.getReader();
     let text = '';
