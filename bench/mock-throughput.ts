@@ -1,10 +1,12 @@
 // Non-streaming throughput of the mock against a bare node:http server that parses the same JSON
-// body and returns the same bytes (and, for context, a minimal Hono app doing the same). Each
-// server runs as a child pinned to core 0 (taskset, when present); autocannon (100 connections, no
-// pipelining) runs here, pinned to core 1. Rounds alternate the servers so the drift of a shared
-// machine hits all alike.
+// body and returns the same bytes (and, for chat, a minimal Hono app doing the same, for context).
+// Routes: chat (plain chat completion), responses (POST /v1/responses) and tools (chat with two
+// function tools and tool_choice "required": the mock generates schema-valid arguments per
+// request). Each server runs as a child pinned to core 0 (taskset, when present); autocannon (100
+// connections, no pipelining) runs here, pinned to core 1. Rounds alternate the servers so the
+// drift of a shared machine hits all alike.
 //
-//   node --import tsx bench/mock-throughput.ts [--rounds 5] [--duration 5] [--connections 100]
+//   node --import tsx bench/mock-throughput.ts [--rounds 5] [--duration 5] [--connections 100] [--routes chat,responses,tools]
 import autocannon from 'autocannon';
 import { flagValue, machine, median, pin, pinSelf, processCpuMs, startChild, startMockChild, type Child } from './mock-common.ts';
 
@@ -12,7 +14,22 @@ const argv = process.argv.slice(2);
 const ROUNDS = Number(flagValue(argv, 'rounds', '5'));
 const DURATION = Number(flagValue(argv, 'duration', '5'));
 const CONNECTIONS = Number(flagValue(argv, 'connections', '100'));
-const BODY = JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'Say twenty words about benchmarks.' }], max_tokens: 20 });
+const PROMPT = 'Say twenty words about benchmarks.';
+const TOOLS = [
+  { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' }, unit: { type: 'string', enum: ['celsius', 'fahrenheit'] }, days: { type: 'integer', minimum: 1, maximum: 7 } }, required: ['city', 'unit', 'days'], additionalProperties: false } },
+  { name: 'search_docs', parameters: { type: 'object', properties: { query: { type: 'string' }, limit: { type: 'integer', minimum: 1, maximum: 20 }, sections: { type: 'array', items: { type: 'string', enum: ['api', 'guides', 'changelog'] } }, exact: { type: 'boolean' } }, required: ['query', 'limit', 'sections', 'exact'], additionalProperties: false } },
+];
+const ROUTES = {
+  chat: { path: '/v1/chat/completions', body: JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: PROMPT }], max_tokens: 20 }) },
+  responses: { path: '/v1/responses', body: JSON.stringify({ model: 'gpt-4o', input: PROMPT, max_output_tokens: 20 }) },
+  tools: {
+    path: '/v1/chat/completions',
+    body: JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: PROMPT }], tools: TOOLS.map((f) => ({ type: 'function', function: { ...f, strict: true } })), tool_choice: 'required' }),
+  },
+} as const;
+type Route = keyof typeof ROUTES;
+const routes = flagValue(argv, 'routes', 'chat,responses,tools').split(',') as Route[];
+for (const r of routes) if (!(r in ROUTES)) throw new Error(`--routes: unknown route '${r}' (expected chat, responses, tools)`);
 
 interface Load {
   rps: number;
@@ -23,13 +40,13 @@ interface Load {
   failures: number;
 }
 
-async function load(child: Child, seconds: number): Promise<Load> {
+async function load(child: Child, route: Route, seconds: number): Promise<Load> {
   const cpu0 = processCpuMs(child.proc.pid);
   const result = await autocannon({
-    url: `${child.url}/v1/chat/completions`,
+    url: `${child.url}${ROUTES[route].path}`,
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: BODY,
+    body: ROUTES[route].body,
     connections: CONNECTIONS,
     pipelining: 1,
     duration: seconds,
@@ -45,54 +62,65 @@ async function load(child: Child, seconds: number): Promise<Load> {
   };
 }
 
-const SERVERS = ['bare', 'floor', 'mock'] as const;
-type Server = (typeof SERVERS)[number];
+const ALL = ['bare', 'floor', 'mock'] as const;
+type Server = (typeof ALL)[number];
 
 async function run(): Promise<void> {
   const pinned = pinSelf(1);
   const mock = await startMockChild(['--latency', '0'], 0);
-  // Capture one answer so the references send the same bytes and headers.
-  const sample = await fetch(`${mock.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: BODY });
-  const env = { MOCK_BARE_BODY: await sample.text(), MOCK_BARE_REQUEST_ID: sample.headers.get('x-request-id') ?? 'req_bare' };
   const script = (name: string) => new URL(name, import.meta.url).pathname;
-  const servers: Record<Server, Child> = {
-    bare: await startChild([...pin(0), process.execPath, '--import', 'tsx', script('./mock-bare-server.ts')], 20_000, env),
-    floor: await startChild([...pin(0), process.execPath, '--import', 'tsx', script('./mock-hono-floor.ts')], 20_000, env),
-    mock,
-  };
-  const rows: Record<Server, Load>[] = [];
   const pct = (x: number | null) => (x === null ? 'n/a' : `${Math.round(x * 100)}%`);
   const us = (x: number | null) => (x === null ? 'n/a' : `${x.toFixed(1)} µs`);
+  const summary: string[] = [];
   try {
-    for (const name of SERVERS) await load(servers[name], 2); // warm-up (JIT)
-    for (let r = 0; r < ROUNDS; r++) {
-      const row = {} as Record<Server, Load>;
-      for (const name of SERVERS) row[name] = await load(servers[name], DURATION);
-      rows.push(row);
-      const parts = SERVERS.map((n) => `${n} ${row[n].rps.toFixed(0)} req/s (cpu ${pct(row[n].cpu)}, ${us(row[n].cpuPerReqUs)}/req)`);
-      const failures = SERVERS.reduce((a, n) => a + row[n].failures, 0);
-      console.log(`round ${r + 1}: ${parts.join(', ')}; mock/bare ${(100 * (row.mock.rps / row.bare.rps)).toFixed(1)}%${failures ? `; ${failures} failed requests` : ''}`);
+    for (const route of routes) {
+      // The minimal Hono app only knows chat; the other routes compare the mock with bare node:http.
+      const SERVERS: readonly Server[] = route === 'chat' ? ALL : ['bare', 'mock'];
+      // Capture one answer so the references send the same bytes and headers.
+      const { path, body } = ROUTES[route];
+      const sample = await fetch(`${mock.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      if (sample.status !== 200) throw new Error(`${route}: the mock answered ${sample.status}: ${await sample.text()}`);
+      const env = { MOCK_BARE_BODY: await sample.text(), MOCK_BARE_REQUEST_ID: sample.headers.get('x-request-id') ?? 'req_bare' };
+      const servers = { mock } as Record<Server, Child>;
+      servers.bare = await startChild([...pin(0), process.execPath, '--import', 'tsx', script('./mock-bare-server.ts')], 20_000, env);
+      if (SERVERS.includes('floor')) servers.floor = await startChild([...pin(0), process.execPath, '--import', 'tsx', script('./mock-hono-floor.ts')], 20_000, env);
+      const rows: Record<Server, Load>[] = [];
+      try {
+        console.log(`\n${route}: POST ${path}`);
+        for (const name of SERVERS) await load(servers[name], route, 2); // warm-up (JIT)
+        for (let r = 0; r < ROUNDS; r++) {
+          const row = {} as Record<Server, Load>;
+          for (const name of SERVERS) row[name] = await load(servers[name], route, DURATION);
+          rows.push(row);
+          const parts = SERVERS.map((n) => `${n} ${row[n].rps.toFixed(0)} req/s (cpu ${pct(row[n].cpu)}, ${us(row[n].cpuPerReqUs)}/req)`);
+          const failures = SERVERS.reduce((a, n) => a + row[n].failures, 0);
+          console.log(`round ${r + 1}: ${parts.join(', ')}; mock/bare ${(100 * (row.mock.rps / row.bare.rps)).toFixed(1)}%${failures ? `; ${failures} failed requests` : ''}`);
+        }
+      } finally {
+        await servers.bare.stop();
+        await servers.floor?.stop();
+      }
+      const med = (f: (row: Record<Server, Load>) => number) => median(rows.map(f));
+      const ratio = med((r) => r.mock.rps / r.bare.rps);
+      const floor = route === 'chat' ? `, minimal Hono ${med((r) => r.floor.rps).toFixed(0)} req/s` : '';
+      let line =
+        `${route}: median of ${ROUNDS} rounds: bare node:http ${med((r) => r.bare.rps).toFixed(0)} req/s${floor}, mock ${med((r) => r.mock.rps).toFixed(0)} req/s; ` +
+        `mock/bare ${(100 * ratio).toFixed(1)}% (median of per-round ratios)`;
+      // On a shared machine no server may get a whole core; CPU time per request is the steadier view.
+      if (rows.every((r) => SERVERS.every((n) => r[n].cpuPerReqUs !== null))) {
+        line +=
+          `; server CPU per request: bare ${med((r) => r.bare.cpuPerReqUs!).toFixed(1)} µs, mock ${med((r) => r.mock.cpuPerReqUs!).toFixed(1)} µs, ` +
+          `bare/mock ${(100 * med((r) => r.bare.cpuPerReqUs! / r.mock.cpuPerReqUs!)).toFixed(1)}% (what mock/bare req/s would be with a core each to itself)`;
+      }
+      line += `; target mock >= 80% of bare req/s -> ${ratio >= 0.8 ? 'met' : 'missed'}`;
+      summary.push(line);
     }
   } finally {
-    await Promise.all(SERVERS.map((n) => servers[n].stop()));
+    await mock.stop();
   }
-  const med = (f: (row: Record<Server, Load>) => number) => median(rows.map(f));
-  const ratio = med((r) => r.mock.rps / r.bare.rps);
   console.log(`\nmachine: ${machine()}; servers pinned to core 0${pinned ? ', autocannon to core 1' : ' (load generator not pinned)'}`);
-  console.log(
-    `median of ${ROUNDS} rounds (${DURATION} s each, ${CONNECTIONS} connections, no pipelining, mock --latency 0): ` +
-      `bare node:http ${med((r) => r.bare.rps).toFixed(0)} req/s, minimal Hono ${med((r) => r.floor.rps).toFixed(0)} req/s, ` +
-      `mock ${med((r) => r.mock.rps).toFixed(0)} req/s; mock/bare ${(100 * ratio).toFixed(1)}%, minimal Hono/bare ${(100 * med((r) => r.floor.rps / r.bare.rps)).toFixed(1)}%`,
-  );
-  // On a shared machine no server may get a whole core; CPU time per request is the steadier view.
-  if (rows.every((r) => SERVERS.every((n) => r[n].cpuPerReqUs !== null))) {
-    console.log(
-      `server CPU per request: bare ${med((r) => r.bare.cpuPerReqUs!).toFixed(1)} µs, minimal Hono ${med((r) => r.floor.cpuPerReqUs!).toFixed(1)} µs, ` +
-        `mock ${med((r) => r.mock.cpuPerReqUs!).toFixed(1)} µs; bare/mock ${(100 * med((r) => r.bare.cpuPerReqUs! / r.mock.cpuPerReqUs!)).toFixed(1)}% ` +
-        `(what mock/bare req/s would be with a core each to itself)`,
-    );
-  }
-  console.log(`target: mock >= 80% of bare req/s -> ${ratio >= 0.8 ? 'met' : 'missed'}`);
+  console.log(`${ROUNDS} rounds of ${DURATION} s per route, ${CONNECTIONS} connections, no pipelining, mock --latency 0`);
+  for (const line of summary) console.log(line);
 }
 
 await run();

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const SCENARIOS = ['basic', 'streaming', 'concurrency'];
+const SCENARIOS = ['basic', 'streaming', 'concurrency', 'tools', 'responses'];
 /** Code only, source map excluded. Today ~26-33 KiB; a validation library would blow it. */
 const CODE_BUDGET_BYTES = 48 * 1024;
 const MAP_MARKER = '//# sourceMappingURL=data:application/json;base64,';

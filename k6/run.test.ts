@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMockServer, type RunningMock } from '../mock/index.ts';
 import { findK6 } from '../runner/engines/engine-select.ts';
+import { resultFromSummary } from '../reporter/index.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BIN = join(ROOT, 'bin', 'llmux-bench.mjs');
@@ -220,6 +221,78 @@ describe('under the embedded engine', () => {
     expect(run.stdout).toContain('20 req/s, up to 4 VUs');
   });
 
+  it('tools: every answer is tool calls valid for the offered schemas, whole and streamed', async () => {
+    const whole = await engineRun('tools', 'tools-run', { REQUESTS: '24', CONCURRENCY: '3' });
+    expect(whole.code, whole.stderr).toBe(0);
+    const s = whole.summary!;
+    expect(count(s, 'http_reqs')).toBe(24);
+    expect(s.root_group.checks.map((c) => [c.name, c.passes, c.fails])).toEqual([
+      ['status is 200', 24, 0],
+      ['body is JSON', 24, 0],
+      ['finish_reason is tool_calls', 24, 0],
+      ['tool calls are valid', 24, 0],
+      ['usage is present', 24, 0],
+    ]);
+    expect(s.llmux).toMatchObject({ scenario: 'tools', endpoint: '/v1/chat/completions' });
+    expect(s.metrics.ttft).toBeUndefined();
+    const result = resultFromSummary(s).result;
+    expect(result).toMatchObject({ scenario: 'tools', total_requests: 24, success_requests: 24, streaming: null });
+
+    const streamed = await engineRun('tools', 'tools-stream-run', { REQUESTS: '12', CONCURRENCY: '2', STREAM: 'true' });
+    expect(streamed.code, streamed.stderr).toBe(0);
+    const t = streamed.summary!;
+    expect(t.root_group.checks.every((c) => c.passes === 12 && c.fails === 0)).toBe(true);
+    expect(t.root_group.checks).toHaveLength(5);
+    expect(t.metrics.stream_ok.values.rate).toBe(1);
+    expect(count(t, 'ttft')).toBe(12);
+    expect(count(t, 'output_tokens')).toBeGreaterThan(12);
+  });
+
+  it('responses: streamed by default (typed events, TTFT, tokens), whole with STREAM=false', async () => {
+    const run = await engineRun('responses', 'responses-run', { REQUESTS: '20', CONCURRENCY: '2' });
+    expect(run.code, run.stderr).toBe(0);
+    const s = run.summary!;
+    expect(s.llmux).toMatchObject({ scenario: 'responses', endpoint: '/v1/responses' });
+    expect(s.root_group.checks.map((c) => c.name)).toEqual([
+      'status is 200',
+      'stream starts with response.created',
+      'stream ends with response.completed',
+      'events in sequence',
+      'deltas add up to the text',
+      'deltas match usage',
+    ]);
+    expect(s.root_group.checks.every((c) => c.passes === 20 && c.fails === 0)).toBe(true);
+    expect(s.metrics.stream_ok.values).toMatchObject({ rate: 1, passes: 20 });
+    expect(count(s, 'output_tokens')).toBe(160);
+    for (const trend of ['ttft', 'stream_duration', 'itl', 'tokens_per_second']) expect(count(s, trend), trend).toBe(20);
+    const result = resultFromSummary(s).result;
+    expect(result.scenario).toBe('responses');
+    expect(result.streaming?.output_tokens).toBe(160);
+    expect(result.streaming?.ttft_p50).toBeGreaterThan(0);
+
+    const whole = await engineRun('responses', 'responses-whole-run', { REQUESTS: '10', CONCURRENCY: '2', STREAM: 'false', MAX_TOKENS: '5' });
+    expect(whole.code, whole.stderr).toBe(0);
+    expect(whole.summary!.root_group.checks.every((c) => c.passes === 10 && c.fails === 0)).toBe(true);
+    expect(whole.summary!.metrics.ttft).toBeUndefined();
+    expect(resultFromSummary(whole.summary!).result.streaming).toBeNull();
+  });
+
+  it('responses: a cut stream is a connection failure with no timing metrics', async () => {
+    const run = await engineRun('responses', 'responses-cut-run', { REQUESTS: '2', CONCURRENCY: '1', HEADERS: 'x-mock-abort: 3', THRESHOLDS: 'off' });
+    expect(run.code, run.stderr).toBe(0);
+    expect(count(run.summary!, 'llm_errors_connection')).toBe(2);
+    expect(count(run.summary!, 'ttft')).toBe(0);
+  });
+
+  it('STREAM is refused outside tools and responses, and must be a boolean', async () => {
+    const basic = await engineRun('basic', 'stream-basic', { STREAM: 'true' });
+    expect(basic.code).toBe(107);
+    expect(basic.stderr).toContain('STREAM applies to the tools and responses scenarios only (basic never streams); unset STREAM');
+    const bad = await engineRun('responses', 'stream-bad', { STREAM: 'sometimes' });
+    expect(bad.code).toBe(107);
+    expect(bad.stderr).toContain('STREAM must be true or false, got "sometimes"');
+  });
+
   it('an invalid variable stops the script in init with exit 107 and one message', async () => {
     const run = await engineRun('basic', 'bad-run', { REQUESTS: 'abc' });
     expect(run.code).toBe(107);
@@ -262,13 +335,28 @@ describe('every request carries a unique prompt (at the wire)', () => {
     expect(new Set(prompts).size).toBe(80);
     expect(prompts.every((p) => p.startsWith('Hello [request '))).toBe(true);
   });
+
+  it('tools: a server answering text instead of tool calls fails the checks (bad_body)', async () => {
+    const target = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const run = await engineRun('tools', 'tools-text', { TARGET: target, REQUESTS: '4', CONCURRENCY: '1', THRESHOLDS: 'off' });
+    expect(run.code, run.stderr).toBe(0);
+    expect(count(run.summary!, 'llm_errors_bad_body')).toBe(4);
+    const checks = Object.fromEntries(run.summary!.root_group.checks.map((c) => [c.name, [c.passes, c.fails]]));
+    expect(checks).toEqual({
+      'status is 200': [4, 0],
+      'body is JSON': [4, 0],
+      'finish_reason is tool_calls': [0, 4],
+      'tool calls are valid': [0, 4],
+      'usage is present': [4, 0],
+    });
+  });
 });
 
 const k6 = findK6();
 if (!k6) console.warn('k6/run.test.ts: no k6 binary on PATH or K6_BIN; the real-k6 runs are skipped');
 
 describe.skipIf(!k6)('under a real k6 binary', () => {
-  it.each(['basic', 'streaming', 'concurrency'])('%s runs for a few seconds and writes its summary', async (scenario) => {
+  it.each(['basic', 'streaming', 'concurrency', 'tools', 'responses'])('%s runs for a few seconds and writes its summary', async (scenario) => {
     const name = `k6-${scenario}`;
     const run = await runProcess(k6!, [
       'run',

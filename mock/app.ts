@@ -5,9 +5,12 @@ import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import { Hono, type Context } from 'hono';
 import type { z } from 'zod';
 import { formatDurationMs, parseDurationMs } from '../lib/duration.ts';
-import { messageBody, messageStream } from './anthropic.ts';
+import { CountTokensRequest, messageBody, messageStream } from './anthropic.ts';
+import { countTokensResponse, extendedChat, extendedMessage, responsesRoute } from './api-routes.ts';
 import { estimateChatPromptTokens, estimateInputTokens } from './content.ts';
 import { fromZodError, injectedError, MockHttpError, type ErrorFlavor } from './errors.ts';
+import { mix32, Rng } from './random.ts';
+import { isSimpleResponsesRequest, ResponsesRequest } from './responses.ts';
 import { ConcurrencyLimiter } from './limiter.ts';
 import {
   chatCompletionBody,
@@ -61,16 +64,22 @@ const JSON_HEADERS = { 'content-type': 'application/json' } as const;
 const SSE_HEADERS = { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' } as const;
 
 /** What to answer, as data (no per-request closures on the hot path). */
-interface AnswerSpec {
-  kind: 'chat' | 'completion' | 'embedding' | 'message';
+export interface AnswerSpec {
+  kind: 'chat' | 'completion' | 'embedding' | 'message' | 'response';
   stream: boolean;
   model: string;
   promptTokens: number;
   includeUsage: boolean;
   embedding?: { inputs: unknown[]; dimensions: number; base64: boolean };
+  /** Answers beyond the plain words (Responses API, tool calls, structured output): api-routes.ts. */
+  render?: { whole(): string; stream(): StreamProtocol };
 }
 
+/** The request-id header of an API: Anthropic's `request-id`, OpenAI's `x-request-id`. */
+const requestIdHeader = (flavor: ErrorFlavor) => (flavor === 'anthropic' ? 'request-id' : 'x-request-id');
+
 function renderWhole(spec: AnswerSpec, plan: RequestPlan, seed: number): string {
+  if (spec.render) return spec.render.whole();
   switch (spec.kind) {
     case 'chat':
       return chatCompletionBody(plan, spec.model, spec.promptTokens);
@@ -82,10 +91,13 @@ function renderWhole(spec: AnswerSpec, plan: RequestPlan, seed: number): string 
       const e = spec.embedding!;
       return embeddingsBody(e.inputs, spec.model, e.dimensions, e.base64, seed, spec.promptTokens);
     }
+    case 'response':
+      throw new Error('response answers need a renderer');
   }
 }
 
 function renderStream(spec: AnswerSpec, plan: RequestPlan): StreamProtocol {
+  if (spec.render) return spec.render.stream();
   switch (spec.kind) {
     case 'chat':
       return chatStream(plan, spec.model, spec.promptTokens, spec.includeUsage);
@@ -94,7 +106,8 @@ function renderStream(spec: AnswerSpec, plan: RequestPlan): StreamProtocol {
     case 'message':
       return messageStream(plan, spec.model, spec.promptTokens);
     case 'embedding':
-      throw new Error('embeddings do not stream');
+    case 'response':
+      throw new Error(`${spec.kind} answers need a renderer`);
   }
 }
 
@@ -105,8 +118,14 @@ export function createMockApp(options: Partial<MockOptions> = {}): MockApp {
   const app = new Hono<Env>() as MockApp;
   app.runtime = rt;
 
-  const errorResponse = (error: MockHttpError, flavor: ErrorFlavor): Response =>
-    new Response(error.body(flavor), { status: error.status, headers: { ...JSON_HEADERS, ...error.headers } });
+  // Answers without a plan (400s, 404s...) still carry a request id, from their own seeded sequence.
+  let unplannedSeq = 0;
+  const newRequestId = () => `req_${new Rng(mix32(opts.seed ^ 0x5bd1e995, unplannedSeq++)).id(24)}`;
+  const errorResponse = (error: MockHttpError, flavor: ErrorFlavor): Response => {
+    const name = requestIdHeader(flavor);
+    const headers = { ...JSON_HEADERS, ...error.headers, [name]: error.headers[name] ?? newRequestId() };
+    return new Response(error.body(flavor), { status: error.status, headers });
+  };
 
   /** Per-route bookkeeping: counts answers by status and renders MockHttpErrors in the route's flavour. */
   const outcome = (method: string, path: string, flavor: ErrorFlavor) => {
@@ -296,7 +315,9 @@ export function createMockApp(options: Partial<MockOptions> = {}): MockApp {
     release(queued);
     if (plan.errorStatus !== null) {
       stats.errorsInjected++;
-      throw injectedError(plan.errorStatus, opts.retryAfterS);
+      const error = injectedError(plan.errorStatus, opts.retryAfterS);
+      error.headers[requestIdHeader(spec.kind === 'message' ? 'anthropic' : 'openai')] = `req_${plan.id}`;
+      throw error;
     }
     if (plan.abortAfter !== null) {
       stats.abortsInjected++;
@@ -304,11 +325,12 @@ export function createMockApp(options: Partial<MockOptions> = {}): MockApp {
     }
     const body = renderWhole(spec, plan, opts.seed);
     stats.tokensSent += plan.outputTokens;
-    return new Response(body, { status: 200, headers: { 'content-type': 'application/json', 'x-request-id': `req_${plan.id}` } });
+    const headers: Record<string, string> = spec.kind === 'message' ? { 'content-type': 'application/json', 'request-id': `req_${plan.id}` } : { 'content-type': 'application/json', 'x-request-id': `req_${plan.id}` };
+    return new Response(body, { status: 200, headers });
   }
 
   function startStream(c: Context<Env>, plan: RequestPlan, spec: AnswerSpec, at: number, queued: boolean): Response | Promise<Response> {
-    const headers = { ...SSE_HEADERS, 'x-request-id': `req_${plan.id}` };
+    const headers = { ...SSE_HEADERS, [requestIdHeader(spec.kind === 'message' ? 'anthropic' : 'openai')]: `req_${plan.id}` };
     const outgoing = CAN_WRITE_DIRECTLY ? c.env?.outgoing : undefined;
     const sink: Sink = outgoing ? new NodeSink(outgoing, headers) : new WebSink(headers, c.req.raw.signal);
     const item = { stop: () => {} };
@@ -343,7 +365,13 @@ export function createMockApp(options: Partial<MockOptions> = {}): MockApp {
 
   // --- model routes -------------------------------------------------------------------------
 
+  /** Plans a model request (draws its sequence number) with the request's x-mock-* headers. */
+  const planner = (c: Context<Env>) => (promptTokens: number, maxTokens: number | null | undefined) =>
+    planRequest(opts, { seq: rt.seq++, promptTokens, maxTokens, overrides: readOverrides(c) });
+
   post(['/v1/chat/completions', '/chat/completions'], 'openai', ChatCompletionRequest, (c, req) => {
+    const extended = extendedChat(req, planner(c));
+    if (extended) return answer(c, extended.plan, extended.spec);
     const promptTokens = estimateChatPromptTokens(req.messages);
     const plan = planRequest(opts, {
       seq: rt.seq++,
@@ -402,17 +430,28 @@ export function createMockApp(options: Partial<MockOptions> = {}): MockApp {
     });
   });
 
+  post(['/v1/responses', '/responses'], 'openai', ResponsesRequest, (c, req) => {
+    const { plan, spec } = responsesRoute(req, planner(c));
+    return answer(c, plan, spec);
+  }, isSimpleResponsesRequest);
+
   post(['/v1/messages', '/messages'], 'anthropic', MessagesRequest, (c, req) => {
+    const extended = extendedMessage(req, planner(c));
+    if (extended) return answer(c, extended.plan, extended.spec);
     const inputTokens = estimateChatPromptTokens(req.messages, req.system ?? undefined);
     const plan = planRequest(opts, { seq: rt.seq++, promptTokens: inputTokens, maxTokens: req.max_tokens, overrides: readOverrides(c) });
     return answer(c, plan, { kind: 'message', stream: req.stream === true, model: req.model, promptTokens: inputTokens, includeUsage: false });
   });
 
+  post(['/v1/messages/count_tokens', '/messages/count_tokens'], 'anthropic', CountTokensRequest, (_c, req) =>
+    new Response(countTokensResponse(req), { status: 200, headers: { ...JSON_HEADERS, 'request-id': newRequestId() } }),
+  );
+
   const modelsJson = modelsBody(opts.models);
-  get(['/v1/models', '/models'], () => new Response(modelsJson, { status: 200, headers: JSON_HEADERS }));
+  get(['/v1/models', '/models'], () => new Response(modelsJson, { status: 200, headers: { ...JSON_HEADERS, 'x-request-id': newRequestId() } }));
   // Any id is served (the mock answers for every model name), so a gateway's model lookup never fails.
   get(['/v1/models/:id{.+}', '/models/:id{.+}'], (c) =>
-    new Response(JSON.stringify(modelObject(c.req.param('id') ?? '')), { status: 200, headers: JSON_HEADERS }),
+    new Response(JSON.stringify(modelObject(c.req.param('id') ?? '')), { status: 200, headers: { ...JSON_HEADERS, 'x-request-id': newRequestId() } }),
   );
 
   // --- operational routes -------------------------------------------------------------------
@@ -428,15 +467,16 @@ export function createMockApp(options: Partial<MockOptions> = {}): MockApp {
   const KNOWN = new Set([
     '/v1/chat/completions', '/chat/completions', '/v1/completions', '/completions', '/v1/embeddings', '/embeddings',
     '/v1/messages', '/messages', '/v1/models', '/models', '/health', '/stats', '/metrics',
+    '/v1/responses', '/responses', '/v1/messages/count_tokens', '/messages/count_tokens',
   ]);
   app.notFound((c) => {
     stats.requestsTotal++;
     const path = c.req.path;
-    const flavor: ErrorFlavor = path.endsWith('/messages') ? 'anthropic' : 'openai';
+    const flavor: ErrorFlavor = path.endsWith('/messages') || path.endsWith('/messages/count_tokens') ? 'anthropic' : 'openai';
     if (KNOWN.has(path) || /^\/(v1\/)?models\/.+/.test(path)) {
       stats.count(c.req.method, 'method-not-allowed', 405);
       const error = new MockHttpError(405, `Method ${c.req.method} is not allowed on ${path}.`, null, 'method_not_allowed');
-      return new Response(error.body(flavor), { status: 405, headers: { ...JSON_HEADERS, allow: path.startsWith('/v1/models') || path.startsWith('/models') || ['/health', '/stats', '/metrics'].includes(path) ? 'GET' : 'POST' } });
+      return new Response(error.body(flavor), { status: 405, headers: { ...JSON_HEADERS, [requestIdHeader(flavor)]: newRequestId(), allow: path.startsWith('/v1/models') || path.startsWith('/models') || ['/health', '/stats', '/metrics'].includes(path) ? 'GET' : 'POST' } });
     }
     stats.count(c.req.method, 'unknown', 404);
     return errorResponse(new MockHttpError(404, `Unknown request URL: ${c.req.method} ${path}.`, null, 'unknown_url'), flavor);

@@ -9,7 +9,7 @@ const ms = formatDurationMs;
 
 export const mockCommand: CommandSpec = {
   name: 'mock',
-  summary: 'Run the mock OpenAI/Anthropic-compatible LLM server (chat, completions, embeddings, models, messages).',
+  summary: 'Run the mock OpenAI/Anthropic-compatible LLM server (chat with tools and structured output, Responses API, completions, embeddings, models, messages).',
   flags: {
     host: { type: 'string', env: 'MOCK_HOST', default: D.host, value: 'ADDR', description: 'interface to bind' },
     port: { type: 'string', env: 'MOCK_PORT', default: String(D.port), value: 'N', description: 'port (0 = a free one)' },

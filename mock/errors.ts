@@ -69,7 +69,7 @@ export function fromZodError(error: z.ZodError, input: unknown): MockHttpError {
   const issue = error.issues[0];
   const param = issue.path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i ? '.' : ''}${String(p)}`)).join('') || null;
   const got = valueAt(input, issue.path as PropertyKey[]);
-  if (issue.code === 'invalid_type' && got === undefined) {
+  if ((issue.code === 'invalid_type' || issue.code === 'invalid_union') && got === undefined) {
     return new MockHttpError(400, `Missing required parameter: '${param}'.`, param, 'missing_required_parameter');
   }
   if (issue.code === 'invalid_type') {

@@ -13,7 +13,7 @@ export interface Usage {
   total_tokens: number;
 }
 
-function usage(promptTokens: number, completionTokens: number, chat: boolean): Record<string, unknown> {
+export function usage(promptTokens: number, completionTokens: number, chat: boolean): Record<string, unknown> {
   const base: Record<string, unknown> = {
     prompt_tokens: promptTokens,
     completion_tokens: completionTokens,
@@ -26,9 +26,9 @@ function usage(promptTokens: number, completionTokens: number, chat: boolean): R
   return base;
 }
 
-const nowSeconds = () => Math.floor(Date.now() / 1000);
+export const nowSeconds = () => Math.floor(Date.now() / 1000);
 
-const CHAT_USAGE_DETAILS =
+export const CHAT_USAGE_DETAILS =
   '"prompt_tokens_details":{"cached_tokens":0,"audio_tokens":0},' +
   '"completion_tokens_details":{"reasoning_tokens":0,"audio_tokens":0,"accepted_prediction_tokens":0,"rejected_prediction_tokens":0}';
 

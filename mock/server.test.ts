@@ -258,6 +258,7 @@ describe('the body read before routing', () => {
     status: number;
     type: string | undefined;
     requestId: string | undefined;
+    idHeader: string | undefined;
     body: string;
   }
 
@@ -277,7 +278,9 @@ describe('the body read before routing', () => {
           resolve({
             status: res.statusCode ?? 0,
             type: res.headers['content-type'],
-            requestId: res.headers['x-request-id'] as string | undefined,
+            // OpenAI routes name it x-request-id, Anthropic's request-id; never both.
+            requestId: (res.headers['x-request-id'] ?? res.headers['request-id']) as string | undefined,
+            idHeader: res.headers['x-request-id'] !== undefined ? 'x-request-id' : res.headers['request-id'] !== undefined ? 'request-id' : undefined,
             body: Buffer.concat(chunks).toString('utf8'),
           }),
         );
@@ -318,7 +321,10 @@ describe('the body read before routing', () => {
     // The script covers answers, seeded and header-injected errors, 400s, the 413 and the 404.
     expect(withLength.map((x) => x.status)).toEqual([200, 200, 200, 400, 400, 429, 503, 200, 413, 404]);
     expect(withLength[2].body).toContain('"prompt_tokens":12,');
-    expect(withLength.filter((x) => x.status === 200).every((x) => /^req_[A-Za-z0-9]{24}$/.test(x.requestId ?? ''))).toBe(true);
+    // Every answer carries a request id, errors included, in its API's header.
+    expect(withLength.every((x) => /^req_[A-Za-z0-9]{24}$/.test(x.requestId ?? ''))).toBe(true);
+    expect(withLength.map((x) => x.idHeader)).toEqual([...Array(7).fill('x-request-id'), 'request-id', 'x-request-id', 'x-request-id']);
+    expect(new Set(withLength.map((x) => x.requestId)).size).toBe(withLength.length);
     expect(await stats(a)).toEqual(await stats(b));
   });
 

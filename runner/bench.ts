@@ -65,6 +65,8 @@ export interface BenchOptions {
   model: string | null;
   endpoint: string | null;
   maxTokens: number | null;
+  /** STREAM for the tools and responses scenarios; null = the scenario's default. */
+  stream: boolean | null;
   /** Flags for `llmux-bench mock` (e.g. ['--latency', '50ms']). */
   mockArgs: string[];
   /** What the result records under `mock` (durations in ns). */
@@ -129,6 +131,7 @@ export function scriptEnv(opts: BenchOptions, url: string, runName: string, outp
   if (opts.model !== null) env.MODEL = opts.model;
   if (opts.endpoint !== null) env.ENDPOINT = opts.endpoint;
   if (opts.maxTokens !== null) env.MAX_TOKENS = String(opts.maxTokens);
+  if (opts.stream !== null) env.STREAM = String(opts.stream);
   if (opts.apiKey !== null) env.API_KEY = opts.apiKey;
   if (Object.keys(opts.headers).length > 0) env.HEADERS = JSON.stringify(opts.headers);
   return env;

@@ -71,6 +71,14 @@ describe('bench flags', () => {
     expect(splitSecrets({ TARGET: 't' }).secretEnv).toEqual({});
   });
 
+  it('--scenario tools|responses with --stream / --no-stream set STREAM; unset, the scenario decides', () => {
+    expect(parse(['--scenario', 'tools', '--stream'])).toMatchObject({ scenario: 'tools', stream: true });
+    expect(parse(['--scenario', 'responses', '--no-stream'])).toMatchObject({ scenario: 'responses', stream: false });
+    expect(parse(['--scenario', 'responses']).stream).toBeNull();
+    expect(scriptEnv(parse(['--scenario', 'responses', '--no-stream']), 'http://t', 'n', 'o').STREAM).toBe('false');
+    expect(scriptEnv(parse(['--scenario', 'tools']), 'http://t', 'n', 'o')).not.toHaveProperty('STREAM');
+  });
+
   it('reads the API key from BENCH_API_KEY', () => {
     expect(parse([], { BENCH_API_KEY: 'from-env' }).apiKey).toBe('from-env');
   });
@@ -84,6 +92,8 @@ describe('bench flags', () => {
     [['--target', 'http://a', '--target-pid', '12', '--target-cmd', 'x'], /exclude each other/],
     [['--scenario', 'concurrency', '--rate', '5'], /--rate/],
     [['--max-vus', '5'], /--max-vus only applies with --rate/],
+    [['--stream'], /^--stream applies to the tools and responses scenarios only \(basic never streams\)$/],
+    [['--scenario', 'streaming', '--no-stream'], /^--no-stream applies to the tools and responses scenarios only \(streaming always streams\)$/],
     [['--mock-latency', 'soon'], /^--mock-latency: expected a duration/],
     [['--mock-arg=--tokens -1'], /^--mock-arg: Option '--tokens'/],
     [['--mock-arg=--tokens x'], /^--mock-arg --tokens: expected a number/],

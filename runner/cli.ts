@@ -40,7 +40,8 @@ export const benchCommand: CommandSpec = {
     maxVus: { type: 'string', value: 'N', description: 'with --rate: total VU ceiling, pre-allocated VUs included (default: --concurrency)' },
     name: { type: 'string', default: 'benchmark', value: 'NAME', description: 'name of the result (file <output>/<name>_<UTC stamp>.json)' },
     output: { type: 'string', default: 'results/', value: 'DIR', description: 'directory for result files' },
-    scenario: { type: 'string', default: 'basic', value: 'NAME', description: 'basic, streaming or concurrency' },
+    scenario: { type: 'string', default: 'basic', value: 'NAME', description: 'basic, streaming, concurrency, tools (chat tool calls) or responses (Responses API)' },
+    stream: { type: 'boolean', description: 'tools and responses scenarios: streamed answers (--no-stream: whole ones; default: responses streams, tools does not)' },
     compare: { type: 'string', value: 'FILE', description: 'compare result files instead of running: everything after it goes to llmux-bench compare (its flags too: --format, --baseline, --fail-on, --strict, --out, ...)' },
     engine: { type: 'string', default: 'auto', value: 'KIND', description: 'load generator: auto (k6 when installed), k6 or embedded' },
     header: { type: 'string', multiple: true, value: '"K: V"', description: 'extra request header (values never written to results or logs)' },
@@ -102,6 +103,7 @@ const benchSchema = z
     model: optional(z.string().min(1)),
     endpoint: optional(z.string().regex(/^\/\S*$/, { message: 'expected a path starting with /' })),
     maxTokens: optional(positiveInt),
+    stream: optional(z.boolean()),
     mockArg: optional(z.array(z.string())),
     warmup: z.union([z.literal('auto'), zDurationMs('s')]),
     maxDuration: zDurationMs('s'),
@@ -188,6 +190,9 @@ export function toBenchOptions(args: ParsedArgs): BenchOptions {
   if (flags.rate !== undefined && flags.scenario === 'concurrency') throw new UsageError('--rate: the concurrency scenario ramps VUs and takes no rate');
   if (flags.maxVus !== undefined && flags.rate === undefined) throw new UsageError('--max-vus only applies with --rate');
   checkSweepFlags(args, flags);
+  if (flags.stream !== undefined && flags.scenario !== 'tools' && flags.scenario !== 'responses') {
+    throw new UsageError(`--${flags.stream ? '' : 'no-'}stream applies to the tools and responses scenarios only (${flags.scenario} ${flags.scenario === 'streaming' ? 'always streams' : 'never streams'})`);
+  }
   // A proxy started elsewhere was configured with the mock's address: the seed's 8080.
   const { mockArgs, settings } = mockSetup(args, flags.target && !flags.targetCmd ? 8080 : 0);
   const opts: BenchOptions = {
@@ -208,6 +213,7 @@ export function toBenchOptions(args: ParsedArgs): BenchOptions {
     model: flags.model ?? null,
     endpoint: flags.endpoint ?? null,
     maxTokens: flags.maxTokens ?? null,
+    stream: flags.stream ?? null,
     mockArgs,
     mockSettings: settings,
     warmupS: flags.warmup === 'auto' ? 0 : flags.warmup / 1000,

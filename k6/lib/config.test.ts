@@ -123,6 +123,23 @@ describe('parseConfig defaults', () => {
   });
 });
 
+describe('tools and responses scenarios', () => {
+  it('responses posts to /v1/responses and streams by default; tools to chat, not streamed', () => {
+    expect(parseConfig({}, 'responses')).toMatchObject({ endpoint: '/v1/responses', stream: true, url: 'http://localhost:3000/v1/responses' });
+    expect(parseConfig({}, 'tools')).toMatchObject({ endpoint: '/v1/chat/completions', stream: false });
+    expect(parseConfig({ STREAM: 'false' }, 'responses').stream).toBe(false);
+    expect(parseConfig({ STREAM: 'TRUE' }, 'tools').stream).toBe(true);
+    expect(parseConfig({ STREAM: ' ' }, 'tools').stream).toBe(false);
+    expect(parseConfig({}, 'streaming').stream).toBe(true);
+    expect(parseConfig({}, 'basic').stream).toBe(false);
+  });
+
+  it('STREAM errors name the variable', () => {
+    expect(() => parseConfig({ STREAM: 'maybe' }, 'tools')).toThrow('STREAM must be true or false, got "maybe"');
+    expect(() => parseConfig({ STREAM: 'true' }, 'concurrency')).toThrow('STREAM applies to the tools and responses scenarios only (concurrency never streams); unset STREAM');
+  });
+});
+
 describe('parseConfig errors name the variable', () => {
   it.each([
     [{ REQUESTS: 'abc' }, 'REQUESTS must be a positive integer, got "abc"'],

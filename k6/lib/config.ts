@@ -3,7 +3,10 @@
 // stops the test (exit 107) with one message naming the variable.
 import { parseDurationMs } from '../../lib/duration.ts';
 
-export type ScenarioName = 'basic' | 'streaming' | 'concurrency';
+export type ScenarioName = 'basic' | 'streaming' | 'concurrency' | 'tools' | 'responses';
+
+/** Scenarios whose answers stream or not as STREAM says. */
+export const STREAM_SCENARIOS: readonly ScenarioName[] = ['tools', 'responses'];
 export type Env = Record<string, string | undefined>;
 
 export interface CloudConfig {
@@ -43,6 +46,8 @@ export interface Config {
   /** Extra request headers (values are secrets as far as output goes). */
   headers: Record<string, string>;
   maxTokens: number | null;
+  /** Ask for a streamed answer (tools, responses: STREAM; streaming: always; others: never). */
+  stream: boolean;
   prompt: string;
   timeoutMs: number;
   thresholds: ThresholdConfig;
@@ -61,6 +66,7 @@ export const DEFAULTS = {
   MODEL: 'gpt-4o',
   API_KEY: 'benchmark-test-key',
   ENDPOINT: '/v1/chat/completions',
+  ENDPOINT_RESPONSES: '/v1/responses',
   PROMPT: 'Reply with one short sentence about load testing.',
   TIMEOUT: '60s',
   THRESHOLD_ERROR_RATE: 0.01,
@@ -214,7 +220,7 @@ export function parseConfig(env: Env, scenario: ScenarioName): Config {
   }
   const target = targetText.replace(/\/+$/, '');
 
-  const endpoint = given(env, 'ENDPOINT') ?? DEFAULTS.ENDPOINT;
+  const endpoint = given(env, 'ENDPOINT') ?? (scenario === 'responses' ? DEFAULTS.ENDPOINT_RESPONSES : DEFAULTS.ENDPOINT);
   if (!/^\/\S*$/.test(endpoint)) throw new ConfigError(`ENDPOINT must be a path starting with "/", got "${endpoint}"`);
 
   const requests = positiveInt(env, 'REQUESTS', DEFAULTS.REQUESTS) as number;
@@ -248,6 +254,15 @@ export function parseConfig(env: Env, scenario: ScenarioName): Config {
   if (/[\r\n\0]/.test(apiKey)) throw new ConfigError('API_KEY must not contain line breaks');
   const headers = parseHeaders(env.HEADERS);
   const maxTokens = positiveInt(env, 'MAX_TOKENS', null);
+  const streamText = given(env, 'STREAM');
+  if (streamText !== undefined && !/^(true|false|1|0|yes|no|on|off)$/i.test(streamText)) {
+    throw new ConfigError(`STREAM must be true or false, got "${streamText}"`);
+  }
+  if (streamText !== undefined && !STREAM_SCENARIOS.includes(scenario)) {
+    throw new ConfigError(`STREAM applies to the ${STREAM_SCENARIOS.join(' and ')} scenarios only (${scenario} ${scenario === 'streaming' ? 'always streams' : 'never streams'}); unset STREAM`);
+  }
+  // The responses scenario streams unless told not to (its TTFT needs a stream); tools does not.
+  const stream = scenario === 'streaming' || (streamText === undefined ? scenario === 'responses' : /^(true|1|yes|on)$/i.test(streamText));
   const prompt = env.PROMPT !== undefined && env.PROMPT !== '' ? env.PROMPT : DEFAULTS.PROMPT;
 
   // THRESHOLDS=off drops every pass/fail threshold; each THRESHOLD_* may also be "off".
@@ -291,6 +306,7 @@ export function parseConfig(env: Env, scenario: ScenarioName): Config {
     apiKey,
     headers,
     maxTokens,
+    stream,
     prompt,
     timeoutMs,
     thresholds,

@@ -113,8 +113,9 @@ export function headlineMetrics(config: Config): string[] {
     'llm_errors',
     ...ERROR_KINDS.map((kind) => `llm_errors_${kind}`),
   ];
-  if (config.scenario === 'streaming') {
-    names.push('ttft', 'stream_duration', 'output_tokens', 'tokens_per_second', 'itl', 'stream_ok', 'usage_mismatch');
+  if (config.stream) {
+    names.push('ttft', 'stream_duration', 'output_tokens', 'tokens_per_second', 'itl', 'stream_ok');
+    if (config.scenario === 'streaming') names.push('usage_mismatch');
   }
   // Open model: iterations the arrival-rate executor could not start, measured phase alone, so a
   // report need not count the warm-up's drops.
@@ -145,7 +146,7 @@ export function buildThresholds(config: Config): Record<string, string[]> {
   if (t.errorRate !== null) thresholds[withFilter('http_req_failed', filter)] = [`rate<${t.errorRate}`];
   if (t.checksRate !== null) thresholds[withFilter('checks', filter)] = [`rate>${t.checksRate}`];
   if (t.p95Ms !== null) thresholds[withFilter('http_req_duration', filter)] = [`p(95)<${t.p95Ms}`];
-  if (t.ttftP95Ms !== null && config.scenario === 'streaming') thresholds[withFilter('ttft', filter)] = [`p(95)<${t.ttftP95Ms}`];
+  if (t.ttftP95Ms !== null && config.stream) thresholds[withFilter('ttft', filter)] = [`p(95)<${t.ttftP95Ms}`];
 
   // Always-true thresholds only make submetrics appear in the end-of-test summary.
   const show = (metric: string) => {

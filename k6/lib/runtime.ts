@@ -4,7 +4,7 @@
 import { check } from 'k6';
 import exec from 'k6/execution';
 import http, { type RefinedResponse } from 'k6/http';
-import { Counter } from 'k6/metrics';
+import { Counter, Rate, Trend } from 'k6/metrics';
 import { classifyFailure, ERROR_KINDS, type ErrorKind } from './classify.ts';
 import { checkCompletion } from './completion.ts';
 import { ErrorSampler, sampleBody } from './error-samples.ts';
@@ -12,6 +12,7 @@ import type { Config } from './config.ts';
 import { PHASE_TAG } from './options.ts';
 import { plateauTag, type Plateau } from '../../contract/plateaus.ts';
 import { chatBody, newRunId, requestHeaders, uniquePrompt } from './payload.ts';
+import { streamTimings } from './stream-timing.ts';
 import type { SetupData } from './summary.ts';
 
 // One counter tagged by kind (for per-kind series) and one per kind, so the end-of-test summary
@@ -103,4 +104,28 @@ export async function chatIteration(config: Config, data: SetupData, plan?: Plat
   );
   const kind = classifyFailure(responseFacts(res, completion.json && completion.content && completion.usage));
   if (kind !== null) recordFailedResponse(config, kind, tags, res);
+}
+
+/** The streaming trends and rates (as the streaming scenario names them), for scenarios that may stream. */
+export function streamMetrics() {
+  const ttft = new Trend('ttft', true);
+  const streamDuration = new Trend('stream_duration', true);
+  const outputTokens = new Counter('output_tokens');
+  const tokensPerSecond = new Trend('tokens_per_second');
+  const itl = new Trend('itl', true);
+  const streamOk = new Rate('stream_ok');
+  return {
+    ok(ok: boolean, tags: Record<string, string>): void {
+      streamOk.add(ok, tags);
+    },
+    /** Timing of a complete stream: TTFT is the first byte, which the first token travels with. */
+    record(res: RefinedResponse<'text'>, tokens: number, outputTokenCount: number, tags: Record<string, string>): void {
+      const timing = streamTimings(res.timings, tokens, outputTokenCount);
+      ttft.add(timing.ttftMs, tags);
+      streamDuration.add(timing.durationMs, tags);
+      outputTokens.add(outputTokenCount, tags);
+      if (timing.tokensPerSecond !== null) tokensPerSecond.add(timing.tokensPerSecond, tags);
+      if (timing.itlMs !== null) itl.add(timing.itlMs, tags);
+    },
+  };
 }

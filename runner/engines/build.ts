@@ -9,7 +9,7 @@ import { BenchError, lastLine } from '../errors.ts';
 
 const run = promisify(execFile);
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-export const SCENARIOS = ['basic', 'streaming', 'concurrency'] as const;
+export const SCENARIOS = ['basic', 'streaming', 'concurrency', 'tools', 'responses'] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
 export const scriptPath = (scenario: string, root = ROOT): string => join(root, 'dist', `${scenario}.js`);

@@ -1,0 +1,88 @@
+// What the newer API surfaces answer, as data for the app's latency/fault model (app.ts): the
+// Responses API, chat and Anthropic requests with tools or a response format, and Anthropic's
+// count_tokens. Each builder validates the request first (such a 400 uses no sequence number),
+// then plans; only a schema the generator cannot satisfy is refused after planning.
+import type { AnswerSpec } from './app.ts';
+import { messageToolBody, messageToolStream, type CountTokensRequest } from './anthropic.ts';
+import { chatOutputBody, chatOutputStream } from './chat-output.ts';
+import { estimateChatPromptTokens } from './content.ts';
+import type { RequestPlan } from './plan.ts';
+import { endsWithToolResult, estimateResponsesInputTokens, responseBody, responseEcho, responseStream, type ResponsesRequest } from './responses.ts';
+import type { ChatCompletionRequest, MessagesRequest } from './schemas.ts';
+import { anthropicTools, chatFormat, chatTools, planOutput, responsesFormat, responsesTools, toolTokens } from './tools.ts';
+
+/** Makes the request's plan (draws its sequence number): prompt tokens and the body's token limit. */
+export type MakePlan = (promptTokens: number, maxTokens: number | null | undefined) => RequestPlan;
+
+export interface Planned {
+  plan: RequestPlan;
+  spec: AnswerSpec;
+}
+
+/** Chat with tools, tool_choice or response_format; null for a plain chat request (the fast path). */
+export function extendedChat(req: ChatCompletionRequest, makePlan: MakePlan): Planned | null {
+  if (req.tools == null && req.tool_choice == null && req.response_format == null) return null;
+  const tools = chatTools(req);
+  const format = chatFormat(req);
+  const promptTokens = estimateChatPromptTokens(req.messages) + toolTokens(req.tools);
+  const maxTokens = req.max_completion_tokens ?? req.max_tokens;
+  const plan = makePlan(promptTokens, maxTokens);
+  const { output, finish } = planOutput(plan, tools, format, maxTokens, 'call_');
+  const includeUsage = req.stream_options?.include_usage === true;
+  const spec: AnswerSpec = { kind: 'chat', stream: req.stream === true, model: req.model, promptTokens, includeUsage };
+  if (output !== null) {
+    spec.render = {
+      whole: () => chatOutputBody(plan, req.model, promptTokens, output, finish),
+      stream: () => chatOutputStream(plan, req.model, promptTokens, includeUsage, output, finish),
+    };
+  }
+  return { plan, spec };
+}
+
+/** POST /v1/responses. */
+export function responsesRoute(req: ResponsesRequest, makePlan: MakePlan): Planned {
+  const body = req as Record<string, unknown>;
+  const tools = responsesTools(body, endsWithToolResult(req));
+  const format = responsesFormat(body);
+  const echo = responseEcho(req);
+  const inputTokens = estimateResponsesInputTokens(req) + toolTokens(req.tools);
+  const plan = makePlan(inputTokens, req.max_output_tokens);
+  const answer = planOutput(plan, tools, format, req.max_output_tokens, 'call_');
+  return {
+    plan,
+    spec: {
+      kind: 'response',
+      stream: req.stream === true,
+      model: req.model,
+      promptTokens: inputTokens,
+      includeUsage: true,
+      render: {
+        whole: () => responseBody(plan, req.model, inputTokens, echo, answer),
+        stream: () => responseStream(plan, req.model, inputTokens, echo, answer),
+      },
+    },
+  };
+}
+
+/** Anthropic messages with tools; null for a plain request (the usual path). */
+export function extendedMessage(req: MessagesRequest, makePlan: MakePlan): Planned | null {
+  if (req.tools == null) return null;
+  const tools = anthropicTools(req);
+  const inputTokens = estimateChatPromptTokens(req.messages, req.system ?? undefined) + toolTokens(req.tools);
+  const plan = makePlan(inputTokens, req.max_tokens);
+  const { output, finish } = planOutput(plan, tools, { kind: 'text' }, req.max_tokens, 'toolu_');
+  const spec: AnswerSpec = { kind: 'message', stream: req.stream === true, model: req.model, promptTokens: inputTokens, includeUsage: false };
+  if (output !== null) {
+    spec.render = {
+      whole: () => messageToolBody(plan, req.model, inputTokens, output, finish),
+      stream: () => messageToolStream(plan, req.model, inputTokens, output, finish),
+    };
+  }
+  return { plan, spec };
+}
+
+/** POST /v1/messages/count_tokens: the same estimate a message's usage.input_tokens reports. */
+export function countTokensResponse(req: CountTokensRequest): string {
+  const inputTokens = estimateChatPromptTokens(req.messages, req.system ?? undefined) + toolTokens(req.tools);
+  return `{"input_tokens":${inputTokens}}`;
+}

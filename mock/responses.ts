@@ -1,0 +1,266 @@
+// OpenAI Responses API (POST /v1/responses): the request it accepts, the Response object, and
+// the typed SSE events in OpenAI's order, each with its sequence_number:
+//   response.created, response.in_progress, response.output_item.added,
+//   response.content_part.added, response.output_text.delta ..., response.output_text.done,
+//   response.content_part.done, response.output_item.done, response.completed (or
+//   response.incomplete when max_output_tokens cut the answer).
+// Function calls are `function_call` output items whose arguments stream as
+// response.function_call_arguments.delta / .done. The preamble events go out with the first
+// delta (as chat's role chunk does), so the first byte is the first token.
+import { z } from 'zod';
+import { answerJson, estimateContentTokens, estimateTextTokens, tokenJson, tokensText } from './content.ts';
+import { modelJson, nowSeconds } from './openai.ts';
+import type { RequestPlan } from './plan.ts';
+import type { StreamProtocol } from './stream.ts';
+import { pieceIndex, segmentsSent, sentText, type Finish, type ModelOutput } from './tools.ts';
+
+const positiveInt = z.int().min(1);
+
+export const ResponsesRequest = z.looseObject({
+  model: z.string().min(1),
+  input: z.union([z.string(), z.array(z.looseObject({}))]),
+  instructions: z.string().nullish(),
+  max_output_tokens: positiveInt.nullish(),
+  stream: z.boolean().nullish(),
+  temperature: z.number().min(0).max(2).nullish(),
+  top_p: z.number().min(0).max(1).nullish(),
+  tools: z.array(z.looseObject({ type: z.string() })).nullish(),
+  parallel_tool_calls: z.boolean().nullish(),
+  text: z.looseObject({}).nullish(),
+  store: z.boolean().nullish(),
+  metadata: z.record(z.string(), z.string()).nullish(),
+  previous_response_id: z.string().nullish(),
+});
+export type ResponsesRequest = z.infer<typeof ResponsesRequest>;
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const absent = (v: unknown) => v === undefined || v === null;
+
+/** True when `body` certainly passes ResponsesRequest (the common body skips zod). */
+export function isSimpleResponsesRequest(body: Record<string, unknown>): boolean {
+  const { model, input } = body;
+  if (typeof model !== 'string' || model.length === 0) return false;
+  if (typeof input !== 'string') {
+    if (!Array.isArray(input)) return false;
+    for (const item of input) if (!isObject(item)) return false;
+  }
+  const max = body.max_output_tokens;
+  return (
+    (absent(body.stream) || typeof body.stream === 'boolean') &&
+    (absent(body.instructions) || typeof body.instructions === 'string') &&
+    (absent(max) || (Number.isSafeInteger(max) && (max as number) >= 1)) &&
+    (absent(body.temperature) || (typeof body.temperature === 'number' && body.temperature >= 0 && body.temperature <= 2)) &&
+    (absent(body.top_p) || (typeof body.top_p === 'number' && body.top_p >= 0 && body.top_p <= 1)) &&
+    absent(body.tools) &&
+    absent(body.parallel_tool_calls) &&
+    absent(body.text) &&
+    absent(body.store) &&
+    absent(body.metadata) &&
+    absent(body.previous_response_id)
+  );
+}
+
+/** Prompt tokens: instructions and every input item (messages, function calls and their outputs). */
+export function estimateResponsesInputTokens(req: ResponsesRequest): number {
+  let total = 3;
+  if (typeof req.instructions === 'string') total += 4 + estimateTextTokens(req.instructions);
+  if (typeof req.input === 'string') return total + 4 + estimateTextTokens(req.input);
+  for (const item of req.input) {
+    total += 4;
+    if ('content' in item) total += estimateContentTokens(item.content);
+    else if (typeof item.output === 'string') total += estimateTextTokens(item.output);
+    else if (typeof item.arguments === 'string') total += estimateTextTokens(item.arguments);
+  }
+  return total;
+}
+
+/** True when the input ends with a function call's output (so tool_choice "auto" answers text). */
+export function endsWithToolResult(req: ResponsesRequest): boolean {
+  if (typeof req.input === 'string' || req.input.length === 0) return false;
+  const last = req.input[req.input.length - 1];
+  return last.type === 'function_call_output' || last.type === 'custom_tool_call_output';
+}
+
+/** The request fields a Response echoes, as JSON literals (constants for the common request). */
+export interface ResponseEcho {
+  instructions: string;
+  maxOutputTokens: string;
+  parallelToolCalls: string;
+  previousResponseId: string;
+  store: string;
+  temperature: string;
+  text: string;
+  toolChoice: string;
+  tools: string;
+  topP: string;
+  metadata: string;
+}
+
+const TEXT_FORMAT = '{"format":{"type":"text"},"verbosity":"medium"}';
+
+export function responseEcho(req: ResponsesRequest): ResponseEcho {
+  const json = (v: unknown, fallback: string) => (absent(v) ? fallback : JSON.stringify(v));
+  return {
+    instructions: json(req.instructions, 'null'),
+    maxOutputTokens: json(req.max_output_tokens, 'null'),
+    parallelToolCalls: json(req.parallel_tool_calls, 'true'),
+    previousResponseId: json(req.previous_response_id, 'null'),
+    store: json(req.store, 'true'),
+    temperature: json(req.temperature, '1.0'),
+    text: isObject(req.text) ? JSON.stringify({ format: { type: 'text' }, verbosity: 'medium', ...req.text }) : TEXT_FORMAT,
+    toolChoice: json(req.tool_choice, '"auto"'),
+    tools: json(req.tools, '[]'),
+    topP: json(req.top_p, '1.0'),
+    metadata: json(req.metadata, '{}'),
+  };
+}
+
+/** The answer a Response carries: the mock's words, or JSON / function calls (tools.ts). */
+export interface ResponseAnswer {
+  output: ModelOutput | null;
+  finish: Finish;
+}
+
+interface Ctx {
+  plan: RequestPlan;
+  model: string;
+  inputTokens: number;
+  echo: ResponseEcho;
+  answer: ResponseAnswer;
+  createdAt: number;
+}
+
+const incomplete = (c: Ctx) => c.answer.finish === 'length';
+
+function usageJson(c: Ctx): string {
+  const out = c.plan.outputTokens;
+  return `{"input_tokens":${c.inputTokens},"input_tokens_details":{"cached_tokens":0},"output_tokens":${out},"output_tokens_details":{"reasoning_tokens":0},"total_tokens":${c.inputTokens + out}}`;
+}
+
+function responseJson(c: Ctx, status: 'in_progress' | 'completed' | 'incomplete', output: string, usage: string): string {
+  const e = c.echo;
+  const done = status !== 'in_progress';
+  return (
+    `{"id":"resp_${c.plan.id}","object":"response","created_at":${c.createdAt},"status":"${status}","background":false,` +
+    `"completed_at":${status === 'completed' ? nowSeconds() : 'null'},"error":null,` +
+    `"incomplete_details":${done && status === 'incomplete' ? '{"reason":"max_output_tokens"}' : 'null'},` +
+    `"instructions":${e.instructions},"max_output_tokens":${e.maxOutputTokens},"max_tool_calls":null,"model":${modelJson(c.model)},` +
+    `"output":${output},"parallel_tool_calls":${e.parallelToolCalls},"previous_response_id":${e.previousResponseId},"prompt_cache_key":null,` +
+    `"reasoning":{"effort":null,"summary":null},"safety_identifier":null,"service_tier":"default","store":${e.store},` +
+    `"temperature":${e.temperature},"text":${e.text},"tool_choice":${e.toolChoice},"tools":${e.tools},"top_logprobs":0,"top_p":${e.topP},` +
+    `"truncation":"disabled","usage":${usage},"user":null,"metadata":${e.metadata}}`
+  );
+}
+
+const messageId = (plan: RequestPlan) => `msg_${plan.id}`;
+
+function textPart(textJson: string): string {
+  return `{"type":"output_text","annotations":[],"logprobs":[],"text":${textJson}}`;
+}
+
+function messageItem(c: Ctx, status: string, content: string): string {
+  return `{"id":"${messageId(c.plan)}","type":"message","status":"${status}","content":${content},"role":"assistant"}`;
+}
+
+function callItem(c: Ctx, k: number, status: string, args: string): string {
+  const call = (c.answer.output as Extract<ModelOutput, { kind: 'calls' }>).calls[k];
+  return `{"id":"${call.itemId}","type":"function_call","status":"${status}","arguments":${JSON.stringify(args)},"call_id":"${call.id}","name":${JSON.stringify(call.name)}}`;
+}
+
+/** JSON literal of the whole message text sent by the plan's tokens. */
+function fullTextJson(c: Ctx): string {
+  const out = c.answer.output;
+  return out === null ? answerJson(c.plan.contentSeed, c.plan.outputTokens) : JSON.stringify(sentText(out, 0, c.plan.outputTokens));
+}
+
+function outputItems(c: Ctx): string {
+  const out = c.answer.output;
+  const itemStatus = incomplete(c) ? 'incomplete' : 'completed';
+  if (out?.kind === 'calls') {
+    const n = segmentsSent(out, c.plan.outputTokens);
+    const items: string[] = [];
+    for (let k = 0; k < n; k++) items.push(callItem(c, k, itemStatus, sentText(out, k, c.plan.outputTokens)));
+    return `[${items.join(',')}]`;
+  }
+  return `[${messageItem(c, itemStatus, `[${textPart(fullTextJson(c))}]`)}]`;
+}
+
+export function responseBody(plan: RequestPlan, model: string, inputTokens: number, echo: ResponseEcho, answer: ResponseAnswer): string {
+  const c: Ctx = { plan, model, inputTokens, echo, answer, createdAt: nowSeconds() };
+  return responseJson(c, incomplete(c) ? 'incomplete' : 'completed', outputItems(c), usageJson(c));
+}
+
+export function responseStream(plan: RequestPlan, model: string, inputTokens: number, echo: ResponseEcho, answer: ResponseAnswer): StreamProtocol {
+  const c: Ctx = { plan, model, inputTokens, echo, answer, createdAt: nowSeconds() };
+  const out = answer.output;
+  // The stream writes the first delta before it asks for the preamble (stream.ts), so the
+  // preamble's events are numbered from 0 on their own and the rest start after them.
+  const preambleEvents = out?.kind === 'calls' ? 3 : 4;
+  let seq = preambleEvents;
+  let headSeq = 0;
+  const event = (type: string, fields: string, head = false) =>
+    `event: ${type}\ndata: {"type":"${type}","sequence_number":${head ? headSeq++ : seq++}${fields}}\n\n`;
+  const msg = `"item_id":"${messageId(plan)}","output_index":0,"content_index":0`;
+  const index = out ? pieceIndex(out) : null;
+
+  const preamble = () => {
+    const inProgress = responseJson(c, 'in_progress', '[]', 'null');
+    return event('response.created', `,"response":${inProgress}`, true) + event('response.in_progress', `,"response":${inProgress}`, true);
+  };
+  const callAdded = (k: number, head = false) => event('response.output_item.added', `,"output_index":${k},"item":${callItem(c, k, 'in_progress', '')}`, head);
+  const callDone = (k: number) => {
+    const args = sentText(out!, k, plan.outputTokens);
+    const call = (out as Extract<ModelOutput, { kind: 'calls' }>).calls[k];
+    return (
+      event('response.function_call_arguments.done', `,"item_id":"${call.itemId}","output_index":${k},"name":${JSON.stringify(call.name)},"arguments":${JSON.stringify(args)}`) +
+      event('response.output_item.done', `,"output_index":${k},"item":${callItem(c, k, incomplete(c) ? 'incomplete' : 'completed', args)}`)
+    );
+  };
+  const finalEvent = () => {
+    const status = incomplete(c) ? 'incomplete' : 'completed';
+    return event(`response.${status}`, `,"response":${responseJson(c, status, outputItems(c), usageJson(c))}`);
+  };
+
+  if (out?.kind === 'calls') {
+    return {
+      head: () => preamble() + callAdded(0, true),
+      chunk: (from, to) => {
+        let data = '';
+        for (let t = from; t < to; ) {
+          const k = index!.segment[t];
+          let end = t + 1;
+          while (end < to && index!.segment[end] === k) end++;
+          if (k > 0 && index!.firstToken[k] === t) data += callDone(k - 1) + callAdded(k);
+          const piece = out.calls[k].args.text.slice(index!.start[t], index!.end[end - 1]);
+          data += event('response.function_call_arguments.delta', `,"item_id":"${out.calls[k].itemId}","output_index":${k},"delta":${JSON.stringify(piece)}`);
+          t = end;
+        }
+        return data;
+      },
+      tail: () => callDone(segmentsSent(out, plan.outputTokens) - 1) + finalEvent(),
+    };
+  }
+
+  const json = out?.kind === 'json' ? out.json.text : null;
+  const piece = (from: number, to: number): string => {
+    if (json !== null) return JSON.stringify(json.slice(index!.start[from], index!.end[to - 1]));
+    return to - from === 1 ? tokenJson(plan.contentSeed, from) : JSON.stringify(tokensText(plan.contentSeed, from, to));
+  };
+  return {
+    head: () =>
+      preamble() +
+      event('response.output_item.added', `,"output_index":0,"item":${messageItem(c, 'in_progress', '[]')}`, true) +
+      event('response.content_part.added', `,${msg},"part":${textPart('""')}`, true),
+    chunk: (from, to) => event('response.output_text.delta', `,${msg},"delta":${piece(from, to)},"logprobs":[]`),
+    tail: () => {
+      const text = fullTextJson(c);
+      const status = incomplete(c) ? 'incomplete' : 'completed';
+      return (
+        event('response.output_text.done', `,${msg},"text":${text},"logprobs":[]`) +
+        event('response.content_part.done', `,${msg},"part":${textPart(text)}`) +
+        event('response.output_item.done', `,"output_index":0,"item":${messageItem(c, status, `[${textPart(text)}]`)}`) +
+        finalEvent()
+      );
+    },
+  };
+}
