@@ -1,6 +1,6 @@
 // Puts the mock app on a socket with @hono/node-server, and takes it down cleanly.
 import { getRequestListener } from '@hono/node-server';
-import { createServer, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createMockApp, type MockApp } from './app.ts';
 import type { MockOptions } from './options.ts';
@@ -11,6 +11,7 @@ export interface RunningMock {
   url: string;
   port: number;
   app: MockApp;
+  server: Server;
   /** Cuts open streams, stops timers and closes the listening socket and every connection. */
   close(): Promise<void>;
 }
@@ -44,6 +45,7 @@ export async function startMockServer(options: Partial<MockOptions> = {}): Promi
     url: `http://${shownHost}:${address.port}`,
     port: address.port,
     app,
+    server,
     close() {
       closing ??= new Promise<void>((resolve) => {
         app.runtime.close();
