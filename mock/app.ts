@@ -165,9 +165,18 @@ export function createMockApp(options: Partial<MockOptions> = {}): MockApp {
         // Body already read by the server (server.ts): the whole answer can be synchronous.
         const raw = bufferedBody(c);
         if (raw !== undefined) return raw.length > opts.bodyLimitBytes ? rescue(tooLarge()) : answerBody(c, utf8(raw));
-        return bodyText(c).then((text) => answerBody(c, text), rescue);
+        return bodyText(c).then(
+          (text) => answerBody(c, text),
+          // A client gone mid-body (a chunked upload cut short) is a disconnect, not the mock's failure.
+          (error) => (requestCut(c) ? cutMidBody() : rescue(error)),
+        );
       });
     }
+  };
+
+  const cutMidBody = (): Response => {
+    stats.clientDisconnects++;
+    return clientGoneResponse();
   };
 
   const tooLarge = () => new MockHttpError(413, `Request body too large: the limit is ${opts.bodyLimitBytes} bytes.`, null, 'request_too_large');
@@ -409,10 +418,13 @@ export function createMockApp(options: Partial<MockOptions> = {}): MockApp {
 
   const modelsJson = modelsBody(opts.models);
   get(['/v1/models', '/models'], () => new Response(modelsJson, { status: 200, headers: JSON_HEADERS }));
-  // Any id is served (the mock answers for every model name), so a gateway's model lookup never fails.
-  get(['/v1/models/:id{.+}', '/models/:id{.+}'], (c) =>
-    new Response(JSON.stringify(modelObject(c.req.param('id') ?? '')), { status: 200, headers: JSON_HEADERS }),
-  );
+  // Any id is served (the mock answers for every model name), so a gateway's model lookup never fails;
+  // only an id that cannot be a model name (control characters, line breaks) is unknown.
+  get(['/v1/models/:id{.+}', '/models/:id{.+}'], (c) => {
+    const id = c.req.param('id') ?? '';
+    if (NOT_A_MODEL_ID.test(id)) throw modelNotFound(id);
+    return new Response(JSON.stringify(modelObject(id)), { status: 200, headers: JSON_HEADERS });
+  });
 
   // --- operational routes -------------------------------------------------------------------
 
@@ -432,7 +444,13 @@ export function createMockApp(options: Partial<MockOptions> = {}): MockApp {
     stats.requestsTotal++;
     const path = c.req.path;
     const flavor: ErrorFlavor = path.endsWith('/messages') ? 'anthropic' : 'openai';
-    if (KNOWN.has(path) || /^\/(v1\/)?models\/.+/.test(path)) {
+    // Hono's `.+` stops at a line break: such an id lands here, and is unknown as in the route.
+    const model = /^(\/v1)?\/models\/([\s\S]+)$/.exec(path);
+    if (model && c.req.method === 'GET') {
+      stats.count('GET', `${model[1] ?? ''}/models/:id{.+}`, 404);
+      return errorResponse(modelNotFound(model[2]), 'openai');
+    }
+    if (KNOWN.has(path) || model) {
       stats.count(c.req.method, 'method-not-allowed', 405);
       const error = new MockHttpError(405, `Method ${c.req.method} is not allowed on ${path}.`, null, 'method_not_allowed');
       return new Response(error.body(flavor), { status: 405, headers: { ...JSON_HEADERS, allow: path.startsWith('/v1/models') || path.startsWith('/models') || ['/health', '/stats', '/metrics'].includes(path) ? 'GET' : 'POST' } });
@@ -448,6 +466,13 @@ export function createMockApp(options: Partial<MockOptions> = {}): MockApp {
   });
 
   return app;
+}
+
+const NOT_A_MODEL_ID = /[\u0000-\u001f\u007f\u2028\u2029]/;
+
+/** OpenAI's answer for a model id it does not know. */
+function modelNotFound(id: string): MockHttpError {
+  return new MockHttpError(404, `The model \`${id}\` does not exist or you do not have access to it.`, null, 'model_not_found');
 }
 
 /** Detaches `listener` from the client's close event; call it after the wait is over. */
@@ -474,6 +499,13 @@ function onClientGone(c: Context<Env>, listener: () => void): Gone {
     detach = () => signal.removeEventListener('abort', fire);
   }
   return Object.assign(fire, { detach });
+}
+
+/** Whether the request's body was cut short by its client (its socket closed before the end). */
+function requestCut(c: Context<Env>): boolean {
+  const incoming = c.env?.incoming;
+  if (incoming) return !incoming.complete && (incoming.destroyed || incoming.readableAborted);
+  return c.req.raw.signal.aborted;
 }
 
 function clientGoneResponse(): Response {
