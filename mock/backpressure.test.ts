@@ -41,6 +41,31 @@ function stalledClient(port: number, tokens: number): net.Socket {
   return socket;
 }
 
+/** The real mock CLI in a child process (its own memory and event loop). */
+async function mockChild(): Promise<{ url: string; pid: number; stop: () => Promise<void> }> {
+  const bin = fileURLToPath(new URL('../bin/llmux-bench.mjs', import.meta.url));
+  const child = spawn(process.execPath, [bin, 'mock', '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      child.kill('SIGKILL');
+    });
+  try {
+    const url = await new Promise<string>((resolve, reject) => {
+      child.stdout!.on('data', (d: Buffer) => {
+        const m = /listening on (http:\S+)/.exec(String(d));
+        if (m) resolve(m[1]);
+      });
+      child.once('exit', (code) => reject(new Error(`mock exited with ${code}`)));
+    });
+    return { url, pid: child.pid!, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
 describe('backpressure', () => {
   it('10 clients that never read: streams pause with at most 1 MB buffered each, count as open, then as disconnected', async () => {
     const mock = await startMockServer({ port: 0 });
@@ -103,18 +128,35 @@ describe('backpressure', () => {
     expect(await stats(mock.url)).toMatchObject({ open_streams: 0, paused_streams: 0, tokens_sent: tokens, client_disconnects: 0 });
   });
 
-  it('the mock process stays small with 20 stalled streams and gives the memory back (RSS)', async () => {
-    const bin = fileURLToPath(new URL('../bin/llmux-bench.mjs', import.meta.url));
-    const child = spawn(process.execPath, [bin, 'mock', '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  it('gapless streams (x-mock-itl: 0) to clients that keep up do not hold the event loop: /stats answers meanwhile', async () => {
+    const { url, stop } = await mockChild();
     try {
-      const url = await new Promise<string>((resolve, reject) => {
-        child.stdout!.on('data', (d: Buffer) => {
-          const m = /listening on (http:\S+)/.exec(String(d));
-          if (m) resolve(m[1]);
-        });
-        child.once('exit', (code) => reject(new Error(`mock exited with ${code}`)));
-      });
-      const rssMb = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))![1]) / 1024;
+      const body = JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }], stream: true });
+      const headers = { 'x-mock-tokens': '100000', 'x-mock-itl': '0', 'x-mock-latency': '0' };
+      const streams = Array.from({ length: 5 }, () => fetch(`${url}/v1/chat/completions`, { method: 'POST', headers, body }).then((r) => r.text()));
+      await waitFor(async () => (await stats(url)).open_streams === 5);
+      let slowest = 0;
+      let sawOpen = 0;
+      for (let i = 0; i < 5; i++) {
+        const t0 = performance.now();
+        const s = await stats(url);
+        slowest = Math.max(slowest, performance.now() - t0);
+        sawOpen = Math.max(sawOpen, s.open_streams);
+      }
+      const texts = await Promise.all(streams);
+      expect(texts.every((t) => t.split('"delta":{"content":').length - 1 === 100_000)).toBe(true);
+      expect(sawOpen).toBeGreaterThan(0);
+      // One answer alone is 100 000 writes (seconds of CPU): the mock used to finish each before /stats got a turn.
+      expect(slowest).toBeLessThan(2000);
+    } finally {
+      await stop();
+    }
+  }, 120_000);
+
+  it('the mock process stays small with 20 stalled streams and gives the memory back (RSS)', async () => {
+    const { url, pid, stop } = await mockChild();
+    try {
+      const rssMb = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
       // Warm up the streaming path once, so the baseline includes its code.
       const warm = stalledClient(Number(new URL(url).port), 20_000);
       await waitFor(async () => (await stats(url)).paused_streams === 1);
@@ -130,7 +172,7 @@ describe('backpressure', () => {
       await waitFor(async () => (await stats(url)).open_streams === 0);
       expect(await stats(url)).toMatchObject({ paused_streams: 0, in_flight: 0, client_disconnects: 21 });
     } finally {
-      child.kill('SIGKILL');
+      await stop();
     }
   }, 40_000);
 });

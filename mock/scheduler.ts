@@ -7,13 +7,6 @@ import { performance } from 'node:perf_hooks';
 /** Longest wait setTimeout honours (2^31 - 1 ms); Node fires longer ones after 1 ms. */
 export const MAX_TIMER_MS = 2 ** 31 - 1;
 
-/**
- * Longest a wake-up keeps running due tasks before it lets the event loop serve sockets. Without it
- * a stream with no gap (x-mock-itl: 0) to a fast reader would write its whole answer in one go and
- * keep every other request (and /stats) waiting.
- */
-export const SLICE_MS = 10;
-
 export interface Task {
   /** Set by Scheduler.cancel(); a cancelled task never runs. */
   cancelled: boolean;
@@ -187,15 +180,9 @@ export class Scheduler {
     this.immediate = null;
     this.armedFor = Infinity;
     let now = performance.now();
-    const began = now;
-    let buckets = 0;
     for (;;) {
       const key = this.keys.peek();
       if (key === undefined) return;
-      if ((++buckets & 63) === 0 && performance.now() - began > SLICE_MS) {
-        this.arm(key); // overdue: setImmediate, after the pending I/O
-        return;
-      }
       if (key - 0.5 > now) {
         now = performance.now();
         if (key - 0.5 > now) {

@@ -148,12 +148,17 @@ export interface StreamDeps {
   onDone: () => void;
 }
 
+/** Chunks a gapless stream writes before it lets other work run. */
+const BURST = 64;
+
 export class TokenStream implements Task {
   cancelled = false;
   dueKey: number | undefined = undefined;
   private sent = 0;
   private started = false;
   private stalled = false;
+  /** Chunks written back to back with no gap (see stepAside). */
+  private burst = 0;
   /** Waiting for the client to read what is buffered (backpressure). */
   private paused = false;
   private resume: (() => void) | null = null;
@@ -219,9 +224,26 @@ export class TokenStream implements Task {
       this.finish();
       return;
     } else more = this.sink.write(data);
-    this.deadline += nextGapMs(plan, deps.opts, Math.max(1, count));
-    if (more) deps.scheduler.at(this.deadline, this);
-    else this.pause();
+    const gap = nextGapMs(plan, deps.opts, Math.max(1, count));
+    this.deadline += gap;
+    if (!more) this.pause();
+    else if (gap > 0) {
+      this.burst = 0;
+      deps.scheduler.at(this.deadline, this);
+    } else if (++this.burst < BURST) deps.scheduler.at(this.deadline, this);
+    else this.stepAside();
+  }
+
+  /**
+   * A stream with no gap (x-mock-itl: 0) to a client that keeps up would write its whole answer in one
+   * wake-up and keep every other request waiting (/stats included): every BURST chunks it lets the
+   * event loop serve sockets first.
+   */
+  private stepAside(): void {
+    this.burst = 0;
+    setImmediate(() => {
+      if (!this.cancelled) this.deps.scheduler.at(this.deadline, this);
+    });
   }
 
   /**
