@@ -128,7 +128,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env,
         process.stderr.write(`llmux-bench mock: cannot listen on ${options.host}:${options.port}: ${why}\n`);
         return 1;
       }
-      process.stdout.write(`mock listening on ${mock.url}\n`);
+      process.stdout.write(`mock listening on ${mock.listening}\n`);
       await new Promise<void>((resolve) => {
         const stop = () => {
           process.off('SIGINT', stop);

@@ -8,7 +8,10 @@ import type { MockOptions } from './options.ts';
 export { createMockApp, type MockApp } from './app.ts';
 
 export interface RunningMock {
+  /** Where to reach it: the bound address, or 127.0.0.1 when bound to every interface. */
   url: string;
+  /** The address it listens on, as bound (http://0.0.0.0:8080 for MOCK_HOST=0.0.0.0). */
+  listening: string;
   port: number;
   app: MockApp;
   server: Server;
@@ -39,10 +42,12 @@ export async function startMockServer(options: Partial<MockOptions> = {}): Promi
     });
   });
   const address = server.address() as AddressInfo;
-  const shownHost = host === '0.0.0.0' || host === '::' || host === '' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  const bound = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const reachable = address.address === '0.0.0.0' || address.address === '::' ? '127.0.0.1' : bound;
   let closing: Promise<void> | null = null;
   return {
-    url: `http://${shownHost}:${address.port}`,
+    url: `http://${reachable}:${address.port}`,
+    listening: `http://${bound}:${address.port}`,
     port: address.port,
     app,
     server,
