@@ -23,7 +23,7 @@ import { planRequest, type Overrides, type RequestPlan } from './plan.ts';
 import { Scheduler } from './scheduler.ts';
 import { isSimpleChatRequest } from './fast-validate.ts';
 import { ChatCompletionRequest, CompletionRequest, EmbeddingRequest, MessagesRequest } from './schemas.ts';
-import { MockStats } from './stats.ts';
+import { MockStats, type StatsSnapshot } from './stats.ts';
 import { NodeSink, TokenStream, WebSink, type Sink, type StreamProtocol } from './stream.ts';
 
 type Env = { Bindings: Partial<HttpBindings> };
@@ -37,6 +37,8 @@ export class MockRuntime {
   seq = 0;
   /** Streams and waits in progress, cut on shutdown. */
   readonly live = new Set<{ stop(): void }>();
+  /** With mock --workers: every worker's numbers added up, for /health, /stats and /metrics. */
+  collect: (() => Promise<StatsSnapshot>) | null = null;
 
   constructor(readonly opts: MockOptions) {
     this.limiter = new ConcurrencyLimiter(opts.maxConcurrency);
@@ -125,13 +127,14 @@ export function createMockApp(options: Partial<MockOptions> = {}): MockApp {
   };
 
   /** A GET route. Not async: a synchronous answer stays synchronous. */
-  const get = (paths: string[], handler: (c: Context<Env>) => Response) => {
+  const get = (paths: string[], handler: (c: Context<Env>) => Response | Promise<Response>) => {
     for (const path of paths) {
       const { done, rescue } = outcome('GET', path, 'openai');
       app.get(path, (c) => {
         stats.requestsTotal++;
         try {
-          return done(handler(c));
+          const out = handler(c);
+          return out instanceof Promise ? out.then(done, rescue) : done(out);
         } catch (error) {
           return rescue(error);
         }
@@ -428,11 +431,13 @@ export function createMockApp(options: Partial<MockOptions> = {}): MockApp {
 
   // --- operational routes -------------------------------------------------------------------
 
-  get(['/health'], () => Response.json({ status: 'ok', requests: stats.requestsTotal }));
-  get(['/stats'], () => Response.json(stats.toJSON()));
-  get(['/metrics'], () =>
-    new Response(stats.toPrometheus(), { status: 200, headers: { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' } }),
-  );
+  /** This process's numbers, or with --workers every worker's added up. */
+  const view = (render: (snap?: StatsSnapshot) => Response) => () => (rt.collect ? rt.collect().then(render) : render());
+  get(['/health'], view((snap) => Response.json({ status: 'ok', requests: snap?.requestsTotal ?? stats.requestsTotal })));
+  get(['/stats'], view((snap) => Response.json(stats.toJSON(snap))));
+  get(['/metrics'], view((snap) =>
+    new Response(stats.toPrometheus(snap), { status: 200, headers: { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' } }),
+  ));
 
   // --- everything else ----------------------------------------------------------------------
 
