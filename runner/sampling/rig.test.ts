@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { coefficientOfVariation, medianRun, redactor } from '../bench.ts';
 import type { Environment } from './environment.ts';
 import { startMockServer } from '../../mock/server.ts';
-import { calibrationFor, calibrationPath, fetchMockStats, judgeRig, mockServerErrors, modelRequests, openModelShortfall, readCalibration, saveCalibration, type CalibrationEntry } from './rig.ts';
+import { calibrationFor, calibrationPath, fetchMockStats, judgeRig, mockServerErrors, mockWorkers, modelRequests, openModelShortfall, readCalibration, saveCalibration, type CalibrationEntry } from './rig.ts';
 
 const base = { mockCpuPeak: 20, loadgenCpuPeak: 30, mockErrors: 0, achievedRps: 500, loadgenCores: 1, calibration: null };
 const entry: CalibrationEntry = {
@@ -81,6 +81,17 @@ describe('mockServerErrors', () => {
     expect(modelRequests(after)).toBe(55);
     expect(modelRequests({ requests_total: 7 })).toBe(7);
     expect(modelRequests(null)).toBeNull();
+  });
+});
+
+describe('mock workers', () => {
+  it('a mock with --workers 2 is near its ceiling at 180% CPU, not 90%', () => {
+    expect(mockWorkers(['--port', '0', '--workers', '2'], {})).toBe(2);
+    expect(mockWorkers(['--workers=3'], { MOCK_WORKERS: '2' })).toBe(3);
+    expect(mockWorkers([], { MOCK_WORKERS: '4' })).toBe(4);
+    expect(mockWorkers(['--port', '0'], {})).toBe(1);
+    expect(judgeRig({ ...base, mockCpuPeak: 120, mockCores: 2 }).saturated).toBe(false);
+    expect(judgeRig({ ...base, mockCpuPeak: 185, mockCores: 2 }).reasons).toEqual(['the mock CPU peaked at 185%, near 2 full cores']);
   });
 });
 
