@@ -1,7 +1,8 @@
 // Speed of the k6 NDJSON point reader (reporter/points.ts): generates a k6 `--out json` file of
 // SIZE_MB (default 1024) in the temp directory, reads it in a child process (so its peak RSS is
-// the reader's own), prints MB/s and peak RSS, then deletes the file.
-//   node --import tsx bench/reporter-points.ts [--size-mb 1024] [--gzip] [--keep]
+// the reader's own), prints MB/s and peak RSS, then deletes the file. --long-line-mb N puts one line
+// of N MB in the middle (a corrupt file: the reader must skip it in linear time and bounded memory).
+//   node --import tsx bench/reporter-points.ts [--size-mb 1024] [--gzip] [--keep] [--long-line-mb 200]
 import { spawnSync } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { rm, stat } from 'node:fs/promises';
@@ -19,6 +20,7 @@ const { values } = parseArgs({
     'size-mb': { type: 'string', default: '1024' },
     gzip: { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
+    'long-line-mb': { type: 'string', default: '0' },
     read: { type: 'string' },
   },
 });
@@ -37,6 +39,8 @@ if (values.read) {
       mb_per_s: series.stats.bytes / 1e6 / seconds,
       peak_rss_mb: process.resourceUsage().maxRSS / 1024,
       lines: series.stats.lines,
+      long_lines: series.stats.long_lines ?? null,
+      bad_lines: series.stats.bad_lines,
       points_used: series.stats.points,
       json_parse_lines: series.stats.json_parse_lines,
       buckets: series.requests.length,
@@ -57,7 +61,10 @@ const ITER_TAGS = '{"group":"","scenario":"default"}';
 const point = (metric: string, time: string, value: number, tags: string) =>
   `{"type":"Point","data":{"time":"${time}","value":${value},"tags":${tags}},"metric":"${metric}"}\n`;
 
+const LONG_LINE_MB = Number(values['long-line-mb']);
+
 function* lines(targetBytes: number): Generator<string> {
+  let longDone = LONG_LINE_MB <= 0;
   const start = Date.parse('2026-11-28T06:00:00Z');
   const rps = 2000;
   let bytes = 0;
@@ -85,6 +92,14 @@ function* lines(targetBytes: number): Generator<string> {
       point('iteration_duration', time, duration + 0.3, ITER_TAGS) +
       point('iterations', time, 1, ITER_TAGS);
     i++;
+    if (!longDone && bytes >= targetBytes / 2) {
+      longDone = true;
+      yield chunk + '{"type":"Point","data":{"time":"2026-11-28T06:00:00Z","value":1,"tags":{"x":"';
+      chunk = '';
+      const mb = 'x'.repeat(1 << 20);
+      for (let k = 0; k < LONG_LINE_MB; k++) yield mb;
+      chunk = '"}},"metric":"http_reqs"}\n';
+    }
     if (chunk.length > 1 << 20) {
       bytes += chunk.length;
       yield chunk;

@@ -26,7 +26,7 @@ import { planRequest, type Overrides, type RequestPlan } from './plan.ts';
 import { Scheduler } from './scheduler.ts';
 import { isSimpleChatRequest } from './fast-validate.ts';
 import { ChatCompletionRequest, CompletionRequest, EmbeddingRequest, MessagesRequest } from './schemas.ts';
-import { CANARY_HEADER, CANARY_ID, CANARY_MARK, MockStats } from './stats.ts';
+import { CANARY_HEADER, CANARY_ID, CANARY_MARK, MockStats, type StatsSnapshot } from './stats.ts';
 import { NodeSink, TokenStream, WebSink, type Sink, type StreamProtocol } from './stream.ts';
 
 type Env = { Bindings: Partial<HttpBindings> };
@@ -40,6 +40,8 @@ export class MockRuntime {
   seq = 0;
   /** Streams and waits in progress, cut on shutdown. */
   readonly live = new Set<{ stop(): void }>();
+  /** With mock --workers: every worker's numbers added up, for /health, /stats and /metrics. */
+  collect: (() => Promise<StatsSnapshot>) | null = null;
 
   constructor(readonly opts: MockOptions) {
     this.limiter = new ConcurrencyLimiter(opts.maxConcurrency);
@@ -144,13 +146,14 @@ export function createMockApp(options: Partial<MockOptions> = {}): MockApp {
   };
 
   /** A GET route. Not async: a synchronous answer stays synchronous. */
-  const get = (paths: string[], handler: (c: Context<Env>) => Response) => {
+  const get = (paths: string[], handler: (c: Context<Env>) => Response | Promise<Response>) => {
     for (const path of paths) {
       const { done, rescue } = outcome('GET', path, 'openai');
       app.get(path, (c) => {
         stats.requestsTotal++;
         try {
-          return done(handler(c));
+          const out = handler(c);
+          return out instanceof Promise ? out.then(done, rescue) : done(out);
         } catch (error) {
           return rescue(error);
         }
@@ -185,9 +188,18 @@ export function createMockApp(options: Partial<MockOptions> = {}): MockApp {
         // Body already read by the server (server.ts): the whole answer can be synchronous.
         const raw = bufferedBody(c);
         if (raw !== undefined) return raw.length > opts.bodyLimitBytes ? rescue(tooLarge()) : answerBody(c, utf8(raw));
-        return bodyText(c).then((text) => answerBody(c, text), rescue);
+        return bodyText(c).then(
+          (text) => answerBody(c, text),
+          // A client gone mid-body (a chunked upload cut short) is a disconnect, not the mock's failure.
+          (error) => (requestCut(c) ? cutMidBody() : rescue(error)),
+        );
       });
     }
+  };
+
+  const cutMidBody = (): Response => {
+    stats.clientDisconnects++;
+    return clientGoneResponse();
   };
 
   const tooLarge = () => new MockHttpError(413, `Request body too large: the limit is ${opts.bodyLimitBytes} bytes.`, null, 'request_too_large');
@@ -449,18 +461,23 @@ export function createMockApp(options: Partial<MockOptions> = {}): MockApp {
 
   const modelsJson = modelsBody(opts.models);
   get(['/v1/models', '/models'], () => new Response(modelsJson, { status: 200, headers: { ...JSON_HEADERS, 'x-request-id': newRequestId() } }));
-  // Any id is served (the mock answers for every model name), so a gateway's model lookup never fails.
-  get(['/v1/models/:id{.+}', '/models/:id{.+}'], (c) =>
-    new Response(JSON.stringify(modelObject(c.req.param('id') ?? '')), { status: 200, headers: { ...JSON_HEADERS, 'x-request-id': newRequestId() } }),
-  );
+  // Any id is served (the mock answers for every model name), so a gateway's model lookup never fails;
+  // only an id that cannot be a model name (control characters, line breaks) is unknown.
+  get(['/v1/models/:id{.+}', '/models/:id{.+}'], (c) => {
+    const id = c.req.param('id') ?? '';
+    if (NOT_A_MODEL_ID.test(id)) throw modelNotFound(id);
+    return new Response(JSON.stringify(modelObject(id)), { status: 200, headers: { ...JSON_HEADERS, 'x-request-id': newRequestId() } });
+  });
 
   // --- operational routes -------------------------------------------------------------------
 
-  get(['/health'], () => Response.json({ status: 'ok', requests: stats.requestsTotal }));
-  get(['/stats'], () => Response.json(stats.toJSON()));
-  get(['/metrics'], () =>
-    new Response(stats.toPrometheus(), { status: 200, headers: { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' } }),
-  );
+  /** This process's numbers, or with --workers every worker's added up. */
+  const view = (render: (snap?: StatsSnapshot) => Response) => () => (rt.collect ? rt.collect().then(render) : render());
+  get(['/health'], view((snap) => Response.json({ status: 'ok', requests: snap?.requestsTotal ?? stats.requestsTotal })));
+  get(['/stats'], view((snap) => Response.json(stats.toJSON(snap))));
+  get(['/metrics'], view((snap) =>
+    new Response(stats.toPrometheus(snap), { status: 200, headers: { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' } }),
+  ));
 
   // --- everything else ----------------------------------------------------------------------
 
@@ -473,7 +490,13 @@ export function createMockApp(options: Partial<MockOptions> = {}): MockApp {
     stats.requestsTotal++;
     const path = c.req.path;
     const flavor: ErrorFlavor = path.endsWith('/messages') || path.endsWith('/messages/count_tokens') ? 'anthropic' : 'openai';
-    if (KNOWN.has(path) || /^\/(v1\/)?models\/.+/.test(path)) {
+    // Hono's `.+` stops at a line break: such an id lands here, and is unknown as in the route.
+    const model = /^(\/v1)?\/models\/([\s\S]+)$/.exec(path);
+    if (model && c.req.method === 'GET') {
+      stats.count('GET', `${model[1] ?? ''}/models/:id{.+}`, 404);
+      return errorResponse(modelNotFound(model[2]), 'openai');
+    }
+    if (KNOWN.has(path) || model) {
       stats.count(c.req.method, 'method-not-allowed', 405);
       const error = new MockHttpError(405, `Method ${c.req.method} is not allowed on ${path}.`, null, 'method_not_allowed');
       return new Response(error.body(flavor), { status: 405, headers: { ...JSON_HEADERS, [requestIdHeader(flavor)]: newRequestId(), allow: path.startsWith('/v1/models') || path.startsWith('/models') || ['/health', '/stats', '/metrics'].includes(path) ? 'GET' : 'POST' } });
@@ -489,6 +512,13 @@ export function createMockApp(options: Partial<MockOptions> = {}): MockApp {
   });
 
   return app;
+}
+
+const NOT_A_MODEL_ID = /[\u0000-\u001f\u007f\u2028\u2029]/;
+
+/** OpenAI's answer for a model id it does not know. */
+function modelNotFound(id: string): MockHttpError {
+  return new MockHttpError(404, `The model \`${id}\` does not exist or you do not have access to it.`, null, 'model_not_found');
 }
 
 /** Detaches `listener` from the client's close event; call it after the wait is over. */
@@ -515,6 +545,13 @@ function onClientGone(c: Context<Env>, listener: () => void): Gone {
     detach = () => signal.removeEventListener('abort', fire);
   }
   return Object.assign(fire, { detach });
+}
+
+/** Whether the request's body was cut short by its client (its socket closed before the end). */
+function requestCut(c: Context<Env>): boolean {
+  const incoming = c.env?.incoming;
+  if (incoming) return !incoming.complete && (incoming.destroyed || incoming.readableAborted);
+  return c.req.raw.signal.aborted;
 }
 
 function clientGoneResponse(): Response {

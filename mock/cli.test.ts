@@ -116,6 +116,35 @@ describe('running', () => {
     }
   });
 
+  it('MOCK_HOST=0.0.0.0 prints the address it really listens on, and answers on the loopback', async () => {
+    for (const [host, shown] of [['0.0.0.0', '0.0.0.0'], ['localhost', '127.0.0.1']]) {
+      const child = spawn(process.execPath, [BIN, 'mock', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, MOCK_HOST: host } });
+      try {
+        const line = await new Promise<string>((resolve, reject) => {
+          let out = '';
+          child.stdout.on('data', (d) => {
+            out += String(d);
+            if (out.endsWith('\n')) resolve(out);
+          });
+          child.once('exit', (code) => reject(new Error(`exited early with ${code}`)));
+        });
+        const m = new RegExp(`^mock listening on http://${shown.replace(/\./g, '\\.')}:(\\d+)\n$`).exec(line);
+        expect(m, line).not.toBeNull();
+        expect((await fetch(`http://127.0.0.1:${m![1]}/health`)).status).toBe(200);
+      } finally {
+        child.kill('SIGKILL');
+      }
+    }
+    // The runner reaches a mock bound to every interface on the loopback.
+    const { startMockProcess } = await import('../runner/processes/mock-process.ts');
+    const mock = await startMockProcess([], { env: { ...process.env, MOCK_HOST: '0.0.0.0' } });
+    try {
+      expect(mock.url).toBe(`http://127.0.0.1:${mock.port}`);
+    } finally {
+      await mock.stop();
+    }
+  }, 60_000);
+
   it('a port in use is one line and exit 1', async () => {
     const { startMockServer } = await import('./server.ts');
     const busy = await startMockServer({ port: 0 });

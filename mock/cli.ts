@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { runCommand, validateFlags, zDurationMs, zNumber, type CommandSpec } from '../lib/cli.ts';
 import { formatDurationMs } from '../lib/duration.ts';
 import { DEFAULT_MOCK_OPTIONS as D, MAX_DELAY_MS, MAX_OUTPUT_TOKENS, type MockOptions } from './options.ts';
+import { isMockWorker, runMockWorker, startMockCluster } from './cluster.ts';
 import { startMockServer } from './server.ts';
 
 const ms = formatDurationMs;
@@ -30,6 +31,7 @@ export const mockCommand: CommandSpec = {
     tokensPerChunk: { type: 'string', env: 'MOCK_TOKENS_PER_CHUNK', default: String(D.tokensPerChunk), value: 'N', description: 'tokens per streamed chunk' },
     bodyLimit: { type: 'string', env: 'MOCK_BODY_LIMIT', default: '4mb', value: 'SIZE', description: 'largest request body (b, kb, mb); larger gets 413' },
     embeddingDimensions: { type: 'string', env: 'MOCK_EMBEDDING_DIMENSIONS', default: String(D.embeddingDimensions), value: 'N', description: 'embedding size when a request gives no dimensions' },
+    workers: { type: 'string', env: 'MOCK_WORKERS', default: '1', value: 'N', description: 'processes serving the port (Node cluster); /stats and /metrics add them up' },
     models: { type: 'string', env: 'MOCK_MODELS', default: D.models.join(','), value: 'LIST', description: 'comma-separated model ids listed by GET /v1/models' },
   },
   epilog: [
@@ -77,6 +79,7 @@ export const mockFlagsSchema = z.object({
   tokensPerChunk: count(1, 1_000_000),
   bodyLimit: zBytes,
   embeddingDimensions: count(1, 8192),
+  workers: count(1, 256),
   models: z.string().transform((s, ctx) => {
     const ids = s.split(',').map((x) => x.trim()).filter(Boolean);
     if (ids.length === 0) ctx.addIssue({ code: 'custom', message: 'expected at least one model id' });
@@ -114,21 +117,24 @@ export function toMockOptions(flags: z.infer<typeof mockFlagsSchema>): MockOptio
  * (tests) stop it the same way.
  */
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env, signal?: AbortSignal): Promise<number> {
+  if (isMockWorker()) return runMockWorker();
   return runCommand(
     mockCommand,
     argv,
     async (args) => {
-      const options = toMockOptions(validateFlags(mockFlagsSchema, args));
-      let mock: Awaited<ReturnType<typeof startMockServer>>;
+      const flags = validateFlags(mockFlagsSchema, args);
+      const options = toMockOptions(flags);
+      let mock: { listening: string; close(): Promise<void>; failed?: Promise<string> };
       try {
-        mock = await startMockServer(options);
+        mock = flags.workers > 1 ? await startMockCluster(options, flags.workers) : await startMockServer(options);
       } catch (error) {
         const e = error as NodeJS.ErrnoException;
         const why = e.code === 'EADDRINUSE' ? 'address already in use' : e.code === 'EACCES' ? 'permission denied' : e.message;
         process.stderr.write(`llmux-bench mock: cannot listen on ${options.host}:${options.port}: ${why}\n`);
         return 1;
       }
-      process.stdout.write(`mock listening on ${mock.url}\n`);
+      process.stdout.write(`mock listening on ${mock.listening}\n`);
+      let failure: string | null = null;
       await new Promise<void>((resolve) => {
         const stop = () => {
           process.off('SIGINT', stop);
@@ -140,8 +146,17 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env,
         process.on('SIGTERM', stop);
         signal?.addEventListener('abort', stop, { once: true });
         if (signal?.aborted) stop();
+        // A worker that dies ends the mock (with --workers): a benchmark must not go on with fewer.
+        void mock.failed?.then((why) => {
+          failure = why;
+          stop();
+        });
       });
       await mock.close();
+      if (failure) {
+        process.stderr.write(`llmux-bench mock: ${failure}\n`);
+        return 1;
+      }
       return 0;
     },
     env,

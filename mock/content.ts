@@ -1,4 +1,5 @@
 // Deterministic output text, prompt-token estimates and embedding vectors.
+import { MockHttpError } from './errors.ts';
 import { hashString, Rng } from './random.ts';
 
 // Each output token is one word; every word after the first starts with a space, as BPE tokens do.
@@ -59,17 +60,29 @@ export function estimateTextTokens(text: string): number {
 
 const IMAGE_TOKENS = 85;
 
-/** Tokens of a message's content: a string, or an array of parts (text counted, images 85 each). */
-export function estimateContentTokens(content: unknown): number {
+/**
+ * Deepest nesting of content parts read (a tool result holding parts is two levels). Deeper is the
+ * client's fault (400), and recursing through it would overflow the stack.
+ */
+export const MAX_CONTENT_DEPTH = 32;
+
+/**
+ * Tokens of a message's content: a string, or an array of parts (text counted, images 85 each).
+ * `param` names the content in the 400 for parts nested deeper than MAX_CONTENT_DEPTH.
+ */
+export function estimateContentTokens(content: unknown, param = 'content', depth = 1): number {
   if (typeof content === 'string') return estimateTextTokens(content);
   if (!Array.isArray(content)) return 0;
+  if (depth > MAX_CONTENT_DEPTH) {
+    throw new MockHttpError(400, `Invalid value for '${param}': content parts nested more than ${MAX_CONTENT_DEPTH} levels deep.`, param, 'invalid_value');
+  }
   let total = 0;
   for (const part of content) {
     if (part && typeof part === 'object') {
       const p = part as Record<string, unknown>;
       if (typeof p.text === 'string') total += estimateTextTokens(p.text);
       else if (p.type === 'image_url' || p.type === 'image' || p.type === 'input_image') total += IMAGE_TOKENS;
-      else if (typeof p.content === 'string' || Array.isArray(p.content)) total += estimateContentTokens(p.content);
+      else if (typeof p.content === 'string' || Array.isArray(p.content)) total += estimateContentTokens(p.content, param, depth + 1);
     } else if (typeof part === 'string') total += estimateTextTokens(part);
   }
   return total;
@@ -77,8 +90,8 @@ export function estimateContentTokens(content: unknown): number {
 
 export function estimateChatPromptTokens(messages: ReadonlyArray<{ content?: unknown }>, system?: unknown): number {
   let total = 3;
-  if (system !== undefined) total += 4 + estimateContentTokens(system);
-  for (const m of messages) total += 4 + estimateContentTokens(m.content);
+  if (system !== undefined) total += 4 + estimateContentTokens(system, 'system');
+  for (let i = 0; i < messages.length; i++) total += 4 + estimateContentTokens(messages[i].content, `messages[${i}].content`);
   return total;
 }
 

@@ -1,6 +1,6 @@
 // Puts the mock app on a socket with @hono/node-server, and takes it down cleanly.
 import { getRequestListener } from '@hono/node-server';
-import { createServer, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createMockApp, type MockApp } from './app.ts';
 import type { MockOptions } from './options.ts';
@@ -8,9 +8,13 @@ import type { MockOptions } from './options.ts';
 export { createMockApp, type MockApp } from './app.ts';
 
 export interface RunningMock {
+  /** Where to reach it: the bound address, or 127.0.0.1 when bound to every interface. */
   url: string;
+  /** The address it listens on, as bound (http://0.0.0.0:8080 for MOCK_HOST=0.0.0.0). */
+  listening: string;
   port: number;
   app: MockApp;
+  server: Server;
   /** Cuts open streams, stops timers and closes the listening socket and every connection. */
   close(): Promise<void>;
 }
@@ -38,12 +42,15 @@ export async function startMockServer(options: Partial<MockOptions> = {}): Promi
     });
   });
   const address = server.address() as AddressInfo;
-  const shownHost = host === '0.0.0.0' || host === '::' || host === '' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  const bound = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const reachable = address.address === '0.0.0.0' || address.address === '::' ? '127.0.0.1' : bound;
   let closing: Promise<void> | null = null;
   return {
-    url: `http://${shownHost}:${address.port}`,
+    url: `http://${reachable}:${address.port}`,
+    listening: `http://${bound}:${address.port}`,
     port: address.port,
     app,
+    server,
     close() {
       closing ??= new Promise<void>((resolve) => {
         app.runtime.close();

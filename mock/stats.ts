@@ -1,4 +1,30 @@
 // Counters behind /health, /stats and /metrics.
+import { MicrosHistogram, type HistogramData } from './histogram.ts';
+
+/** The counters as plain data: what a worker sends the primary, and what /stats renders. */
+export interface StatsSnapshot {
+  startedAt: number;
+  requestsTotal: number;
+  inFlight: number;
+  openStreams: number;
+  pausedStreams: number;
+  queued: number;
+  tokensSent: number;
+  errorsInjected: number;
+  abortsInjected: number;
+  stallsInjected: number;
+  clientDisconnects: number;
+  lateness: HistogramData;
+  byRoute: [string, number][];
+  canaries: [string, CanaryCount][];
+  /** Processes the numbers come from (mock --workers). */
+  workers: number;
+}
+
+const SUMMED = [
+  'requestsTotal', 'inFlight', 'openStreams', 'pausedStreams', 'queued', 'tokensSent',
+  'errorsInjected', 'abortsInjected', 'stallsInjected', 'clientDisconnects',
+] as const;
 
 /** Canary ids kept in /stats (oldest dropped first). */
 export const CANARY_IDS = 32;
@@ -7,11 +33,19 @@ export const CANARY_ID = /^[A-Za-z0-9_-]{1,64}$/;
 export const CANARY_HEADER = 'x-llmux-canary';
 export const CANARY_MARK = '[llmux-canary:';
 
+export interface CanaryCount {
+  requests: number;
+  header: number;
+  body: number;
+}
+
 export class MockStats {
   readonly startedAt = Date.now();
   requestsTotal = 0;
   inFlight = 0;
   openStreams = 0;
+  /** Open streams waiting for their client to read what is already buffered (backpressure). */
+  pausedStreams = 0;
   queued = 0;
   tokensSent = 0;
   errorsInjected = 0;
@@ -19,14 +53,10 @@ export class MockStats {
   stallsInjected = 0;
   clientDisconnects = 0;
   /**
-   * How late each streamed chunk left against its schedule, in 0.1 ms buckets up to 100 ms (the
-   * last bucket holds everything later). Tells whether the mock kept its pace, apart from the network
-   * and the client.
+   * How late each streamed chunk left against its schedule. Tells whether the mock kept its pace,
+   * apart from the network and the client.
    */
-  readonly lateness = new Uint32Array(1001);
-  latenessCount = 0;
-  latenessSumMs = 0;
-  latenessMaxMs = 0;
+  readonly lateness = new MicrosHistogram();
   /** "<METHOD> <route> <status>" → count. */
   readonly byRoute = new Map<string, number>();
   /**
@@ -34,7 +64,7 @@ export class MockStats {
    * how it arrived: an `x-llmux-canary` header, a `[llmux-canary:<id>]` mark in the body, or both.
    * The newest CANARY_IDS ids only, so a long-lived mock stays bounded.
    */
-  readonly canaries = new Map<string, { requests: number; header: number; body: number }>();
+  readonly canaries = new Map<string, CanaryCount>();
 
   recordCanary(id: string, viaHeader: boolean, viaBody: boolean): void {
     let entry = this.canaries.get(id);
@@ -56,76 +86,99 @@ export class MockStats {
   }
 
   recordLateness(ms: number): void {
-    const late = ms > 0 ? ms : 0;
-    this.lateness[Math.min(1000, Math.ceil(late * 10))]++;
-    this.latenessCount++;
-    this.latenessSumMs += late;
-    if (late > this.latenessMaxMs) this.latenessMaxMs = late;
+    this.lateness.record(ms * 1000);
   }
 
-  /** Upper bound (bucket edge, ms) of the q-quantile of chunk lateness; 0 before any chunk. */
-  latenessQuantile(q: number): number {
-    if (this.latenessCount === 0) return 0;
-    const rank = Math.ceil(q * this.latenessCount);
-    let seen = 0;
-    for (let i = 0; i < this.lateness.length; i++) {
-      seen += this.lateness[i];
-      if (seen >= rank) return i === 1000 ? Math.round(this.latenessMaxMs * 100) / 100 : i / 10;
-    }
-    return Math.round(this.latenessMaxMs * 100) / 100;
+  snapshot(): StatsSnapshot {
+    const snap = { startedAt: this.startedAt, lateness: this.lateness.toData(), byRoute: [...this.byRoute], canaries: [...this.canaries], workers: 1 } as StatsSnapshot;
+    for (const key of SUMMED) snap[key] = this[key];
+    return snap;
   }
 
-  toJSON(): Record<string, unknown> {
+  toJSON(snap: StatsSnapshot = this.snapshot()): Record<string, unknown> {
+    const lateness = new MicrosHistogram();
+    lateness.add(snap.lateness);
     return {
-      requests_total: this.requestsTotal,
-      in_flight: this.inFlight,
-      open_streams: this.openStreams,
-      queued: this.queued,
-      tokens_sent: this.tokensSent,
-      errors_injected: this.errorsInjected,
-      aborts_injected: this.abortsInjected,
-      stalls_injected: this.stallsInjected,
-      client_disconnects: this.clientDisconnects,
+      requests_total: snap.requestsTotal,
+      in_flight: snap.inFlight,
+      open_streams: snap.openStreams,
+      paused_streams: snap.pausedStreams,
+      queued: snap.queued,
+      tokens_sent: snap.tokensSent,
+      errors_injected: snap.errorsInjected,
+      aborts_injected: snap.abortsInjected,
+      stalls_injected: snap.stallsInjected,
+      client_disconnects: snap.clientDisconnects,
       chunk_lateness_ms: {
-        count: this.latenessCount,
-        p50: this.latenessQuantile(0.5),
-        p99: this.latenessQuantile(0.99),
-        max: Math.round(this.latenessMaxMs * 100) / 100,
+        count: lateness.count,
+        p50: ms(lateness.quantile(0.5)),
+        p99: ms(lateness.quantile(0.99)),
+        max: ms(lateness.maxUs),
       },
-      uptime_s: Math.round((Date.now() - this.startedAt) / 100) / 10,
-      by_route: Object.fromEntries([...this.byRoute].sort(([a], [b]) => a.localeCompare(b))),
-      canaries: Object.fromEntries(this.canaries),
+      uptime_s: Math.round((Date.now() - snap.startedAt) / 100) / 10,
+      ...(snap.workers > 1 && { workers: snap.workers }),
+      by_route: Object.fromEntries([...snap.byRoute].sort(([a], [b]) => a.localeCompare(b))),
     };
   }
 
   /** Prometheus text exposition format 0.0.4. */
-  toPrometheus(): string {
+  toPrometheus(snap: StatsSnapshot = this.snapshot()): string {
+    const lateness = new MicrosHistogram();
+    lateness.add(snap.lateness);
     const lines: string[] = [];
     const metric = (name: string, type: string, help: string, value: number) => {
       lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`, `${name} ${value}`);
     };
     lines.push('# HELP llmux_mock_requests_total Requests answered, by method, route and status.', '# TYPE llmux_mock_requests_total counter');
-    for (const [key, n] of [...this.byRoute].sort(([a], [b]) => a.localeCompare(b))) {
+    for (const [key, n] of [...snap.byRoute].sort(([a], [b]) => a.localeCompare(b))) {
       const [method, route, status] = key.split(' ');
       lines.push(`llmux_mock_requests_total{method="${method}",route="${escapeLabel(route)}",status="${status}"} ${n}`);
     }
-    metric('llmux_mock_in_flight_requests', 'gauge', 'Model requests admitted or queued and not finished.', this.inFlight);
-    metric('llmux_mock_open_streams', 'gauge', 'Streaming responses currently open.', this.openStreams);
-    metric('llmux_mock_queued_requests', 'gauge', 'Requests waiting for a --max-concurrency slot.', this.queued);
-    metric('llmux_mock_tokens_sent_total', 'counter', 'Output tokens sent (streamed or in whole answers).', this.tokensSent);
-    metric('llmux_mock_errors_injected_total', 'counter', 'Error answers injected by --error-rate or x-mock-error.', this.errorsInjected);
-    metric('llmux_mock_aborts_injected_total', 'counter', 'Connections cut by --abort-rate or x-mock-abort.', this.abortsInjected);
-    metric('llmux_mock_stalls_injected_total', 'counter', 'Answers paused by --stall-rate or x-mock-stall.', this.stallsInjected);
-    metric('llmux_mock_client_disconnects_total', 'counter', 'Requests whose client went away before the answer ended.', this.clientDisconnects);
+    metric('llmux_mock_in_flight_requests', 'gauge', 'Model requests admitted or queued and not finished.', snap.inFlight);
+    metric('llmux_mock_open_streams', 'gauge', 'Streaming responses currently open.', snap.openStreams);
+    metric('llmux_mock_paused_streams', 'gauge', 'Open streams paused until their client reads (socket buffer full).', snap.pausedStreams);
+    metric('llmux_mock_queued_requests', 'gauge', 'Requests waiting for a --max-concurrency slot.', snap.queued);
+    metric('llmux_mock_tokens_sent_total', 'counter', 'Output tokens sent (streamed or in whole answers).', snap.tokensSent);
+    metric('llmux_mock_errors_injected_total', 'counter', 'Error answers injected by --error-rate or x-mock-error.', snap.errorsInjected);
+    metric('llmux_mock_aborts_injected_total', 'counter', 'Connections cut by --abort-rate or x-mock-abort.', snap.abortsInjected);
+    metric('llmux_mock_stalls_injected_total', 'counter', 'Answers paused by --stall-rate or x-mock-stall.', snap.stallsInjected);
+    metric('llmux_mock_client_disconnects_total', 'counter', 'Requests whose client went away before the answer ended.', snap.clientDisconnects);
+    if (snap.workers > 1) metric('llmux_mock_workers', 'gauge', 'Mock worker processes these numbers add up.', snap.workers);
     lines.push(
       '# HELP llmux_mock_chunk_lateness_seconds How late streamed chunks left against their schedule.',
       '# TYPE llmux_mock_chunk_lateness_seconds summary',
     );
-    for (const q of [0.5, 0.9, 0.99]) lines.push(`llmux_mock_chunk_lateness_seconds{quantile="${q}"} ${this.latenessQuantile(q) / 1000}`);
-    lines.push(`llmux_mock_chunk_lateness_seconds_sum ${this.latenessSumMs / 1000}`, `llmux_mock_chunk_lateness_seconds_count ${this.latenessCount}`);
+    for (const q of [0.5, 0.9, 0.99]) lines.push(`llmux_mock_chunk_lateness_seconds{quantile="${q}"} ${lateness.quantile(q) / 1e6}`);
+    lines.push(`llmux_mock_chunk_lateness_seconds_sum ${lateness.sumUs / 1e6}`, `llmux_mock_chunk_lateness_seconds_count ${lateness.count}`);
     return lines.join('\n') + '\n';
   }
 }
+
+/** Adds the numbers of several processes (mock --workers): counters, gauges, routes and histograms. */
+export function mergeSnapshots(snaps: StatsSnapshot[]): StatsSnapshot {
+  const lateness = new MicrosHistogram();
+  const byRoute = new Map<string, number>();
+  const canaries = new Map<string, CanaryCount>();
+  const out = { startedAt: Math.min(...snaps.map((s) => s.startedAt)), workers: 0 } as StatsSnapshot;
+  for (const key of SUMMED) out[key] = 0;
+  for (const snap of snaps) {
+    for (const key of SUMMED) out[key] += snap[key];
+    for (const [route, n] of snap.byRoute) byRoute.set(route, (byRoute.get(route) ?? 0) + n);
+    for (const [id, c] of snap.canaries) {
+      const sum = canaries.get(id) ?? { requests: 0, header: 0, body: 0 };
+      canaries.set(id, { requests: sum.requests + c.requests, header: sum.header + c.header, body: sum.body + c.body });
+    }
+    lateness.add(snap.lateness);
+    out.workers += snap.workers;
+  }
+  out.byRoute = [...byRoute];
+  out.canaries = [...canaries];
+  out.lateness = lateness.toData();
+  return out;
+}
+
+/** Whole microseconds as milliseconds, three decimals. */
+const ms = (us: number) => Math.round(us) / 1000;
 
 function escapeLabel(value: string): string {
   return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');

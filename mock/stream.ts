@@ -20,9 +20,14 @@ export interface StreamProtocol {
 }
 
 export interface Sink {
-  /** Sends the status line and headers together with the first bytes. */
-  start(data: string): void;
-  write(data: string): void;
+  /**
+   * Sends the status line and headers together with the first bytes. Like write(), false means the
+   * client is not reading fast enough: stop writing until onDrain().
+   */
+  start(data: string): boolean;
+  write(data: string): boolean;
+  /** `listener` runs once when the bytes buffered after a false start()/write() have gone out. */
+  onDrain(listener: () => void): void;
   end(data: string): void;
   /** Cuts the connection without a proper end (fault injection). */
   abort(): void;
@@ -38,19 +43,24 @@ export class NodeSink implements Sink {
     private readonly res: ServerResponse,
     private readonly headers: Record<string, string>,
   ) {}
-  start(data: string): void {
+  start(data: string): boolean {
     this.res.writeHead(200, this.headers);
-    this.res.write(data);
+    const more = this.res.write(data);
     // Later chunks go straight to the socket, framed here as one buffer: ServerResponse.write
     // would split each into three (size line, data, CRLF) and cork/uncork around them, JavaScript
     // work on every token that adds up at 100k chunks/s. Same bytes on the wire, same order.
     const chunked = (this.res as ServerResponse & { chunkedEncoding?: boolean }).chunkedEncoding === true;
     this.raw = chunked && this.res.socket ? this.res.socket : null;
+    return more;
   }
-  write(data: string): void {
+  write(data: string): boolean {
     const raw = this.raw;
-    if (raw !== null && !raw.destroyed) raw.write(`${Buffer.byteLength(data).toString(16)}\r\n${data}\r\n`);
-    else if (raw === null) this.res.write(data);
+    if (raw === null) return this.res.write(data);
+    // A destroyed socket takes nothing more; the close event ends the stream.
+    return raw.destroyed || raw.write(`${Buffer.byteLength(data).toString(16)}\r\n${data}\r\n`);
+  }
+  onDrain(listener: () => void): void {
+    (this.raw ?? this.res).once('drain', listener);
   }
   end(data: string): void {
     this.done = true;
@@ -100,13 +110,19 @@ export class WebSink implements Sink {
     this.done = true;
     this.gone?.();
   }
-  start(data: string): void {
+  // In-process (tests, app.request()): the reader is in this process, so no backpressure.
+  start(data: string): boolean {
     this.started = true;
     this.controller.enqueue(encoder.encode(data));
     this.resolve(new Response(this.stream, { status: 200, headers: this.headers }));
+    return true;
   }
-  write(data: string): void {
+  write(data: string): boolean {
     this.controller.enqueue(encoder.encode(data));
+    return true;
+  }
+  onDrain(listener: () => void): void {
+    queueMicrotask(listener);
   }
   end(data: string): void {
     this.done = true;
@@ -132,12 +148,20 @@ export interface StreamDeps {
   onDone: () => void;
 }
 
+/** Chunks a gapless stream writes before it lets other work run. */
+const BURST = 64;
+
 export class TokenStream implements Task {
   cancelled = false;
   dueKey: number | undefined = undefined;
   private sent = 0;
   private started = false;
   private stalled = false;
+  /** Chunks written back to back with no gap (see stepAside). */
+  private burst = 0;
+  /** Waiting for the client to read what is buffered (backpressure). */
+  private paused = false;
+  private resume: (() => void) | null = null;
   private deadline = 0;
   private readonly perChunk: number;
 
@@ -183,6 +207,7 @@ export class TokenStream implements Task {
     this.sent = to;
     const last = this.sent >= plan.outputTokens && plan.abortAfter === null;
     if (last) data += this.protocol.tail();
+    let more: boolean;
     if (!this.started) {
       this.started = true;
       deps.stats.openStreams++;
@@ -193,14 +218,52 @@ export class TokenStream implements Task {
         this.finish();
         return;
       }
-      this.sink.start(data);
+      more = this.sink.start(data);
     } else if (last) {
       this.sink.end(data);
       this.finish();
       return;
-    } else this.sink.write(data);
-    this.deadline += nextGapMs(plan, deps.opts, Math.max(1, count));
-    deps.scheduler.at(this.deadline, this);
+    } else more = this.sink.write(data);
+    const gap = nextGapMs(plan, deps.opts, Math.max(1, count));
+    this.deadline += gap;
+    if (!more) this.pause();
+    else if (gap > 0) {
+      this.burst = 0;
+      deps.scheduler.at(this.deadline, this);
+    } else if (++this.burst < BURST) deps.scheduler.at(this.deadline, this);
+    else this.stepAside();
+  }
+
+  /**
+   * A stream with no gap (x-mock-itl: 0) to a client that keeps up would write its whole answer in one
+   * wake-up and keep every other request waiting (/stats included): every BURST chunks it lets the
+   * event loop serve sockets first.
+   */
+  private stepAside(): void {
+    this.burst = 0;
+    setImmediate(() => {
+      if (!this.cancelled) this.deps.scheduler.at(this.deadline, this);
+    });
+  }
+
+  /**
+   * The socket's buffer is full: the client (or the gateway) reads slower than the stream is paced.
+   * Write nothing more until it drains, so a stalled reader holds one socket buffer of memory, not
+   * the rest of the answer. The pace resumes from the drain: time spent waiting on the client is
+   * not counted as the mock's lateness.
+   */
+  private pause(): void {
+    this.paused = true;
+    this.deps.stats.pausedStreams++;
+    this.resume ??= () => {
+      if (!this.paused) return;
+      this.paused = false;
+      this.deps.stats.pausedStreams--;
+      if (this.cancelled) return;
+      this.deadline = Math.max(this.deadline, this.deps.scheduler.now());
+      this.deps.scheduler.at(this.deadline, this);
+    };
+    this.sink.onDrain(this.resume);
   }
 
   fail(): void {
@@ -217,6 +280,10 @@ export class TokenStream implements Task {
     if (this.cancelled) return;
     // Out of the scheduler at once: a stream waiting out a long delay leaves nothing queued.
     this.deps.scheduler.cancel(this);
+    if (this.paused) {
+      this.paused = false;
+      this.deps.stats.pausedStreams--;
+    }
     if (this.started) this.deps.stats.openStreams--;
     this.deps.onDone();
   }

@@ -7,7 +7,7 @@ import { runCommand, UsageError, validateFlags, zNumber, type CommandSpec } from
 import { compareResults, DEFAULT_MAX_ERROR_RATE, type CompareInput, type Comparison } from './compare.ts';
 import { parseGates, type Gate } from './gates.ts';
 import { renderHtml } from './html.ts';
-import { readPoints, type PointSeries } from './points.ts';
+import { pointsWarning, readPoints, type PointSeries } from './points.ts';
 import { InputFileError, loadResult } from './read.ts';
 import { renderJson, renderMarkdown, renderTable } from './render.ts';
 import { FileExistsError, OutputError, writeFileAtomic } from './write.ts';
@@ -140,7 +140,10 @@ async function loadSeries(comparison: Comparison, files: string[], hasBaseline: 
       continue;
     }
     try {
-      out.push(await readPoints(file));
+      const series = await readPoints(file);
+      const unreadable = pointsWarning(series);
+      if (unreadable) process.stderr.write(`warning: ${unreadable}\n`);
+      out.push(series);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       throw new InputFileError(`${file}: ${code === 'ENOENT' ? 'no such file' : (error as Error).message}`);

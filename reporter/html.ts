@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Comparison } from './compare.ts';
 import { formatDelta, formatRatio, formatValue } from './metrics.ts';
-import type { PointSeries } from './points.ts';
+import { pointsWarning, type PointSeries } from './points.ts';
 import { sampleText, WARNING_MARK } from './render.ts';
 import { ERROR_KINDS, type Plateau, type Result } from './schema.ts';
 
@@ -250,7 +250,8 @@ function notesHtml(c: Comparison, series: (PointSeries | null)[]): string {
   }
   for (const gate of c.gates) notes.push(`<li class="${gate.ok ? 'ok' : 'fail'}">${escapeHtml(gate.ok ? gate.message : `regression: ${gate.message}`)}</li>`);
   series.forEach((s, i) => {
-    if (s && s.stats.bad_lines) notes.push(`<li class="warn">${escapeHtml(`${c.runs[i].label}: ${s.stats.bad_lines} unreadable lines in ${s.file}`)}</li>`);
+    const unreadable = s && pointsWarning(s);
+    if (unreadable) notes.push(`<li class="warn">${escapeHtml(`${c.runs[i].label}: ${unreadable}`)}</li>`);
   });
   return notes.length ? `<ul class="notes">${notes.join('')}</ul>` : '';
 }

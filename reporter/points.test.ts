@@ -3,7 +3,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { pointsText } from './points-fixture.ts';
-import { PointAggregator, readPoints, scanLine } from './points.ts';
+import { spawnSync } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { MAX_LINE_BYTES, PointAggregator, pointsWarning, readPoints, scanLine } from './points.ts';
 
 describe('NDJSON point reader', () => {
   it('aggregates per second, keeps failed requests out of latency and reads both key orders', async () => {
@@ -76,4 +79,60 @@ describe('NDJSON point reader', () => {
       await rm(dir, { recursive: true, force: true });
     }
   });
+
+  it('skips a line over 1 MiB (counted), whether it spans chunks, sits inside one, or ends the file', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'llmux-points-'));
+    try {
+      const text = pointsText(); // 401 lines: 100 requests
+      const long = (n: number) => `{"type":"Point","data":{"time":"2026-11-28T06:00:00Z","value":1,"tags":{"x":"${'y'.repeat(n)}"}},"metric":"http_reqs"}`;
+      const file = path.join(dir, 'long.ndjson');
+      // 40 MiB spanning many 1 MiB read chunks; one just over the limit; one at the limit (read); one unterminated at the end.
+      const atLimit = long(MAX_LINE_BYTES - long(0).length);
+      expect(Buffer.byteLength(atLimit)).toBe(MAX_LINE_BYTES);
+      await new Promise<void>((resolve, reject) => {
+        const out = createWriteStream(file);
+        out.on('error', reject);
+        out.write(text);
+        out.write(long(40 << 20) + '\n');
+        out.write(text);
+        out.write(long(MAX_LINE_BYTES) + '\n');
+        out.write(atLimit + '\n');
+        out.write(text);
+        out.end(long(3 << 20), () => resolve());
+      });
+      const s = await readPoints(file);
+      expect(s.totals.requests).toBe(3 * 100 + 1);
+      expect(s.stats).toMatchObject({ lines: 3 * 401 + 4, long_lines: 3, bad_lines: 0 });
+      expect(pointsWarning(s)).toBe(`${file}: skipped 3 unreadable lines (3 longer than 1 MiB); the time series leave them out`);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('counts garbage and truncated lines (not JSON, not a k6 object, cut mid-object, the last line cut short)', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'llmux-points-'));
+    try {
+      const good = pointsText().trimEnd().split('\n');
+      const cut = good[5].slice(0, 60);
+      const lines = [...good.slice(0, 10), 'not json', cut, '[]', '123', '{"no":"type"}', '\u0000\u0001', ...good.slice(10), good[7].slice(0, 75)];
+      const file = path.join(dir, 'bad.ndjson');
+      await writeFile(file, lines.join('\n')); // no final newline: the last line is cut short
+      const s = await readPoints(file);
+      expect(s.totals.requests).toBe(100);
+      expect(s.stats).toMatchObject({ lines: 401 + 7, bad_lines: 7, long_lines: 0 });
+      expect(pointsWarning(s)).toBe(`${file}: skipped 7 unreadable lines (7 garbage or truncated); the time series leave them out`);
+      await writeFile(path.join(dir, 'good.ndjson'), pointsText());
+      expect(pointsWarning(await readPoints(path.join(dir, 'good.ndjson')))).toBeNull();
+
+      // The CLI says it once, on stderr, with the count.
+      const bin = fileURLToPath(new URL('../bin/llmux-bench.mjs', import.meta.url));
+      const summary = fileURLToPath(new URL('./fixtures/engine/engine-basic.summary.json', import.meta.url));
+      const child = spawnSync(process.execPath, [bin, 'report', summary, '--points', file, '--html', path.join(dir, 'r.html'), '--output', dir], { encoding: 'utf8', timeout: 60_000 });
+      expect(child.status).toBe(0);
+      const warnings = child.stderr.split('\n').filter((l) => l.includes('unreadable'));
+      expect(warnings).toEqual([`warning: ${file}: skipped 7 unreadable lines (7 garbage or truncated); the time series leave them out`]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 90_000);
 });

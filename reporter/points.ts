@@ -14,6 +14,11 @@ const WINDOW_S = 30;
 const HIST_MAX_US = 3_600_000_000;
 /** 30 days of one-second buckets; a wider span means a broken clock or a wrong file. */
 const MAX_BUCKETS = 30 * 86_400;
+/**
+ * Longest line read. k6 writes points of a few hundred bytes (a Metric line with many thresholds a
+ * few KB); a longer line is not k6 output, and is skipped (counted) rather than held in memory.
+ */
+export const MAX_LINE_BYTES = 1 << 20;
 
 export interface PointSeries {
   file: string;
@@ -31,7 +36,8 @@ export interface PointSeries {
   vus: (number | null)[];
   /** Whole-file numbers, for cross-checks. */
   totals: { requests: number; errors: number; latency_p50: number | null; latency_p99: number | null };
-  stats: { bytes: number; lines: number; points: number; bad_lines: number; late_points: number; json_parse_lines: number };
+  /** bad_lines: garbage or truncated lines; long_lines: lines over MAX_LINE_BYTES; both skipped. */
+  stats: { bytes: number; lines: number; points: number; bad_lines: number; long_lines: number; late_points: number; json_parse_lines: number };
 }
 
 type Histogram = ReturnType<typeof hdr.build>;
@@ -83,7 +89,7 @@ export class PointAggregator {
   private total = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: HIST_MAX_US, numberOfSignificantValueDigits: 3 });
   private sawLlmErrors = false;
   private sawTtft = false;
-  readonly stats = { bytes: 0, lines: 0, points: 0, bad_lines: 0, late_points: 0, json_parse_lines: 0 };
+  readonly stats = { bytes: 0, lines: 0, points: 0, bad_lines: 0, long_lines: 0, late_points: 0, json_parse_lines: 0 };
   // Cache of the last time prefix ("YYYY-MM-DDTHH:MM:SS" + zone) → epoch seconds.
   private lastPrefix = '';
   private lastEpoch = 0;
@@ -250,6 +256,8 @@ export function scanLine(agg: PointAggregator, buf: Buffer, start: number, end: 
   if (end <= start) return;
   agg.stats.lines++;
   const line = buf.subarray(start, end);
+  // A line cut short (a truncated file, an interrupted write) does not end its object: let JSON.parse judge.
+  if (line[line.length - 1] !== 0x7d /* } */) return scanSlow(agg, line);
   const metricAt = line.indexOf(K_METRIC);
   const typeAt = line.indexOf(K_TYPE);
   if (metricAt < 0 || typeAt < 0) return scanSlow(agg, line);
@@ -286,7 +294,12 @@ function scanSlow(agg: PointAggregator, line: Buffer): void {
     agg.stats.bad_lines++;
     return;
   }
-  if (!json || json.type !== 'Point' || typeof json.metric !== 'string') return;
+  // Every k6 output line is an object with a type ("Metric" or "Point"); anything else is not k6's.
+  if (!json || typeof json !== 'object' || typeof json.type !== 'string') {
+    agg.stats.bad_lines++;
+    return;
+  }
+  if (json.type !== 'Point' || typeof json.metric !== 'string') return;
   const metric = METRIC_IDS.get(json.metric);
   if (metric === undefined) return;
   const { time, value, tags } = json.data ?? {};
@@ -362,29 +375,72 @@ export async function readPoints(file: string): Promise<PointSeries> {
     raw.on('error', (error) => gunzip.destroy(error)); // pipe() does not forward read errors
     stream = raw.pipe(gunzip);
   }
-  let carry: Buffer | null = null;
+  // The start of a line that continues in the next chunk, as the chunks' own pieces (joined once,
+  // when the line ends: linear in the line's length), or null when skipping an over-long line.
+  const carry: Buffer[] = [];
+  let carried = 0;
+  let skipping = false;
   for await (const chunk of stream as AsyncIterable<Buffer>) {
     agg.stats.bytes += chunk.length;
     let pos = 0;
-    if (carry) {
+    if (carried > 0 || skipping) {
       const nl = chunk.indexOf(0x0a);
       if (nl < 0) {
-        carry = Buffer.concat([carry, chunk]);
+        if (!skipping && carried + chunk.length <= MAX_LINE_BYTES) {
+          carry.push(Buffer.from(chunk)); // copy: the stream may reuse the chunk
+          carried += chunk.length;
+        } else startSkipping();
         continue;
       }
-      const line = Buffer.concat([carry, chunk.subarray(0, nl)]);
-      scanLine(agg, line, 0, line.length);
-      carry = null;
+      if (skipping || carried + nl > MAX_LINE_BYTES) longLine();
+      else {
+        carry.push(chunk.subarray(0, nl));
+        const line = Buffer.concat(carry, carried + nl);
+        scanLine(agg, line, 0, line.length);
+      }
+      carry.length = 0;
+      carried = 0;
+      skipping = false;
       pos = nl + 1;
     }
     for (;;) {
       const nl = chunk.indexOf(0x0a, pos);
       if (nl < 0) break;
-      scanLine(agg, chunk, pos, nl);
+      if (nl - pos > MAX_LINE_BYTES) longLine();
+      else scanLine(agg, chunk, pos, nl);
       pos = nl + 1;
     }
-    if (pos < chunk.length) carry = Buffer.from(chunk.subarray(pos)); // copy: the chunk is released
+    if (pos < chunk.length) {
+      if (chunk.length - pos > MAX_LINE_BYTES) startSkipping();
+      else {
+        carry.push(Buffer.from(chunk.subarray(pos))); // copy: the chunk is released
+        carried = chunk.length - pos;
+      }
+    }
   }
-  if (carry) scanLine(agg, carry, 0, carry.length);
+  if (skipping) longLine();
+  else if (carried > 0) {
+    const line = Buffer.concat(carry, carried);
+    scanLine(agg, line, 0, line.length);
+  }
   return agg.finish(file);
+
+  function startSkipping(): void {
+    carry.length = 0;
+    carried = 0;
+    skipping = true;
+  }
+  function longLine(): void {
+    agg.stats.lines++;
+    agg.stats.long_lines++;
+  }
+}
+
+/** One warning for the lines a points file had that could not be read, or null when there were none. */
+export function pointsWarning(series: PointSeries): string | null {
+  const { bad_lines: bad, long_lines: long } = series.stats;
+  if (bad + long === 0) return null;
+  const parts = [bad ? `${bad} garbage or truncated` : '', long ? `${long} longer than ${MAX_LINE_BYTES / 1024 / 1024} MiB` : ''].filter(Boolean);
+  const n = bad + long;
+  return `${series.file}: skipped ${n} unreadable line${n === 1 ? '' : 's'} (${parts.join(', ')}); the time series leave them out`;
 }

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { runCommand, UsageError, validateFlags, type CommandSpec } from '../lib/cli.ts';
 import { compareResults } from './compare.ts';
 import { renderHtml } from './html.ts';
-import { readPoints } from './points.ts';
+import { pointsWarning, readPoints } from './points.ts';
 import { InputFileError, loadResult } from './read.ts';
 import { FileExistsError, OutputError, writeFileAtomic, writeResultFile } from './write.ts';
 
@@ -60,6 +60,8 @@ export function main(argv: string[]): Promise<number> {
       // The HTML report first: when its file exists, nothing is written at all.
       if (flags.html !== undefined) {
         const series = flags.points !== undefined ? await readPointsFile(flags.points) : null;
+        const unreadable = series && pointsWarning(series);
+        if (unreadable && !flags.quiet) process.stderr.write(`warning: ${unreadable}\n`);
         const html = renderHtml(compareResults([{ result, file }]), { series: [series] });
         try {
           await writeFileAtomic(flags.html, html);

@@ -47,7 +47,9 @@ export async function startMockProcess(args: string[], options: MockProcessOptio
       if (match) {
         lines.close();
         proc.child.stdout!.resume(); // keep draining so the mock never blocks on a full pipe
-        resolve({ url: `${match[1]}:${match[2]}`, port: Number(match[2]) });
+        // Bound to every interface (MOCK_HOST=0.0.0.0 or ::): reach it on the loopback.
+        const url = match[1].replace(/^http:\/\/(0\.0\.0\.0|\[::\])$/, 'http://127.0.0.1');
+        resolve({ url: `${url}:${match[2]}`, port: Number(match[2]) });
       }
     });
   });

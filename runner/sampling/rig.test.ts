@@ -1,10 +1,12 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { coefficientOfVariation, medianRun, redactor } from '../bench.ts';
 import type { Environment } from './environment.ts';
-import { calibrationFor, calibrationPath, judgeRig, mockServerErrors, modelRequests, openModelShortfall, readCalibration, saveCalibration, type CalibrationEntry } from './rig.ts';
+import { startMockServer } from '../../mock/server.ts';
+import { calibrationFor, calibrationPath, fetchMockStats, judgeRig, mockServerErrors, mockWorkers, modelRequests, openModelShortfall, readCalibration, saveCalibration, type CalibrationEntry } from './rig.ts';
 
 const base = { mockCpuPeak: 20, loadgenCpuPeak: 30, mockErrors: 0, achievedRps: 500, loadgenCores: 1, calibration: null };
 const entry: CalibrationEntry = {
@@ -79,6 +81,56 @@ describe('mockServerErrors', () => {
     expect(modelRequests(after)).toBe(55);
     expect(modelRequests({ requests_total: 7 })).toBe(7);
     expect(modelRequests(null)).toBeNull();
+  });
+});
+
+describe('mock workers', () => {
+  it('a mock with --workers 2 is near its ceiling at 180% CPU, not 90%', () => {
+    expect(mockWorkers(['--port', '0', '--workers', '2'], {})).toBe(2);
+    expect(mockWorkers(['--workers=3'], { MOCK_WORKERS: '2' })).toBe(3);
+    expect(mockWorkers([], { MOCK_WORKERS: '4' })).toBe(4);
+    expect(mockWorkers(['--port', '0'], {})).toBe(1);
+    expect(judgeRig({ ...base, mockCpuPeak: 120, mockCores: 2 }).saturated).toBe(false);
+    expect(judgeRig({ ...base, mockCpuPeak: 185, mockCores: 2 }).reasons).toEqual(['the mock CPU peaked at 185%, near 2 full cores']);
+  });
+});
+
+describe('mockServerErrors against the real mock', () => {
+  it('client faults (cut uploads, streams left unread, a body nested too deep) are not mock failures; injected 500s are not either', async () => {
+    const mock = await startMockServer({ port: 0, latencyMs: 0, itlMs: 1 });
+    try {
+      const before = await fetchMockStats(mock.url);
+      const raw = (text: string, closeAfterMs: number) =>
+        new Promise<void>((resolve) => {
+          const socket = net.connect(mock.port, '127.0.0.1', () => {
+            socket.write(text);
+            setTimeout(() => socket.destroy(), closeAfterMs);
+          });
+          socket.on('error', () => {});
+          socket.on('close', () => resolve());
+        });
+      const body = '{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}],"stream":true}';
+      await Promise.all([
+        // chunked upload cut mid-body, and one with a Content-Length
+        raw('POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n{"mod\r\n', 100),
+        raw('POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: 500\r\n\r\n{"mod', 100),
+        // a stream whose client reads nothing and leaves mid-answer
+        raw(`POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nx-mock-tokens: 5000\r\nContent-Length: ${body.length}\r\n\r\n${body}`, 200),
+      ]);
+      let deep = '"x"';
+      for (let i = 0; i < 100_000; i++) deep = `[{"type":"t","content":${deep}}]`;
+      const res = await fetch(`${mock.url}/v1/chat/completions`, { method: 'POST', body: `{"model":"m","messages":[{"role":"user","content":${deep}}]}` });
+      expect(res.status).toBe(400);
+      const injected = await fetch(`${mock.url}/v1/chat/completions`, { method: 'POST', headers: { 'x-mock-error': '500' }, body: '{"model":"m","messages":[{"role":"user","content":"hi"}]}' });
+      expect(injected.status).toBe(500);
+      for (let i = 0; i < 100 && mock.app.runtime.stats.clientDisconnects < 3; i++) await new Promise((r) => setTimeout(r, 20));
+      const after = await fetchMockStats(mock.url);
+      expect(after).toMatchObject({ client_disconnects: 3, errors_injected: 1 });
+      expect(mockServerErrors(before, after)).toBe(0);
+      expect(judgeRig({ ...base, mockErrors: mockServerErrors(before, after) })).toEqual({ saturated: false, reasons: [] });
+    } finally {
+      await mock.close();
+    }
   });
 });
 

@@ -83,6 +83,8 @@ export interface RigInput {
   achievedRps: number | null;
   /** Cores the load generator may use: k6 all of them or its --pin share; the embedded engine one event loop. */
   loadgenCores: number;
+  /** Mock processes (mock --workers), each one event loop: 1 unless told. */
+  mockCores?: number;
   calibration: CalibrationEntry | null;
   /** Average busy share of all the machine's cores during the run (percent), when known. */
   machineBusyAvg?: number | null;
@@ -103,7 +105,7 @@ export function judgeRig(input: RigInput): RigVerdict {
     const what = calibrated ? `its calibrated ceiling of ${calibrated.toFixed(0)}%` : cores === 1 ? 'a full core' : `${cores} full cores`;
     if (peak >= NEAR * ceiling) reasons.push(`${who} CPU peaked at ${peak.toFixed(0)}%, near ${what}`);
   };
-  check('the mock', input.mockCpuPeak, cal?.mock_cpu_peak_percent, 1);
+  check('the mock', input.mockCpuPeak, cal?.mock_cpu_peak_percent, input.mockCores ?? 1);
   check('the load generator', input.loadgenCpuPeak, cal?.loadgen_cpu_peak_percent, input.loadgenCores);
   // A machine whose every core is busy starves the mock and the load generator before their own
   // CPU shows it (they wait for a core instead), so this counts as saturation too.
@@ -118,7 +120,22 @@ export function judgeRig(input: RigInput): RigVerdict {
   return { saturated: reasons.length > 0, reasons };
 }
 
-/** 5xx answers in the mock's /stats counters, minus the ones it injected on purpose. */
+/** Worker processes the mock runs with: the last --workers in its arguments, else MOCK_WORKERS, else 1. */
+export function mockWorkers(args: string[], env: NodeJS.ProcessEnv = process.env): number {
+  let value: string | undefined = env.MOCK_WORKERS;
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === '--workers') value = args[i + 1];
+    else if (args[i].startsWith('--workers=')) value = args[i].slice('--workers='.length);
+  }
+  const n = Number(value);
+  return Number.isInteger(n) && n >= 1 ? n : 1;
+}
+
+/**
+ * 5xx answers in the mock's /stats counters, minus the ones it injected on purpose. Client faults
+ * are not in it: a client gone mid-body or mid-stream counts in client_disconnects (and 499), a
+ * malformed body gets a 4xx.
+ */
 export function mockServerErrors(before: MockStats | null, after: MockStats | null): number {
   if (!before || !after) return 0;
   const fivexx = (stats: MockStats) =>
