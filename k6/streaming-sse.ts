@@ -71,8 +71,15 @@ export default async function (data: SetupData): Promise<void> {
   );
   const ok = status === 200 && res.error === '' && streamErrors.length === 0 && stream.ok;
   streamOk.add(ok, tags);
-  const midStreamTimeout = streamErrors.some((e) => /timeout|deadline exceeded/i.test(e));
-  const kind = midStreamTimeout ? 'timeout' : classifyFailure({ status, error: res.error, errorCode: 0, bodyOk: ok && stream.contentChunks > 0 });
+  // A read error after the response started is the transport's (cut, reset, timeout), as for
+  // streaming.js; an "unknown event" line is a malformed body.
+  const readError = streamErrors.find((e) => !e.startsWith('unknown event'));
+  const kind =
+    readError !== undefined
+      ? /timeout|deadline exceeded/i.test(readError)
+        ? 'timeout'
+        : 'connection'
+      : classifyFailure({ status, error: res.error, errorCode: 0, bodyOk: ok && stream.contentChunks > 0 });
   if (kind !== null) {
     recordFailure(kind, tags);
     return;

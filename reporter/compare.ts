@@ -125,9 +125,13 @@ export function compareResults(items: (CompareInput | Result)[], options: Compar
   }
 
   const mismatches = findMismatches(results);
-  const warnings = mismatches.map(
-    (m) => `runs differ in ${m.setting} (${m.values.map((v, i) => `${labels[i]}: ${v ?? '?'}`).join(', ')}): the diff may mislead`,
-  );
+  const warnings = mismatches.map((m) => {
+    const values = m.values.map((v, i) => `${labels[i]}: ${v ?? '?'}`).join(', ');
+    if (m.setting === 'streaming timing source') {
+      return `runs differ in streaming timing source (${values}): TTFT and ITL were measured differently (k6-buffered: TTFT = first byte, ITL = one mean per stream; sse-events: TTFT = first content delta, ITL per gap), so their streaming rows do not compare`;
+    }
+    return `runs differ in ${m.setting} (${values}): the diff may mislead`;
+  });
 
   const gates = failOn.map((gate) => {
     const row = rows.find((r) => r.key === gate.metric.key);
@@ -185,6 +189,8 @@ function findMismatches(results: Result[]): Mismatch[] {
     ['offered rate', (r) => (r.load ? (r.load.offered_rps === null ? 'none' : `${r.load.offered_rps}/s`) : null)],
     ['mock settings', (r) => (r.mock ? stableJson(r.mock) : null)],
     ['streaming', (r) => (r.scenario === undefined && r.streaming === undefined ? null : r.streaming ? 'yes' : 'no')],
+    // Results from before timing_source existed are k6-buffered streams (the only kind then).
+    ['streaming timing source', (r) => (r.streaming ? (r.streaming.timing_source ?? 'k6-buffered') : null)],
   ];
   const out: Mismatch[] = [];
   for (const [setting, read] of settings) {
