@@ -98,6 +98,8 @@ export function effectiveConcurrency(config: Config): number {
   }
 }
 
+const SSE_ABSENT = new Set(['http_req_failed', 'http_req_duration{expected_response:true}', 'http_req_waiting', 'http_req_receiving']);
+
 /** What a scenario bundle measures with: k6's buffered http (default) or k6/x/sse events. */
 export interface BundleKind {
   sse?: boolean;
@@ -124,6 +126,8 @@ export function headlineMetrics(config: Config, kind: BundleKind = {}): string[]
   // Open model: iterations the arrival-rate executor could not start, measured phase alone, so a
   // report need not count the warm-up's drops.
   if (config.rate !== null) names.push('dropped_iterations');
+  // xk6-sse emits neither http_req_failed nor the expected_response tag nor waiting/receiving.
+  if (kind.sse) return names.filter((name) => !SSE_ABSENT.has(name));
   return names;
 }
 
