@@ -42,6 +42,17 @@ interface Samples {
   wallMs: number;
 }
 
+/** The mock's own account of how late its chunks left (cumulative): whether it kept its schedule at all. */
+async function mockLateness(url: string): Promise<string> {
+  try {
+    const stats = (await (await fetch(`${url}/stats`)).json()) as { chunk_lateness_ms?: { count: number; p50: number; p99: number; max: number } };
+    const l = stats.chunk_lateness_ms;
+    return l ? `mock chunk lateness over ${l.count} chunks: p50 <= ${l.p50} ms, p99 <= ${l.p99} ms, max ${l.max} ms` : 'mock chunk lateness: n/a';
+  } catch {
+    return 'mock chunk lateness: n/a';
+  }
+}
+
 const sorted = (xs: number[]) => Float64Array.from(xs).sort();
 const q = (xs: Float64Array, p: number) => percentile(xs, p);
 const fmt = (x: number, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : 'n/a');
@@ -123,6 +134,7 @@ try {
       engineP99.push(got.engine.itl99);
       engineTtft.push(got.engine.ttft50);
     }
+    console.log(await mockLateness(mock.url));
   } finally {
     await mock.stop();
   }
@@ -148,6 +160,7 @@ try {
       console.log(`  p${p}: configured ${fmt(want, 3)} ms, engine ${fmt(got, 3)} ms (${err >= 0 ? '+' : ''}${fmt(err * 100, 1)}%), bare client ${fmt(q(b, p), 3)} ms`);
     }
     console.log(`worst deviation ${fmt(worst * 100, 1)}% → ${worst <= 0.05 ? 'met' : 'NOT met'} (5%)`);
+    console.log(await mockLateness(jmock.url));
   } finally {
     await jmock.stop();
   }
@@ -166,6 +179,7 @@ try {
       const mb = (run.peakRssBytes ?? NaN) / 1024 / 1024;
       console.log(`  streams ${m.http_reqs.count} (${fmt(m.http_reqs.rate, 0)}/s), stream_ok ${fmt(m.stream_ok?.value ?? NaN, 4)}, vus max ${m.vus?.max ?? 'n/a'}, CPU ${fmt((run.cpuMs ?? NaN) / m.http_reqs.count, 3)} ms/stream`);
       console.log(`  peak RSS ${fmt(mb, 1)} MB → ${mb <= 400 ? 'met' : 'NOT met'} (<= 400 MB)`);
+      console.log(`  ${await mockLateness(mmock.url)}`);
     } finally {
       await mmock.stop();
     }
