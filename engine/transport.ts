@@ -29,6 +29,19 @@ export interface TransportRequest {
   timeoutMs: number;
   /** Keep the body bytes (false = count and drop them, responseType 'none'). */
   keepBody: boolean;
+  /** Streaming consumers (k6/x/sse): the response as it arrives, chunk by chunk; null for plain requests. */
+  stream?: StreamHooks | null;
+}
+
+/**
+ * Called from undici's parser callbacks, on the socket's data: each body chunk the moment it was
+ * read. Hooks must not throw (the transport cannot unwind them).
+ */
+export interface StreamHooks {
+  /** The request is on a socket; `abort` ends it (the exchange then completes with that error). */
+  onConnect(abort: (err: Error) => void): void;
+  onHeaders(status: number, rawHeaders: Buffer[]): void;
+  onBody(chunk: Buffer): void;
 }
 
 export interface TransportResult {
@@ -296,6 +309,7 @@ class Exchange {
     }
     this.abortFn = abort;
     this.tConn = performance.now();
+    if (this.req.stream) this.req.stream.onConnect(abort);
     const fresh = this.conn.fresh;
     if (fresh !== null && fresh.start >= this.tStart) {
       this.connect = fresh;
@@ -323,12 +337,14 @@ class Exchange {
     this.status = status;
     this.statusText = statusText;
     this.rawHeaders = rawHeaders;
+    if (this.req.stream) this.req.stream.onHeaders(status, rawHeaders);
     return true;
   }
 
   onData(chunk: Buffer): boolean {
     this.received += chunk.length;
     if (this.keepBody) this.conn.appendBody(chunk);
+    else if (this.req.stream) this.req.stream.onBody(chunk);
     return true;
   }
 

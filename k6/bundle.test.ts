@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const SCENARIOS = ['basic', 'streaming', 'concurrency', 'tools', 'responses'];
+const SCENARIOS = ['basic', 'streaming', 'streaming-sse', 'concurrency', 'tools', 'responses'];
 /** Code only, source map excluded. Today ~26-33 KiB; a validation library would blow it. */
 const CODE_BUDGET_BYTES = 48 * 1024;
 const MAP_MARKER = '//# sourceMappingURL=data:application/json;base64,';
@@ -166,6 +166,8 @@ describe.each(SCENARIOS)('dist/%s.js', (scenario) => {
       expect(kind).toBe('import-statement');
     }
     expect(imports.map((i) => i.path)).toEqual(expect.arrayContaining(['k6', 'k6/http', 'k6/execution', 'k6/metrics']));
+    // The per-token bundle reads the stream with the xk6-sse extension.
+    if (scenario === 'streaming-sse') expect(imports.map((i) => i.path)).toContain('k6/x/sse');
   });
 
   it('exports options, setup, default and handleSummary', async () => {
@@ -177,7 +179,7 @@ describe.each(SCENARIOS)('dist/%s.js', (scenario) => {
     expect(code).not.toMatch(/\brequire\s*\(/);
     expect(code).not.toMatch(/\bprocess\.|\bBuffer\b|__dirname|from ["']node:/);
     expect(code).not.toMatch(/\bsleep\(|http\.(get|post|request|batch)\(/);
-    expect(code).toContain('http.asyncRequest(');
+    expect(code).toContain(scenario === 'streaming-sse' ? 'await sse.open(' : 'http.asyncRequest(');
     expect(code.length).toBeLessThan(CODE_BUDGET_BYTES);
     // Sources: our k6/ code, the env contract (contract/) and the pure lib/duration.ts, nothing from node_modules.
     const sources = map.sources.map((source) => relative(ROOT, resolve(outdir, source)));

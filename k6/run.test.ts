@@ -146,6 +146,60 @@ describe('under the embedded engine', () => {
     expect(s.root_group.checks).toHaveLength(5);
   });
 
+  it('streaming-sse: per-token TTFT, ITL per gap, TPOT; the reporter reads them as sse-events', async () => {
+    const run = await engineRun('streaming-sse', 'sse-run', { REQUESTS: '20', CONCURRENCY: '2' });
+    expect(run.code, run.stderr).toBe(0);
+    const s = run.summary!;
+    expect(count(s, 'http_reqs')).toBe(20);
+    expect(s.metrics.stream_ok.values).toMatchObject({ rate: 1, passes: 20, fails: 0 });
+    expect(s.metrics.stream_ok.thresholds).toEqual({ 'rate>0.99': { ok: true } });
+    expect(count(s, 'output_tokens')).toBe(160);
+    for (const trend of ['ttft', 'stream_duration', 'tpot', 'tokens_per_second']) expect(count(s, trend), trend).toBe(20);
+    // 8 content deltas per stream: 7 gaps each.
+    expect(count(s, 'itl')).toBe(140);
+    // The mock waits 10 ms before the first token and 1 ms between tokens.
+    expect(s.metrics.ttft.values.min).toBeGreaterThanOrEqual(9);
+    expect(s.metrics.ttft.values.max).toBeLessThanOrEqual(s.metrics.stream_duration.values.max);
+    expect(s.root_group.checks.map((c) => [c.name, c.passes, c.fails])).toEqual([
+      ['status is 200', 20, 0],
+      ['stream ends with [DONE]', 20, 0],
+      ['every event is valid JSON', 20, 0],
+      ['content is non-empty', 20, 0],
+      ['chunks match usage', 20, 0],
+    ]);
+    expect(count(s, 'sse_event')).toBeGreaterThanOrEqual(20 * 10);
+    expect(s.llmux).toMatchObject({ scenario: 'streaming', name: 'sse-run', timing_source: 'sse-events' });
+
+    const { result, warnings } = resultFromSummary(s);
+    expect(warnings).toEqual([]);
+    expect(result).toMatchObject({ scenario: 'streaming', total_requests: 20, success_requests: 20, failed_requests: 0 });
+    const st = result.streaming!;
+    expect(st.timing_source).toBe('sse-events');
+    for (const key of ['ttft_p50', 'ttft_p90', 'ttft_p95', 'ttft_p99', 'itl_p50', 'itl_p90', 'itl_p95', 'itl_p99', 'tpot_p50', 'tpot_p99'] as const) {
+      expect(st[key], key).not.toBeNull();
+    }
+    expect(st.ttft_p50!).toBeLessThanOrEqual(st.ttft_p99!);
+    expect(st.itl_p50!).toBeLessThanOrEqual(st.itl_p99!);
+    // Latency of successful requests: xk6-sse tags no expected_response, the bundle's stream_duration is used.
+    expect(result.latency_p50).toBe(Math.round(s.metrics.stream_duration.values['p(50)'] * 1e6));
+  });
+
+  it('streaming-sse: cut streams, timeouts and HTTP errors are classified like streaming.js', async () => {
+    const cut = await engineRun('streaming-sse', 'sse-cut', { REQUESTS: '2', CONCURRENCY: '1', HEADERS: 'x-mock-abort: 3', THRESHOLDS: 'off' });
+    expect(cut.code, cut.stderr).toBe(0);
+    expect(count(cut.summary!, 'llm_errors_connection')).toBe(2);
+    expect(count(cut.summary!, 'ttft')).toBe(0);
+    const slow = await engineRun('streaming-sse', 'sse-slow', { REQUESTS: '2', CONCURRENCY: '2', HEADERS: 'x-mock-latency: 3000', TIMEOUT: '300ms', THRESHOLDS: 'off' });
+    expect(count(slow.summary!, 'llm_errors_timeout')).toBe(2);
+    const http = await engineRun('streaming-sse', 'sse-503', { REQUESTS: '3', CONCURRENCY: '1', HEADERS: 'x-mock-error: 503' });
+    // The default error-rate threshold bounds failed streams (xk6-sse emits no http_req_failed).
+    expect(http.code).toBe(99);
+    expect(count(http.summary!, 'llm_errors_http_5xx')).toBe(3);
+    expect(http.summary!.metrics.stream_ok.thresholds).toEqual({ 'rate>0.99': { ok: false } });
+    const dead = await engineRun('streaming-sse', 'sse-dead', { REQUESTS: '1', CONCURRENCY: '1', TARGET: 'http://127.0.0.1:1', THRESHOLDS: 'off' });
+    expect(count(dead.summary!, 'llm_errors_connection')).toBe(1);
+  });
+
   it('concurrency: per-plateau submetrics, errors counted but not fatal', async () => {
     const run = await engineRun('concurrency', 'conc-run', {
       CONCURRENCY: '8',

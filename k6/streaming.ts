@@ -66,5 +66,5 @@ export default async function (data: SetupData): Promise<void> {
 }
 
 export function handleSummary(data: SummaryData): Record<string, string> {
-  return summaryOutputs(data, config, new Date());
+  return summaryOutputs(data, config, new Date(), 'k6-buffered');
 }

@@ -93,6 +93,19 @@ describe('compareResults', () => {
     expect(compareResults([{ result: go }, { result: slower }]).mismatches).toEqual([]);
   });
 
+  it('warns when two streaming runs were timed differently (SSE events vs k6 buffered) instead of comparing silently', () => {
+    const sse = { ...streaming, name: 'sse', streaming: { ...streaming.streaming!, timing_source: 'sse-events' as const } };
+    const cmp = compareResults([{ result: streaming }, { result: sse }]);
+    expect(cmp.mismatches).toEqual([{ setting: 'streaming timing source', values: ['k6-buffered', 'sse-events'] }]);
+    expect(cmp.warnings).toEqual([
+      'runs differ in streaming timing source (llmux-stream: k6-buffered, sse: sse-events): TTFT and ITL were measured differently (k6-buffered: TTFT = first byte, ITL = one mean per stream; sse-events: TTFT = first content delta, ITL per gap), so their streaming rows do not compare',
+    ]);
+    // A result from before timing_source existed counts as k6-buffered.
+    const old = { ...streaming, name: 'old', streaming: { ...streaming.streaming!, timing_source: undefined } };
+    expect(compareResults([{ result: old }, { result: streaming }]).mismatches).toEqual([]);
+    expect(compareResults([{ result: old }, { result: sse }]).mismatches.map((m) => m.setting)).toEqual(['streaming timing source']);
+  });
+
   it('takes plain results and --fail-on text too', () => {
     const plain = compareResults([go, slower], { failOn: 'p99:+10%', baseline: go });
     expect(plain.runs.map((r) => r.label)).toEqual(['llmux #1', 'llmux #2', 'new']);

@@ -155,11 +155,7 @@ export function compareResults(items: (CompareInput | Result)[], options: Compar
   const mismatches = findMismatches(results);
   const validity: Validity[] = [
     ...results.flatMap((r, i) => runValidity(r, runs[i], maxErrorRate)),
-    ...mismatches.map((m): Validity => ({
-      run: null,
-      kind: 'mismatch',
-      message: `runs differ in ${m.setting} (${m.values.map((v, i) => `${labels[i]}: ${v ?? '?'}`).join(', ')}): the diff may mislead`,
-    })),
+    ...mismatches.map((m): Validity => ({ run: null, kind: 'mismatch', message: mismatchMessage(m, labels) })),
   ];
   const warnings = validity.map((v) => v.message);
 
@@ -261,7 +257,8 @@ function findMismatches(results: Result[]): Mismatch[] {
     ['offered rate', (r) => (r.load ? (r.load.offered_rps === null ? 'none' : `${r.load.offered_rps}/s`) : null)],
     ['mock settings', (r) => (r.mock ? stableJson(r.mock) : null)],
     ['streaming', (r) => (r.scenario === undefined && r.streaming === undefined ? null : r.streaming ? 'yes' : 'no')],
-    ['streaming timing source', (r) => timingSource(r)],
+    // Results from before timing_source existed are k6-buffered streams (the only kind then).
+    ['streaming timing source', (r) => (r.streaming ? (timingSource(r) ?? 'k6-buffered') : null)],
     ['CPU pinning', (r) => pinningOf(r)],
     ['capacity SLO', (r) => (r.capacity ? sloText(r.capacity.slo) : null)],
   ];
@@ -283,6 +280,14 @@ function findMismatches(results: Result[]): Mismatch[] {
 }
 
 /** `streaming.timing_source` when a writer records it (how TTFT and ITL were timed). */
+function mismatchMessage(m: Mismatch, labels: string[]): string {
+  const values = m.values.map((v, i) => `${labels[i]}: ${v ?? '?'}`).join(', ');
+  if (m.setting === 'streaming timing source') {
+    return `runs differ in streaming timing source (${values}): TTFT and ITL were measured differently (k6-buffered: TTFT = first byte, ITL = one mean per stream; sse-events: TTFT = first content delta, ITL per gap), so their streaming rows do not compare`;
+  }
+  return `runs differ in ${m.setting} (${values}): the diff may mislead`;
+}
+
 function timingSource(r: Result): string | null {
   const source = (r.streaming as Record<string, unknown> | null | undefined)?.timing_source;
   return typeof source === 'string' ? source : null;

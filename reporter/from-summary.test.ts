@@ -144,9 +144,12 @@ describe('handleSummary data with the llmux key (streaming)', () => {
   it('fills the streaming block from ttft, itl, tokens_per_second, output_tokens and stream_ok', () => {
     expect(result.streaming).toEqual({
       ttft_p50: 50_200_000, ttft_p90: 50_900_000, ttft_p95: 51_000_000, ttft_p99: 53_000_000, ttft_mean: 50_950_000,
-      itl_p50: 10_050_000, itl_p95: 10_600_000, itl_p99: 11_000_000, itl_mean: 10_060_000,
+      itl_p50: 10_050_000, itl_p90: 10_400_000, itl_p95: 10_600_000, itl_p99: 11_000_000, itl_mean: 10_060_000,
+      tpot_p50: null, tpot_p99: null,
       tokens_per_second_p50: 99.1, tokens_per_second_mean: 98.7, output_tokens: 19800, stream_ok_rate: 0.988,
       usage_mismatch: null, // the fixture predates the usage_mismatch counter: not measured
+      // No llmux.timing_source and no sse_event counter: a buffered stream.
+      timing_source: 'k6-buffered',
     });
     expect(result.latency_p99).toBe(302_000_000); // 301.9999995 ms rounds half up
     expect(result.latency_p95).toBe(270_333_333);

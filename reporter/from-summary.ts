@@ -4,7 +4,7 @@ import { isHandleSummary, readHandleSummary } from './inputs/handle-summary.ts';
 import { isMachineReadable, readMachineReadable } from './inputs/machine-readable.ts';
 import { InputError, parseOrThrow, type InputFormat, type LlmuxKey, type NormMetric, type NormSummary } from './inputs/normalized.ts';
 import { isSummaryExport, readSummaryExport } from './inputs/summary-export.ts';
-import { ERROR_KINDS, ResultSchema, SCHEMA_VERSION, type Plateau, type Result, type Streaming } from './schema.ts';
+import { ERROR_KINDS, ResultSchema, SCHEMA_VERSION, type Plateau, type Result, type Streaming, type TimingSource } from './schema.ts';
 import { epochNs, formatEpochNs, msToNs } from './time.ts';
 // The concurrency scenario's plateau plan (pure code shared with the k6 scripts).
 import { plateauPlan } from '../contract/plateaus.ts';
@@ -86,6 +86,11 @@ function fromLlmuxResult(json: unknown, meta: ResultMeta): Conversion {
 }
 
 const round = (n: number) => Math.round(n);
+
+function readTimingSource(declared: string | null | undefined, sseEvents: boolean): TimingSource {
+  if (declared === 'sse-events' || declared === 'k6-buffered') return declared;
+  return sseEvents ? 'sse-events' : 'k6-buffered';
+}
 
 function fromNormalized(sum: NormSummary, meta: ResultMeta): Conversion {
   const warnings: string[] = [];
@@ -175,10 +180,23 @@ function fromNormalized(sum: NormSummary, meta: ResultMeta): Conversion {
   const seconds = durationNs !== null && durationNs > 0 ? durationNs / 1e9 : null;
   const rps = success !== null && seconds !== null ? success / seconds : null;
 
+  // How the streaming figures were timed: our bundles say so; otherwise xk6-sse's sse_event counter
+  // gives the SSE bundle (or any xk6-sse script) away, and any other streaming run is k6-buffered.
+  const streamingPresent = ['ttft', 'itl', 'tokens_per_second', 'output_tokens', 'stream_ok'].some((n) => sum.metrics.has(n));
+  const scenario = meta.scenario ?? llmux?.scenario ?? null;
+  const isStreaming = streamingPresent || scenario === 'streaming';
+  const timingSource = isStreaming ? readTimingSource(llmux?.timing_source, sum.metrics.has('sse_event')) : null;
+
   // Latency of successful requests. A Trend nothing was added to shows zeros in a summary: with no
   // successful request there is no latency to report.
   let latencySource: NormMetric | undefined = okDuration;
   let latencyName = 'http_req_duration{expected_response:true}';
+  // xk6-sse emits no expected_response tag: the SSE bundle's stream_duration (request start → end
+  // of stream, complete streams only) is the successful requests' latency.
+  if (timingSource === 'sse-events' && !(okDuration?.values.count ?? 0) && metric('stream_duration')) {
+    latencySource = metric('stream_duration');
+    latencyName = 'stream_duration';
+  }
   if (success === 0) {
     latencySource = undefined;
     warn('latency_*: null (no successful requests)');
@@ -197,12 +215,11 @@ function fromNormalized(sum: NormSummary, meta: ResultMeta): Conversion {
   const failedLatency = failedLatencyOf(metric('http_req_duration{expected_response:false}'), httpFailed?.values.passes, failed, warn);
 
   // Streaming.
-  const streamingPresent = ['ttft', 'itl', 'tokens_per_second', 'output_tokens', 'stream_ok'].some((n) => sum.metrics.has(n));
-  const scenario = meta.scenario ?? llmux?.scenario ?? null;
   let streaming: Streaming | null = null;
-  if (streamingPresent || scenario === 'streaming') {
+  if (isStreaming) {
     const ttft = metric('ttft');
     const itl = metric('itl');
+    const tpot = metric('tpot');
     const tps = metric('tokens_per_second');
     // Timing metrics come from successful streams only: with none, nothing was measured.
     // A stream is one request: never more successful streams than successful requests.
@@ -218,15 +235,20 @@ function fromNormalized(sum: NormSummary, meta: ResultMeta): Conversion {
       ttft_p99: t(ttft, 'ttft', 'p(99)', 'streaming.ttft_p99'),
       ttft_mean: t(ttft, 'ttft', 'avg', 'streaming.ttft_mean'),
       itl_p50: t(itl, 'itl', 'p50', 'streaming.itl_p50'),
+      itl_p90: t(itl, 'itl', 'p(90)', 'streaming.itl_p90'),
       itl_p95: t(itl, 'itl', 'p(95)', 'streaming.itl_p95'),
       itl_p99: t(itl, 'itl', 'p(99)', 'streaming.itl_p99'),
       itl_mean: t(itl, 'itl', 'avg', 'streaming.itl_mean'),
+      // Only the SSE bundle measures TPOT; a buffered run has no tpot metric (null, no warning).
+      tpot_p50: tpot ? t(tpot, 'tpot', 'p50', 'streaming.tpot_p50') : null,
+      tpot_p99: tpot ? t(tpot, 'tpot', 'p(99)', 'streaming.tpot_p99') : null,
       tokens_per_second_p50: t(tps, 'tokens_per_second', 'p50', 'streaming.tokens_per_second_p50'),
       tokens_per_second_mean: t(tps, 'tokens_per_second', 'avg', 'streaming.tokens_per_second_mean'),
       output_tokens: metric('output_tokens')?.values.count !== undefined ? round(metric('output_tokens')!.values.count) : llmux ? 0 : null,
       stream_ok_rate: metric('stream_ok')?.values.rate ?? null,
       // Counted apart from failures by scenarios that check usage; absent (not measured) → null.
       usage_mismatch: metric('usage_mismatch')?.values.count !== undefined ? round(metric('usage_mismatch')!.values.count) : null,
+      timing_source: timingSource,
     };
     if (!metric('stream_ok')) warn('streaming.stream_ok_rate: null (no stream_ok metric)');
   }

@@ -42,6 +42,8 @@ export const METRICS: MetricDef[] = [
   { key: 'ttft_p99', label: 'TTFT p99', unit: 'ns', better: 'lower', group: 'streaming', read: (r) => v(r.streaming?.ttft_p99) },
   { key: 'itl_p50', label: 'ITL p50', unit: 'ns', better: 'lower', group: 'streaming', read: (r) => v(r.streaming?.itl_p50) },
   { key: 'itl_p99', label: 'ITL p99', unit: 'ns', better: 'lower', group: 'streaming', read: (r) => v(r.streaming?.itl_p99) },
+  { key: 'tpot_p50', label: 'TPOT p50', unit: 'ns', better: 'lower', group: 'streaming', read: (r) => v(r.streaming?.tpot_p50) },
+  { key: 'tpot_p99', label: 'TPOT p99', unit: 'ns', better: 'lower', group: 'streaming', read: (r) => v(r.streaming?.tpot_p99) },
   // Streams whose usage chunk disagreed with their content: a gateway's accounting, not a failure.
   { key: 'usage_mismatch', label: 'usage mismatches', unit: 'count', better: 'lower', group: 'streaming', read: (r) => v(r.streaming?.usage_mismatch) },
   { key: 'tokens_per_second', label: 'tokens/s p50', unit: 'tps', better: 'higher', group: 'streaming', read: (r) => v(r.streaming?.tokens_per_second_p50) },

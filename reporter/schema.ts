@@ -45,6 +45,9 @@ export const ThresholdSchema = z.object({
   ok: z.boolean(),
 });
 
+export const TIMING_SOURCES = ['sse-events', 'k6-buffered'] as const;
+export type TimingSource = (typeof TIMING_SOURCES)[number];
+
 export const StreamingSchema = z.object({
   ttft_p50: nsStat('time to first token p50'),
   ttft_p90: nsStat('time to first token p90').optional(),
@@ -52,9 +55,12 @@ export const StreamingSchema = z.object({
   ttft_p99: nsStat('time to first token p99'),
   ttft_mean: nsStat('time to first token mean').optional(),
   itl_p50: nsStat('inter-token latency p50'),
+  itl_p90: nsStat('inter-token latency p90').optional(),
   itl_p95: nsStat('inter-token latency p95').optional(),
   itl_p99: nsStat('inter-token latency p99'),
   itl_mean: nsStat('inter-token latency mean').optional(),
+  tpot_p50: nsStat('time per output token after the first, p50 over streams').optional(),
+  tpot_p99: nsStat('time per output token after the first, p99 over streams').optional(),
   tokens_per_second_p50: z.number().nonnegative().nullable().describe('output tokens per second p50; null when not measured'),
   tokens_per_second_mean: z.number().nonnegative().nullable().optional().describe('output tokens per second mean; null when not measured'),
   output_tokens: count().nullable(),
@@ -62,8 +68,13 @@ export const StreamingSchema = z.object({
   usage_mismatch: optional(count()).describe(
     'streams whose usage chunk disagreed with their content chunks; reported apart, never counted as a failure',
   ),
+  timing_source: z
+    .enum(TIMING_SOURCES)
+    .nullable()
+    .optional()
+    .describe('"sse-events": each token timed as it arrived (k6/x/sse), ITL one sample per gap; "k6-buffered": k6\'s buffered timings, TTFT = first byte, ITL = one mean per stream'),
 })
-  // Fields of a newer writer (how streams were timed, ...) survive a read.
+  // Fields of a newer writer survive a read.
   .loose();
 
 export const LoadSchema = z.object({

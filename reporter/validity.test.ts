@@ -102,12 +102,12 @@ describe('the comparison model', () => {
       name: 'b',
       load: { model: 'closed', offered_rps: null, achieved_rps: 900, dropped_iterations: 0, warmup_seconds: 4, warmup_stabilised: true },
       environment: { pinning: null },
-      streaming: { ...a.streaming!, timing_source: 'k6-timings' } as Result['streaming'],
+      streaming: { ...a.streaming!, timing_source: 'k6-buffered' },
     };
     expect(compareResults([a, b]).warnings).toEqual([
       'a: partial run (stopped at --max-duration 10m)',
       'a: warm-up never stabilised (stopped at its 30 s cap)',
-      'runs differ in streaming timing source (a: sse-events, b: k6-timings): the diff may mislead',
+      'runs differ in streaming timing source (a: sse-events, b: k6-buffered): TTFT and ITL were measured differently (k6-buffered: TTFT = first byte, ITL = one mean per stream; sse-events: TTFT = first content delta, ITL per gap), so their streaming rows do not compare',
       'runs differ in CPU pinning (a: pinned, b: not pinned): the diff may mislead',
       'runs differ in duration (a: 30.0 s, b: 60.0 s): the diff may mislead',
     ]);

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { OutputError, resultFromSummary, writeResultFile, type Result, type ResultMeta } from '../reporter/index.ts';
 import { ensureBuilt, scriptPath } from './engines/build.ts';
 import { selectEngine, type EngineMode, type SelectedEngine } from './engines/engine-select.ts';
+import { scenarioBundleName } from './engines/sse-support.ts';
 import { describeEnvironment, type Environment } from './sampling/environment.ts';
 import { BenchError, errorLine } from './errors.ts';
 import { runLoad, type LoadRun } from './engines/load.ts';
@@ -161,7 +162,10 @@ export async function runBench(opts: BenchOptions, io: BenchIO): Promise<number>
     const output = await checkOutputWritable(opts.output);
     if (await ensureBuilt()) say('built the scenarios (dist/ was missing or older than k6/)');
     const engine = await selectEngine(opts.engine);
-    const script = scriptPath(opts.scenario);
+    // --scenario streaming times each token (dist/streaming-sse.js) when the generator has k6/x/sse.
+    const { bundle, note } = await scenarioBundleName(opts.scenario, engine);
+    if (note) say(note);
+    const script = scriptPath(bundle);
 
     let pin: PinPlan | null = null;
     let taskset: string | null = null;

@@ -1,13 +1,13 @@
 // `k6/http`: asyncRequest with k6's Response, params and built-in HTTP metrics. The synchronous
 // request functions cannot exist on a shared event loop; they throw naming the async form.
 import { parseDurationMs } from '../../lib/duration.ts';
+import { canonical, headerRecord } from '../headers.ts';
 import { InterruptedError } from '../http-errors.ts';
 import { currentRun, type TestRun } from '../runtime.ts';
 import { send, VuConnections, type Timings, type TransportRequest, type TransportResult } from '../transport.ts';
 import { currentStore, type VuStore } from '../vu.ts';
-import { version } from '../version.ts';
+import { USER_AGENT } from '../version.ts';
 
-const USER_AGENT = `llmux-bench/${version} (k6-compatible engine)`;
 const DEFAULT_TIMEOUT_MS = 60_000;
 const CACHE_LIMIT = 10_000;
 
@@ -57,11 +57,6 @@ function parseUrlCached(url: string): ParsedUrl {
   if (urlCache.size >= CACHE_LIMIT) urlCache.clear();
   urlCache.set(url, parsed);
   return parsed;
-}
-
-/** Go's canonical header name ("content-type" → "Content-Type"), as k6 shows response headers. */
-function canonical(name: string): string {
-  return name.toLowerCase().replace(/(^|-)([a-z])/g, (_, dash: string, c: string) => dash + c.toUpperCase());
 }
 
 /** A gjson-style path: "a.b", "choices.0.message", "items.#" (length). */
@@ -167,16 +162,7 @@ export class Response {
   }
 
   get headers(): Record<string, string> {
-    if (this.#headers === undefined) {
-      const out: Record<string, string> = {};
-      const raw = this.#rawHeaders ?? [];
-      for (let i = 0; i + 1 < raw.length; i += 2) {
-        const name = canonical(raw[i].toString('latin1'));
-        const value = raw[i + 1].toString('latin1');
-        out[name] = name in out ? `${out[name]}, ${value}` : value;
-      }
-      this.#headers = out;
-    }
+    if (this.#headers === undefined) this.#headers = headerRecord(this.#rawHeaders);
     return this.#headers;
   }
 
@@ -307,6 +293,7 @@ function requestTags(
 
 /** One request in flight: what undici reads (method, path, headers, body) plus what completion needs. */
 class PendingRequest implements TransportRequest {
+  readonly stream = null;
   constructor(
     readonly run: TestRun,
     readonly store: VuStore | undefined,

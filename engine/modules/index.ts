@@ -5,6 +5,7 @@ import * as execution from './execution.ts';
 import * as http from './http.ts';
 import * as k6 from './k6.ts';
 import * as metrics from './metrics.ts';
+import sse from './sse.ts';
 import * as timers from './timers.ts';
 
 export const K6_MODULES: Record<string, Record<string, unknown>> = {
@@ -15,4 +16,6 @@ export const K6_MODULES: Record<string, Record<string, unknown>> = {
   'k6/timers': timers,
   'k6/encoding': encoding,
   'k6/crypto': crypto,
+  // The xk6-sse extension exports a default object only.
+  'k6/x/sse': { default: sse },
 };

@@ -60,9 +60,13 @@ export interface StreamReport {
   ok: boolean;
 }
 
-/** Reads an OpenAI-style chat completion stream (`data: {...}` chunks, `data: [DONE]`). */
-export function analyseStream(body: string | null | undefined): StreamReport {
-  const report: StreamReport = {
+/**
+ * Reads an OpenAI-style chat completion stream event by event (`data: {...}` chunks, `data: [DONE]`),
+ * for a parser that hands events over as they arrive (k6/x/sse). `add` says whether the event
+ * carried content, so the caller can time content deltas.
+ */
+export class StreamAnalyser {
+  readonly report: StreamReport = {
     events: 0,
     done: false,
     afterDone: 0,
@@ -75,37 +79,39 @@ export function analyseStream(body: string | null | undefined): StreamReport {
     usageMismatch: false,
     ok: false,
   };
-  if (typeof body !== 'string') return report;
-  const { events, truncated } = parseSse(body);
-  report.truncated = truncated;
-  for (const event of events) {
+
+  /** One event (`event` is its type, "message" when unnamed); true when it carried a content delta. */
+  add(event: string, data: string): boolean {
+    const report = this.report;
     report.events++;
     if (report.done) {
       report.afterDone++;
-      continue;
+      return false;
     }
-    if (event.data === '[DONE]') {
+    if (data === '[DONE]') {
       report.done = true;
-      continue;
+      return false;
     }
-    if (event.event === 'error') report.errorEvent = true;
+    if (event === 'error') report.errorEvent = true;
     let chunk: unknown;
     try {
-      chunk = JSON.parse(event.data);
+      chunk = JSON.parse(data);
     } catch {
       report.invalidJson++;
-      continue;
+      return false;
     }
     if (!isObject(chunk)) {
       report.invalidJson++;
-      continue;
+      return false;
     }
     if ('error' in chunk && chunk.error !== null && chunk.error !== undefined) report.errorEvent = true;
+    let content = false;
     if (Array.isArray(chunk.choices)) {
       for (const choice of chunk.choices) {
         const delta = isObject(choice) ? choice.delta : undefined;
         if (isObject(delta) && typeof delta.content === 'string' && delta.content.length > 0) {
           report.contentChunks++;
+          content = true;
           break;
         }
       }
@@ -113,10 +119,26 @@ export function analyseStream(body: string | null | undefined): StreamReport {
     if (isObject(chunk.usage) && typeof chunk.usage.completion_tokens === 'number') {
       report.usageTokens = chunk.usage.completion_tokens;
     }
+    return content;
   }
-  // A gateway that appends a usage chunk of zeros (or miscounts) must not make the tokens vanish.
-  report.outputTokens = report.usageTokens !== null && report.usageTokens >= report.contentChunks ? report.usageTokens : report.contentChunks;
-  report.usageMismatch = report.usageTokens !== null && report.usageTokens !== report.contentChunks;
-  report.ok = report.done && report.afterDone === 0 && report.invalidJson === 0 && !report.errorEvent && report.contentChunks > 0;
-  return report;
+
+  /** The verdict once the stream is over; `truncated` = it stopped inside an event. */
+  finish(truncated: boolean): StreamReport {
+    const report = this.report;
+    report.truncated = truncated;
+    // A gateway that appends a usage chunk of zeros (or miscounts) must not make the tokens vanish.
+    report.outputTokens = report.usageTokens !== null && report.usageTokens >= report.contentChunks ? report.usageTokens : report.contentChunks;
+    report.usageMismatch = report.usageTokens !== null && report.usageTokens !== report.contentChunks;
+    report.ok = report.done && report.afterDone === 0 && report.invalidJson === 0 && !report.errorEvent && report.contentChunks > 0;
+    return report;
+  }
+}
+
+/** Reads a whole buffered chat completion stream. */
+export function analyseStream(body: string | null | undefined): StreamReport {
+  const analyser = new StreamAnalyser();
+  if (typeof body !== 'string') return analyser.report;
+  const { events, truncated } = parseSse(body);
+  for (const event of events) analyser.add(event.event, event.data);
+  return analyser.finish(truncated);
 }

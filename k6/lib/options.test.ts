@@ -217,3 +217,18 @@ describe('other options', () => {
     });
   });
 });
+
+describe('the SSE bundle options', () => {
+  it('bounds failed streams with stream_ok (xk6-sse emits no http_req_failed) and shows tpot under a warm-up', async () => {
+    const { parseConfig } = await import('./config.ts');
+    const { buildOptions } = await import('./options.ts');
+    const config = parseConfig({ WARMUP: '2' }, 'streaming');
+    const sse = buildOptions(config, { sse: true });
+    expect(sse.thresholds['stream_ok{phase:measure}']).toEqual(['rate>0.99']);
+    expect(sse.thresholds['http_req_failed{phase:measure}']).toBeUndefined();
+    expect(sse.thresholds['tpot{phase:measure}']).toEqual(['max>=0']);
+    const plain = buildOptions(config);
+    expect(plain.thresholds['http_req_failed{phase:measure}']).toEqual(['rate<0.01']);
+    expect(plain.thresholds['tpot{phase:measure}']).toBeUndefined();
+  });
+});

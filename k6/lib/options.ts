@@ -98,8 +98,15 @@ export function effectiveConcurrency(config: Config): number {
   }
 }
 
+const SSE_ABSENT = new Set(['http_req_failed', 'http_req_duration{expected_response:true}', 'http_req_waiting', 'http_req_receiving']);
+
+/** What a scenario bundle measures with: k6's buffered http (default) or k6/x/sse events. */
+export interface BundleKind {
+  sse?: boolean;
+}
+
 /** Metrics whose `{phase:measure}` submetric is shown when there is a warm-up. */
-export function headlineMetrics(config: Config): string[] {
+export function headlineMetrics(config: Config, kind: BundleKind = {}): string[] {
   const names = [
     'http_reqs',
     'http_req_failed',
@@ -116,10 +123,13 @@ export function headlineMetrics(config: Config): string[] {
   if (config.stream) {
     names.push('ttft', 'stream_duration', 'output_tokens', 'tokens_per_second', 'itl', 'stream_ok');
     if (config.scenario === 'streaming') names.push('usage_mismatch');
+    if (kind.sse) names.push('tpot');
   }
   // Open model: iterations the arrival-rate executor could not start, measured phase alone, so a
   // report need not count the warm-up's drops.
   if (config.rate !== null) names.push('dropped_iterations');
+  // xk6-sse emits neither http_req_failed nor the expected_response tag nor waiting/receiving.
+  if (kind.sse) return names.filter((name) => !SSE_ABSENT.has(name));
   return names;
 }
 
@@ -139,11 +149,13 @@ function kindOf(metric: string): 'trend' | 'rate' | 'counter' {
   return 'trend';
 }
 
-export function buildThresholds(config: Config): Record<string, string[]> {
+export function buildThresholds(config: Config, kind: BundleKind = {}): Record<string, string[]> {
   const thresholds: Record<string, string[]> = {};
   const filter = config.warmupMs > 0 ? MEASURE_FILTER : '';
   const t = config.thresholds;
-  if (t.errorRate !== null) thresholds[withFilter('http_req_failed', filter)] = [`rate<${t.errorRate}`];
+  // xk6-sse emits no http_req_failed: the SSE bundle bounds the share of streams that failed.
+  if (t.errorRate !== null && kind.sse) thresholds[withFilter('stream_ok', filter)] = [`rate>${Number((1 - t.errorRate).toFixed(6))}`];
+  else if (t.errorRate !== null) thresholds[withFilter('http_req_failed', filter)] = [`rate<${t.errorRate}`];
   if (t.checksRate !== null) thresholds[withFilter('checks', filter)] = [`rate>${t.checksRate}`];
   if (t.p95Ms !== null) thresholds[withFilter('http_req_duration', filter)] = [`p(95)<${t.p95Ms}`];
   if (t.ttftP95Ms !== null && config.stream) thresholds[withFilter('ttft', filter)] = [`p(95)<${t.ttftP95Ms}`];
@@ -152,7 +164,7 @@ export function buildThresholds(config: Config): Record<string, string[]> {
   const show = (metric: string) => {
     if (!(metric in thresholds)) thresholds[metric] = [ALWAYS_TRUE[kindOf(metric)]];
   };
-  if (filter !== '') for (const metric of headlineMetrics(config)) show(withFilter(metric, filter));
+  if (filter !== '') for (const metric of headlineMetrics(config, kind)) show(withFilter(metric, filter));
   // Latency of failed requests (the reporter's failed_latency_p50/p99).
   else show('http_req_duration{expected_response:false}');
   if (config.scenario === 'concurrency') {
@@ -165,7 +177,7 @@ export function buildThresholds(config: Config): Record<string, string[]> {
   return thresholds;
 }
 
-export function buildOptions(config: Config): ScenarioOptions {
+export function buildOptions(config: Config, kind: BundleKind = {}): ScenarioOptions {
   const scenarios: Record<string, Scenario> = {};
   const measured = measuredExecutor(config);
   if (config.warmupMs > 0) {
@@ -183,7 +195,7 @@ export function buildOptions(config: Config): ScenarioOptions {
   scenarios[config.scenario] = measured;
   return {
     scenarios,
-    thresholds: buildThresholds(config),
+    thresholds: buildThresholds(config, kind),
     summaryTrendStats: SUMMARY_TREND_STATS,
     cloud: { ...config.cloud },
   };

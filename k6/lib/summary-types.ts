@@ -34,6 +34,8 @@ export interface LlmuxMeta {
   max_tokens: number | null;
   start_time: string | null;
   end_time: string;
+  /** How the streaming figures were timed: per SSE event (k6/x/sse) or from k6's buffered timings. */
+  timing_source?: 'sse-events' | 'k6-buffered';
 }
 
 /** What setup() returns; handleSummary finds it again in data.setup_data. */

@@ -8,7 +8,7 @@ import type { LlmuxMeta, SetupData, SummaryData } from './summary-types.ts';
 
 export type { LlmuxMeta, SetupData, SummaryData, SummaryMetric } from './summary-types.ts';
 
-export function llmuxMeta(config: Config, setupData: unknown, endTime: Date): LlmuxMeta {
+export function llmuxMeta(config: Config, setupData: unknown, endTime: Date, timingSource?: LlmuxMeta['timing_source']): LlmuxMeta {
   const start =
     typeof setupData === 'object' && setupData !== null && typeof (setupData as SetupData).start_time === 'string'
       ? (setupData as SetupData).start_time
@@ -28,12 +28,13 @@ export function llmuxMeta(config: Config, setupData: unknown, endTime: Date): Ll
     max_tokens: config.maxTokens,
     start_time: start,
     end_time: endTime.toISOString(),
+    ...(timingSource ? { timing_source: timingSource } : {}),
   };
 }
 
 /** The object handleSummary returns: stdout text and `${OUTPUT}/${NAME}.summary.json`. */
-export function summaryOutputs(data: SummaryData, config: Config, endTime: Date): Record<string, string> {
-  const out = { ...data, llmux: llmuxMeta(config, data.setup_data, endTime) };
+export function summaryOutputs(data: SummaryData, config: Config, endTime: Date, timingSource?: LlmuxMeta['timing_source']): Record<string, string> {
+  const out = { ...data, llmux: llmuxMeta(config, data.setup_data, endTime, timingSource) };
   return {
     stdout: renderTextSummary(out, { summaryFile: summaryPath(config) }),
     [summaryPath(config)]: JSON.stringify(out, null, 2),

@@ -20,6 +20,7 @@ const FOREIGN: Record<string, string[]> = {
   'bench/ scripts': ['--server', '--streams', '--rounds', '--bare', '--gzip', '--routes'],
   k6: ['--token', '--stack', '--config', '--local-execution'],
   kubectl: ['--from-literal'],
+  xk6: ['--with'],
 };
 
 describe('command lines in README.md and docs/', () => {

@@ -41,6 +41,7 @@ export const LlmuxKeySchema = z
     max_tokens: z.number().nullable(),
     start_time: z.iso.datetime({ offset: true }).nullable(),
     end_time: z.iso.datetime({ offset: true }).nullable(),
+    timing_source: z.string().nullable(),
   })
   .partial()
   .loose();

@@ -11,6 +11,8 @@ const run = promisify(execFile);
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const SCENARIOS = ['basic', 'streaming', 'concurrency', 'tools', 'responses'] as const;
 export type Scenario = (typeof SCENARIOS)[number];
+/** Every bundle build.mjs makes: the scenarios plus streaming's per-token variant (k6/x/sse). */
+export const BUNDLES = [...SCENARIOS, 'streaming-sse'] as const;
 
 export const scriptPath = (scenario: string, root = ROOT): string => join(root, 'dist', `${scenario}.js`);
 
@@ -33,7 +35,7 @@ function newestSource(root: string): number {
 
 export function isBuilt(root = ROOT): boolean {
   const source = newestSource(root);
-  return SCENARIOS.every((scenario) => {
+  return BUNDLES.every((scenario) => {
     const bundle = scriptPath(scenario, root);
     return existsSync(bundle) && statSync(bundle).mtimeMs >= source;
   });
