@@ -103,6 +103,12 @@ describe('rewritePage', () => {
     }
   });
 
+  it('leaves markers shown as code alone', () => {
+    const shown = 'Write `<!-- flags:demo:start -->` before the table.\n```md\n<!-- flags:demo:start -->\n```\n';
+    expect(findTables('p', shown)).toEqual([]);
+    expect(rewritePage('p', shown + page, { demo })).toBe(shown + rewritePage('p', page, { demo }));
+  });
+
   it('finds the tables in order', () => {
     expect(findTables('p', page).map((t) => [t.command, t.filter])).toEqual([
       ['demo', { except: ['mock-*'] }],

@@ -91,11 +91,15 @@ function parseFilter(text: string): TableFilter {
   return filter;
 }
 
+/** The text with code blocks and code spans blanked out (same length), so a marker shown as code is no marker. */
+const withoutCode = (text: string): string =>
+  text.replace(/^ {0,3}```[\s\S]*?^ {0,3}```/gm, (code) => code.replace(/[^\n]/g, ' ')).replace(/`[^`\n]+`/g, (code) => ' '.repeat(code.length));
+
 /** Every marked table of a page, in order. Throws a DocsError naming the page for unpaired or malformed markers. */
 export function findTables(page: string, text: string): MarkedTable[] {
   const tables: MarkedTable[] = [];
   let open: Omit<MarkedTable, 'bodyEnd'> | null = null;
-  for (const match of text.matchAll(ANY_MARKER)) {
+  for (const match of withoutCode(text).matchAll(ANY_MARKER)) {
     const [marker, command, edge] = match;
     if (edge === 'start') {
       const start = START.exec(marker);
