@@ -118,6 +118,7 @@ export class MockStats {
       uptime_s: Math.round((Date.now() - snap.startedAt) / 100) / 10,
       ...(snap.workers > 1 && { workers: snap.workers }),
       by_route: Object.fromEntries([...snap.byRoute].sort(([a], [b]) => a.localeCompare(b))),
+      canaries: Object.fromEntries(snap.canaries),
     };
   }
 
