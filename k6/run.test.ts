@@ -167,7 +167,7 @@ describe('under the embedded engine', () => {
       ['content is non-empty', 20, 0],
     ]);
     // Usage accuracy is counted apart, never a failed check: the mock's usage always agrees.
-    expect(count(s, 'usage_mismatch')).toBe(0);
+    expect(s.metrics.usage_mismatch?.values.count).toBe(0);
     expect(count(s, 'sse_event')).toBeGreaterThanOrEqual(20 * 10);
     expect(s.llmux).toMatchObject({ scenario: 'streaming', name: 'sse-run', timing_source: 'sse-events' });
 
