@@ -40,6 +40,33 @@ describe('with a k6 binary', () => {
   });
 });
 
+describe('--scenario streaming picks the per-token bundle where k6/x/sse exists', () => {
+  it('embedded engine: dist/streaming-sse.js, timing_source sse-events', async () => {
+    const out = join(dir, 'sse-embedded');
+    const run = await runBench(['--scenario', 'streaming', '--requests', '40', '--concurrency', '4', '--output', out, ...FAST, '--quiet'], newMark());
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).not.toContain('running dist/streaming.js');
+    const result = JSON.parse(await readFile(join(out, resultFiles(out)[0]), 'utf8')) as Result;
+    expect(result.streaming?.timing_source).toBe('sse-events');
+    expect(result.streaming?.tpot_p50).not.toBeNull();
+    expect(result.success_requests).toBe(40);
+  });
+
+  it('a k6 older than 1.2 without the extension: dist/streaming.js, said in one line', async () => {
+    const k6 = join(dir, 'k6-old');
+    await writeFile(k6, `#!/bin/sh\nif [ "$1" = version ]; then echo "k6 v0.55.0 (commit/stand-in, go1.23, linux/amd64)"; exit 0; fi\nexec "${process.execPath}" "${BIN}" engine "$@"\n`);
+    await chmod(k6, 0o755);
+    const out = join(dir, 'sse-fallback');
+    const run = await runBench(['--engine', 'k6', '--scenario', 'streaming', '--requests', '40', '--concurrency', '4', '--output', out, '--mock-latency', '5ms', '--warmup', '0', '--quiet'], newMark(), { K6_BIN: k6 });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toContain(
+      'streaming: k6 v0.55.0 has no k6/x/sse and is older than 1.2.0 (no automatic extension resolution); running dist/streaming.js (TTFT = first byte, ITL = one mean per stream).',
+    );
+    const result = JSON.parse(await readFile(join(out, resultFiles(out)[0]), 'utf8')) as Result;
+    expect(result.streaming?.timing_source).toBe('k6-buffered');
+  });
+});
+
 describe('--calibrate', () => {
   it("measures the rig's ceilings, stores them, and later runs use them", async () => {
     const out = join(dir, 'calibrated');
