@@ -174,4 +174,37 @@ describe('bench: two quick Ctrl-C', () => {
       for (const pid of leftovers(seen.stop(), -1)) await killTree(pid, { graceMs: 500 });
     }
   }, 240_000); // two runs of 3 s, and start-up on a loaded 2-core machine
+
+  it('--sweep: writes the finished baseline side (with its capacity curve) before exiting 130', async () => {
+    const out = join(dir, 'ctrl-c-sweep');
+    const mark = newMark();
+    const seen = family(mark);
+    const bench = startBench(
+      ['--sweep', '--target', target.url, '--name', 'proxy', '--start-rate', '20', '--max-rate', '40', '--step-duration', '1', '--slo-p99', '2s', '--output', out, '--engine', 'embedded', '--quiet', '--mock-latency', '20ms'],
+      mark,
+      undefined,
+      { TMPDIR: tmp },
+    );
+    // An engine aimed at the target: the baseline side's sweep is over.
+    const onTarget = () => [...seen.commandLines()].some(([pid, line]) => line.includes(' engine run ') && line.includes(`TARGET=${target.url}`) && isAlive(pid));
+    try {
+      expect(await until(onTarget, 200_000)).toBe(true);
+      bench.child.kill('SIGINT');
+      await sleep(100);
+      bench.child.kill('SIGINT');
+      const run = await bench.done;
+      expect(run.code).toBe(130);
+      const files = resultFiles(out);
+      expect(files).toHaveLength(1);
+      expect(files[0]).toMatch(/^baseline_/);
+      const baseline = JSON.parse(readFileSync(join(out, files[0]), 'utf8')) as Result;
+      // 20 rps first; 40 too unless the loaded machine saturated the rig and ended the side there.
+      expect(baseline.capacity?.steps[0]?.offered_rps).toBe(20);
+      expect(baseline.partial).toBe(false);
+      expect(readdirSync(out).filter((name) => name.endsWith('.tmp'))).toEqual([]);
+      expect(await until(() => leftovers(seen.stop(), run.pid).length === 0, 5_000)).toBe(true);
+    } finally {
+      for (const pid of leftovers(seen.stop(), -1)) await killTree(pid, { graceMs: 500 });
+    }
+  }, 300_000);
 });
