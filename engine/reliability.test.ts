@@ -44,12 +44,12 @@ function pipeIntoHead(args: string[], stream: 'stdout' | 'stderr'): Piped {
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; ms: number }>((resolve) =>
     engine.once('exit', (code, signal) => resolve({ code, signal, ms: Date.now() - t0 })),
   );
-  const timer = setTimeout(() => engine.kill('SIGKILL'), 60_000);
+  const timer = setTimeout(() => engine.kill('SIGKILL'), 100_000);
   void exited.then(() => clearTimeout(timer));
   return { engine, exited, headDone };
 }
 
-describe('engine: output closed by its reader', () => {
+describe('engine: output closed by its reader', { timeout: 120_000 }, () => {
   it('finishes the run when stderr is a pipe that head closed (no EPIPE loop), summary export written', async () => {
     const summary = join(tmp.dir, 'closed-stderr.json');
     const { exited, headDone } = pipeIntoHead(['run', '--summary-export', summary, chatty('3s')], 'stderr');
@@ -57,8 +57,8 @@ describe('engine: output closed by its reader', () => {
     const exit = await exited;
     expect(exit.signal).toBeNull();
     expect(exit.code).toBe(0);
-    // 3 s of load, start-up and summary: never the endless loop (killed after 60 s).
-    expect(exit.ms).toBeLessThan(30_000);
+    // 3 s of load, start-up and summary (slow on a loaded machine): never the endless loop.
+    expect(exit.ms).toBeLessThan(60_000);
     const exported = JSON.parse(readFileSync(summary, 'utf8')) as { metrics: { iterations: { count: number } } };
     expect(exported.metrics.iterations.count).toBeGreaterThan(10);
   });

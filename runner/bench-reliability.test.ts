@@ -124,7 +124,7 @@ describe('bench: --output that cannot take the results', () => {
     const seen = family(mark);
     const bench = startBench(['--duration', '4', '--output', out, ...QUICK], mark, undefined, { TMPDIR: tmp });
     // Once the load runs, the disk fills.
-    expect(await until(() => seen.stop().some((pid) => cmdline(pid).includes(' engine run ')), 40_000)).toBe(true);
+    expect(await until(() => seen.stop().some((pid) => cmdline(pid).includes(' engine run ')), 100_000)).toBe(true);
     spawnSync('dd', ['if=/dev/zero', `of=${join(out, 'filler')}`, 'bs=64k'], { stdio: 'ignore' });
     const run = await bench.done;
     expect(run.code).toBe(1);
@@ -132,7 +132,7 @@ describe('bench: --output that cannot take the results', () => {
     expect(run.stderr).not.toMatch(/^\s+at /m);
     expect(readdirSync(out)).toEqual(['filler']);
     expect(leftovers(seen.stop(), run.pid)).toEqual([]);
-  });
+  }, 180_000);
 });
 
 describe('bench: two quick Ctrl-C', () => {
@@ -152,7 +152,7 @@ describe('bench: two quick Ctrl-C', () => {
     const engines = () => new Set([...seen.commandLines()].filter(([, line]) => line.includes(' engine run ')).map(([pid]) => pid));
     try {
       // The baseline's engine has finished and the target's is running.
-      expect(await until(() => [...engines()].filter(isAlive).length === 1 && engines().size === 2, 60_000)).toBe(true);
+      expect(await until(() => [...engines()].filter(isAlive).length === 1 && engines().size === 2, 150_000)).toBe(true);
       await sleep(500);
       bench.child.kill('SIGINT');
       await sleep(100);
@@ -173,5 +173,38 @@ describe('bench: two quick Ctrl-C', () => {
     } finally {
       for (const pid of leftovers(seen.stop(), -1)) await killTree(pid, { graceMs: 500 });
     }
-  }, 120_000);
+  }, 240_000); // two runs of 3 s, and start-up on a loaded 2-core machine
+
+  it('--sweep: writes the finished baseline side (with its capacity curve) before exiting 130', async () => {
+    const out = join(dir, 'ctrl-c-sweep');
+    const mark = newMark();
+    const seen = family(mark);
+    const bench = startBench(
+      ['--sweep', '--target', target.url, '--name', 'proxy', '--start-rate', '20', '--max-rate', '40', '--step-duration', '1', '--slo-p99', '2s', '--output', out, '--engine', 'embedded', '--quiet', '--mock-latency', '20ms'],
+      mark,
+      undefined,
+      { TMPDIR: tmp },
+    );
+    // An engine aimed at the target: the baseline side's sweep is over.
+    const onTarget = () => [...seen.commandLines()].some(([pid, line]) => line.includes(' engine run ') && line.includes(`TARGET=${target.url}`) && isAlive(pid));
+    try {
+      expect(await until(onTarget, 200_000)).toBe(true);
+      bench.child.kill('SIGINT');
+      await sleep(100);
+      bench.child.kill('SIGINT');
+      const run = await bench.done;
+      expect(run.code).toBe(130);
+      const files = resultFiles(out);
+      expect(files).toHaveLength(1);
+      expect(files[0]).toMatch(/^baseline_/);
+      const baseline = JSON.parse(readFileSync(join(out, files[0]), 'utf8')) as Result;
+      // 20 rps first; 40 too unless the loaded machine saturated the rig and ended the side there.
+      expect(baseline.capacity?.steps[0]?.offered_rps).toBe(20);
+      expect(baseline.partial).toBe(false);
+      expect(readdirSync(out).filter((name) => name.endsWith('.tmp'))).toEqual([]);
+      expect(await until(() => leftovers(seen.stop(), run.pid).length === 0, 5_000)).toBe(true);
+    } finally {
+      for (const pid of leftovers(seen.stop(), -1)) await killTree(pid, { graceMs: 500 });
+    }
+  }, 300_000);
 });

@@ -91,7 +91,7 @@ describe('runner killed with SIGKILL', () => {
     try {
       // Mid-run: nginx answers and the baseline's engine is running.
       const engineRunning = () => family.stop().some((pid) => isAlive(pid) && cmdline(pid).includes(' engine run '));
-      expect(await until(() => stderr.includes(`target http://127.0.0.1:${port} answers`) && engineRunning(), 40_000)).toBe(true);
+      expect(await until(() => stderr.includes(`target http://127.0.0.1:${port} answers`) && engineRunning(), 100_000)).toBe(true);
       const mockPort = Number(/mock listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(stderr)![1]);
       const runnerStart = startTime(runner);
       const pids = family.stop().filter((pid) => pid !== runner && isAlive(pid));
@@ -137,5 +137,5 @@ describe('runner killed with SIGKILL', () => {
     } finally {
       for (const pid of family.stop()) if (isAlive(pid)) await killTree(pid, { graceMs: 500 });
     }
-  });
+  }, 240_000); // two bench runs and nginx on a loaded 2-core machine
 });

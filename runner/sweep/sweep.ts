@@ -4,6 +4,7 @@
 // headline numbers are those of its best passing step, with the whole curve under `capacity`.
 import { resultFromSummary, writeResultFile, type Capacity, type CapacityStep, type Result, type ResultMeta } from '../../reporter/index.ts';
 import { BenchError } from '../errors.ts';
+import { onStopNow } from '../stop-now.ts';
 import type { Written } from '../table.ts';
 import { RatePlan } from './rate-plan.ts';
 import { renderSweep } from './render.ts';
@@ -113,6 +114,12 @@ export async function runSweep(ctx: SweepRig, sides: SweepSide[], sweep: SweepOp
   const say = (line: string) => io.stderr.write(`${line}\n`);
   let slo: Slo | null = sweep.sloP99Ms === null ? null : sloFrom(sweep, sweep.sloP99Ms, '--slo-p99');
   const outcomes: SideOutcome[] = [];
+  // Written once: after the sweep, or on a second Ctrl-C with the sides finished by then.
+  let writes: Promise<Written[]> | undefined;
+  const writeSides = () => (writes ??= writeOutcomes(ctx, [...outcomes]));
+  const unregister = onStopNow(async () => {
+    for (const { file } of await writeSides()) io.stdout.write(`wrote ${file}\n`);
+  });
   for (const side of sides) {
     if (io.signal.aborted) break;
     const outcome = await sweepSide(ctx, side, sweep, slo, (derived) => {
@@ -122,6 +129,13 @@ export async function runSweep(ctx: SweepRig, sides: SweepSide[], sweep: SweepOp
     outcomes.push(outcome);
     if (ctx.targetExited()) break;
   }
+  const written = await writeSides();
+  unregister();
+  if (outcomes.length > 0) io.stdout.write(`\n${renderSweep(outcomes)}\n\n`);
+  return written;
+}
+
+async function writeOutcomes(ctx: SweepRig, outcomes: SideOutcome[]): Promise<Written[]> {
   const written: Written[] = [];
   let baselineWritten: Written | null = null;
   for (const outcome of outcomes) {
@@ -130,7 +144,6 @@ export async function runSweep(ctx: SweepRig, sides: SweepSide[], sweep: SweepOp
     if (outcome.side.kind === 'baseline') baselineWritten = w;
     written.push(w);
   }
-  if (outcomes.length > 0) io.stdout.write(`\n${renderSweep(outcomes)}\n\n`);
   return written;
 }
 
