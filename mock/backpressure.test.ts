@@ -73,7 +73,8 @@ describe('backpressure', () => {
     const serverSockets: net.Socket[] = [];
     mock.server.on('connection', (s: net.Socket) => serverSockets.push(s));
     const clients = Array.from({ length: 10 }, () => stalledClient(mock.port, 20_000));
-    await waitFor(async () => (await stats(mock.url)).paused_streams === 10);
+    // Each stream fills its socket first (a few MB through the kernel): slow on a busy machine.
+    await waitFor(async () => (await stats(mock.url)).paused_streams === 10, 60_000);
     const paused = await stats(mock.url);
     expect(paused).toMatchObject({ open_streams: 10, paused_streams: 10, in_flight: 10, client_disconnects: 0 });
     // Each stream stopped where the socket filled: far from its 20 000 tokens.
@@ -95,14 +96,14 @@ describe('backpressure', () => {
     await waitFor(async () => (await stats(mock.url)).open_streams === 0);
     expect(await stats(mock.url)).toMatchObject({ open_streams: 0, paused_streams: 0, in_flight: 0, client_disconnects: 10, tokens_sent: paused.tokens_sent + 20 });
     await waitFor(async () => mock.app.runtime.scheduler.pending === 0, 1000);
-  });
+  }, 120_000);
 
   it('a client that stops reading for a while, then reads: the stream pauses, resumes and arrives whole', async () => {
     const mock = await startMockServer({ port: 0 });
     running.push(mock);
     const tokens = 20_000;
     const socket = stalledClient(mock.port, tokens);
-    await waitFor(async () => (await stats(mock.url)).paused_streams === 1);
+    await waitFor(async () => (await stats(mock.url)).paused_streams === 1, 60_000);
     const chunks: Buffer[] = [];
     socket.on('data', (c: Buffer) => chunks.push(c));
     await new Promise<void>((resolve) => {
@@ -126,7 +127,7 @@ describe('backpressure', () => {
     expect(decoded.split('"delta":{"content":').length - 1).toBe(tokens);
     expect(decoded.endsWith('data: [DONE]\n\n')).toBe(true);
     expect(await stats(mock.url)).toMatchObject({ open_streams: 0, paused_streams: 0, tokens_sent: tokens, client_disconnects: 0 });
-  });
+  }, 120_000);
 
   it('gapless streams (x-mock-itl: 0) to clients that keep up do not hold the event loop: /stats answers meanwhile', async () => {
     const { url, stop } = await mockChild();
@@ -159,13 +160,13 @@ describe('backpressure', () => {
       const rssMb = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
       // Warm up the streaming path once, so the baseline includes its code.
       const warm = stalledClient(Number(new URL(url).port), 20_000);
-      await waitFor(async () => (await stats(url)).paused_streams === 1);
+      await waitFor(async () => (await stats(url)).paused_streams === 1, 60_000);
       warm.destroy();
       await waitFor(async () => (await stats(url)).open_streams === 0);
       const before = rssMb();
       // 20 answers of about 24 MB each: about 480 MB if the mock buffered them.
       const clients = Array.from({ length: 20 }, () => stalledClient(Number(new URL(url).port), 20_000));
-      await waitFor(async () => (await stats(url)).paused_streams === 20, 20_000);
+      await waitFor(async () => (await stats(url)).paused_streams === 20, 90_000);
       const grown = rssMb() - before;
       expect(grown).toBeLessThan(20 * 1 + 30); // 1 MB per stream, plus 30 MB of heap growth and noise
       for (const c of clients) c.destroy();
@@ -174,5 +175,5 @@ describe('backpressure', () => {
     } finally {
       await stop();
     }
-  }, 40_000);
+  }, 180_000);
 });
