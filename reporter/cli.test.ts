@@ -220,7 +220,7 @@ describe('llmux-bench compare', () => {
   it('--strict turns a settings mismatch into exit 2', async () => {
     const stream = fixturePath('constructed/handle-summary-streaming.json');
     expect(await run(compare, [a, stream])).toBe(0);
-    expect(out).toContain('warning: runs differ in concurrency (llmux: 100, llmux-stream: 25): the diff may mislead');
+    expect(out).toContain('⚠ runs differ in concurrency (llmux: 100, llmux-stream: 25): the diff may mislead');
     expect(await run(compare, [a, stream, '--strict'])).toBe(2);
     expect(out).toBe('');
     expect(err).toContain('llmux-bench compare: runs differ in concurrency (llmux: 100, llmux-stream: 25) (--strict)');

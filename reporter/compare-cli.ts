@@ -1,9 +1,10 @@
 // `llmux-bench compare a.json b.json [...]`: table, markdown, JSON or HTML; regression gates.
 // Exit codes: 0 ok, 1 a --fail-on gate failed, 2 usage error, unreadable input, an --out that cannot
-// be written, or (with --strict) runs whose settings differ.
+// be written, or (with --strict) any warning: runs whose settings differ, a saturated rig, a partial
+// run, an error rate above --max-error-rate, a warm-up that never stabilised.
 import { z } from 'zod';
-import { runCommand, UsageError, validateFlags, type CommandSpec } from '../lib/cli.ts';
-import { compareResults, type CompareInput, type Comparison } from './compare.ts';
+import { runCommand, UsageError, validateFlags, zNumber, type CommandSpec } from '../lib/cli.ts';
+import { compareResults, DEFAULT_MAX_ERROR_RATE, type CompareInput, type Comparison } from './compare.ts';
 import { parseGates, type Gate } from './gates.ts';
 import { renderHtml } from './html.ts';
 import { readPoints, type PointSeries } from './points.ts';
@@ -21,7 +22,17 @@ export const compareSpec: CommandSpec = {
     format: { type: 'string', value: 'FMT', default: 'table', description: 'table | md | json | html' },
     baseline: { type: 'string', value: 'FILE', description: 'reference result (e.g. direct-to-mock): overhead rows and gates are measured against it' },
     failOn: { type: 'string', value: 'GATES', description: 'regression gates, e.g. "p99:+10%,rps:-5%,error_rate:+0.5pp,ttft_p95:+5ms"; a failed gate exits 1' },
-    strict: { type: 'boolean', description: 'runs with different scenario, concurrency, requests, load or mock settings are an error (exit 2)' },
+    strict: {
+      type: 'boolean',
+      description:
+        'any warning is an error (exit 2, no report): runs with different scenario, concurrency, requests, duration, load, mock settings, pinning or timing source; a saturated rig; a partial run; an error rate above --max-error-rate; a warm-up that never stabilised',
+    },
+    maxErrorRate: {
+      type: 'string',
+      value: 'R',
+      default: String(DEFAULT_MAX_ERROR_RATE),
+      description: 'a run failing more than this share of its requests (0..1) is never marked best, gets no better/worse verdict and no latency gate, and is warned about',
+    },
     out: { type: 'string', value: 'FILE', description: 'write the report to FILE (atomic) instead of stdout' },
     force: { type: 'boolean', description: 'let --out replace an existing file' },
     points: { type: 'string', value: 'FILE', multiple: true, description: 'k6 --out json NDJSON (.gz ok) of each run, in order, for HTML time series' },
@@ -32,7 +43,9 @@ export const compareSpec: CommandSpec = {
     'by more than N (no sign: the worse direction). Units: % relative, pp percentage points (rates), ns/us/ms/s',
     '(latencies), MB/MiB (memory). Metrics: p50 p90 p95 p99 mean max rps error_rate failed ttft_p50 ttft_p95',
     'ttft_p99 itl_p50 itl_p99 tps memory_peak memory_avg cpu_avg cpu_peak overhead_p50 overhead_p95 overhead_p99.',
-    'A gate whose metric was not measured in one of the two runs fails.',
+    'A gate whose metric was not measured in one of the two runs fails, and so does a gate other than',
+    'error_rate/failed on a run above --max-error-rate.',
+    'Exit codes: 0 ok; 1 a gate failed; 2 usage error, unreadable input, unwritable --out, or --strict and a warning.',
   ].join('\n'),
 };
 
@@ -41,6 +54,7 @@ const FlagsSchema = z.object({
   baseline: z.string().min(1).optional(),
   failOn: z.string().optional(),
   strict: z.boolean().optional(),
+  maxErrorRate: zNumber((n) => n.min(0).max(1)),
   out: z.string().min(1).optional(),
   force: z.boolean().optional(),
   points: z.array(z.string().min(1)).optional(),
@@ -69,7 +83,7 @@ export function main(argv: string[]): Promise<number> {
       const inputs: CompareInput[] = [];
       for (const file of args.positionals) inputs.push({ result: (await loadResult(file)).result, file });
       const baseline = flags.baseline ? { result: (await loadResult(flags.baseline)).result, file: flags.baseline } : undefined;
-      comparison = compareResults(inputs, { baseline, failOn: gates, strict: flags.strict });
+      comparison = compareResults(inputs, { baseline, failOn: gates, strict: flags.strict, maxErrorRate: flags.maxErrorRate });
       if (flags.format === 'html') series = await loadSeries(comparison, flags.points ?? [], Boolean(baseline));
     } catch (error) {
       if (error instanceof InputFileError) {
@@ -79,7 +93,7 @@ export function main(argv: string[]): Promise<number> {
       throw error;
     }
 
-    if (flags.strict && comparison.mismatches.length > 0) {
+    if (flags.strict && comparison.warnings.length > 0) {
       for (const warning of comparison.warnings) process.stderr.write(`llmux-bench compare: ${warning.replace(/: the diff may mislead$/, '')} (--strict)\n`);
       return 2;
     }

@@ -82,7 +82,12 @@ describe('compareResults', () => {
     const other = { ...streaming, name: 'other', concurrency: 50, mock: { latency: 1, itl: 2, tokens: 3, seed: 1 } };
     const mixed = compareResults([{ result: { ...streaming, mock: { latency: 1, itl: 2, tokens: 3, seed: 2 } } }, { result: other }]);
     expect(mixed.mismatches.map((m) => m.setting)).toEqual(['concurrency', 'mock settings']);
-    expect(mixed.warnings[0]).toBe('runs differ in concurrency (llmux-stream: 25, other: 50): the diff may mislead');
+    expect(mixed.warnings).toEqual([
+      'llmux-stream: error rate 1.20% above 1.00% (--max-error-rate): not ranked',
+      'other: error rate 1.20% above 1.00% (--max-error-rate): not ranked',
+      'runs differ in concurrency (llmux-stream: 25, other: 50): the diff may mislead',
+      'runs differ in mock settings (llmux-stream: {"itl":2,"latency":1,"seed":2,"tokens":3}, other: {"itl":2,"latency":1,"seed":1,"tokens":3}): the diff may mislead',
+    ]);
     const goVsStreaming = compareResults([{ result: go }, { result: streaming }]);
     expect(goVsStreaming.mismatches.map((m) => m.setting)).toEqual(['concurrency', 'requests']); // Go results have no scenario: not compared
     expect(compareResults([{ result: go }, { result: slower }]).mismatches).toEqual([]);
@@ -146,7 +151,7 @@ describe('--fail-on gates', () => {
 
   it('fails a gate whose metric was not measured', () => {
     const [ttft] = parseGates('ttft_p95:+5ms');
-    const c = compareResults([{ result: go, file: 'a.json' }, { result: streaming }], { failOn: [ttft] });
+    const c = compareResults([{ result: go, file: 'a.json' }, { result: streaming }], { failOn: [ttft], maxErrorRate: 0.05 });
     expect(c.ok).toBe(false);
     expect(c.gates[0].message).toBe('ttft_p95:+5ms: cannot evaluate, ttft_p95 was not measured in llmux');
     const single = compareResults([{ result: go }], { failOn: parseGates('p99:+10%') });

@@ -1,13 +1,18 @@
 // Comparison of results: one model (rows of metrics × runs with the reference run, Δ and ratio,
-// the better value, gates and setting mismatches) that every renderer draws from.
+// the better value, gates, setting mismatches and what makes a run doubtful) that every renderer
+// draws from.
 //
 // Reference: the --baseline result when given (shown first, and each run's overhead is computed
 // against it), else the first run. Δ and ratio are the last run against the reference, and so are
-// the --fail-on gates.
+// the --fail-on gates. A run whose error rate is above --max-error-rate is never marked best and
+// gets no better/worse verdict: its numbers describe a broken gateway, not a fast one.
 import { overheadOf } from './from-summary.ts';
 import { evaluateGate, parseGates, type Gate, type GateResult } from './gates.ts';
 import { METRICS, type Direction, type MetricDef, type Unit } from './metrics.ts';
-import type { Plateau, Result } from './schema.ts';
+import type { ErrorSample, Plateau, Result } from './schema.ts';
+
+/** Error rate above which a run is not ranked (compare's --max-error-rate). */
+export const DEFAULT_MAX_ERROR_RATE = 0.01;
 
 export interface CompareInput {
   result: Result;
@@ -19,8 +24,10 @@ export interface CompareOptions {
   baseline?: CompareInput | Result;
   /** Parsed gates, or the --fail-on text. */
   failOn?: Gate[] | string;
-  /** Mismatched settings become errors (exit 2) rather than warnings. */
+  /** Any warning (mismatched settings, a doubtful run) becomes an error (exit 2). */
   strict?: boolean;
+  /** Runs with a higher error rate are not ranked (default 0.01). */
+  maxErrorRate?: number;
 }
 
 export interface RunInfo {
@@ -34,6 +41,17 @@ export interface RunInfo {
   total_requests: number;
   concurrency: number | null;
   is_baseline: boolean;
+  /** failed / total requests; null when unknown. */
+  error_rate: number | null;
+  /** false when the error rate is above the limit: never marked best, no verdict against it. */
+  ranked: boolean;
+}
+
+/** Why one run's numbers may not mean what they seem (or, with run null, why the runs differ). */
+export interface Validity {
+  run: string | null;
+  kind: 'rig_saturated' | 'partial' | 'error_rate' | 'warmup_unstable' | 'mismatch';
+  message: string;
 }
 
 export interface Row {
@@ -68,8 +86,13 @@ export interface Comparison {
   gates: GateResult[];
   /** true when every gate held. */
   ok: boolean;
-  /** Notes for people: mismatches, notes about missing data. */
+  /** Error rate above which a run is not ranked. */
+  max_error_rate: number;
+  /** What makes runs doubtful or not comparable, one line each (the text of `validity`). */
   warnings: string[];
+  validity: Validity[];
+  /** Samples of failed responses of each run that has them, in column order. */
+  error_samples: { label: string; samples: ErrorSample[] }[];
   /** Per-plateau numbers of each run that has them (concurrency scenario), in column order. */
   plateaus: { label: string; plateaus: Plateau[] }[];
   /** The results compared, in column order (for the HTML charts). */
@@ -84,6 +107,7 @@ export function compareResults(items: (CompareInput | Result)[], options: Compar
   const inputs = items.map(asInput);
   const baselineInput = options.baseline ? asInput(options.baseline) : undefined;
   const failOn = typeof options.failOn === 'string' ? parseGates(options.failOn) : (options.failOn ?? []);
+  const maxErrorRate = options.maxErrorRate ?? DEFAULT_MAX_ERROR_RATE;
   const all = baselineInput ? [baselineInput, ...inputs] : inputs;
   const reference = 0;
   const results = all.map((input, i) => {
@@ -104,7 +128,10 @@ export function compareResults(items: (CompareInput | Result)[], options: Compar
     total_requests: input.result.total_requests,
     concurrency: input.result.concurrency,
     is_baseline: Boolean(baselineInput) && i === 0,
+    error_rate: errorRateOf(input.result),
+    ranked: isRanked(errorRateOf(input.result), maxErrorRate),
   }));
+  const ranked = runs.map((run) => run.ranked);
 
   const last = results.length - 1;
   const rows: Row[] = [];
@@ -120,14 +147,21 @@ export function compareResults(items: (CompareInput | Result)[], options: Compar
     const delta = from !== null && to !== null && last !== reference ? to - from : null;
     const ratio = delta !== null && from !== null && to !== null ? (from === 0 ? (to === 0 ? 1 : Infinity) : to / from) : null;
     let verdict: Row['verdict'] = null;
-    if (delta !== null) verdict = delta === 0 ? 'same' : (delta < 0) === (metric.better === 'lower') ? 'better' : 'worse';
-    rows.push({ key: metric.key, label: metric.label, unit: metric.unit, better: metric.better, group: metric.group, values, best: bestIndex(values, metric.better), delta, ratio, verdict });
+    if (delta !== null && metric.ranked !== false && ranked[reference] && ranked[last]) verdict = delta === 0 ? 'same' : (delta < 0) === (metric.better === 'lower') ? 'better' : 'worse';
+    const best = metric.ranked === false ? null : bestIndex(values.map((value, i) => (ranked[i] ? value : null)), metric.better);
+    rows.push({ key: metric.key, label: metric.label, unit: metric.unit, better: metric.better, group: metric.group, values, best, delta, ratio, verdict });
   }
 
   const mismatches = findMismatches(results);
-  const warnings = mismatches.map(
-    (m) => `runs differ in ${m.setting} (${m.values.map((v, i) => `${labels[i]}: ${v ?? '?'}`).join(', ')}): the diff may mislead`,
-  );
+  const validity: Validity[] = [
+    ...results.flatMap((r, i) => runValidity(r, runs[i], maxErrorRate)),
+    ...mismatches.map((m): Validity => ({
+      run: null,
+      kind: 'mismatch',
+      message: `runs differ in ${m.setting} (${m.values.map((v, i) => `${labels[i]}: ${v ?? '?'}`).join(', ')}): the diff may mislead`,
+    })),
+  ];
+  const warnings = validity.map((v) => v.message);
 
   const gates = failOn.map((gate) => {
     const row = rows.find((r) => r.key === gate.metric.key);
@@ -135,6 +169,12 @@ export function compareResults(items: (CompareInput | Result)[], options: Compar
     const to = row ? row.values[last] : null;
     if (last === reference) {
       return { gate: gate.text, metric: gate.metric.key, ok: false, from, to, message: `${gate.text}: cannot evaluate, one result and no --baseline` };
+    }
+    // A latency of a run that mostly failed is not the gateway's: only error gates judge it.
+    const unranked = [reference, last].find((i) => !ranked[i]);
+    if (unranked !== undefined && gate.metric.group !== 'errors') {
+      const run = runs[unranked];
+      return { gate: gate.text, metric: gate.metric.key, ok: false, from, to, message: `${gate.text}: cannot evaluate, ${run.label} failed ${percent(run.error_rate!)} of its requests (above --max-error-rate ${percent(maxErrorRate)})` };
     }
     if (gate.metric.group === 'overhead' && baselineInput) {
       // The baseline's overhead over itself is 0: the gate limits the last run's overhead.
@@ -147,7 +187,43 @@ export function compareResults(items: (CompareInput | Result)[], options: Compar
   });
 
   const plateaus = results.flatMap((r, i) => (r.plateaus && r.plateaus.length ? [{ label: labels[i], plateaus: r.plateaus }] : []));
-  return { runs, reference, rows, mismatches, strict: Boolean(options.strict), gates, ok: gates.every((g) => g.ok), warnings, plateaus, results };
+  const errorSamples = results.flatMap((r, i) => (r.error_samples && r.error_samples.length ? [{ label: labels[i], samples: r.error_samples }] : []));
+  return {
+    runs, reference, rows, mismatches, strict: Boolean(options.strict), gates, ok: gates.every((g) => g.ok),
+    max_error_rate: maxErrorRate, warnings, validity, error_samples: errorSamples, plateaus, results,
+  };
+}
+
+/** A run whose error rate is unknown is ranked: nothing says it failed. */
+const isRanked = (errorRate: number | null, max: number) => errorRate === null || errorRate <= max;
+const percent = (ratio: number) => `${(ratio * 100).toFixed(2)}%`;
+const cpu = (p: number | null | undefined) => (p === null || p === undefined ? null : `${p.toFixed(0)}%`);
+
+function errorRateOf(r: Result): number | null {
+  if (r.error_rate !== null && r.error_rate !== undefined) return r.error_rate;
+  return r.failed_requests !== null && r.failed_requests !== undefined && r.total_requests > 0 ? r.failed_requests / r.total_requests : null;
+}
+
+/** What the result itself says makes its numbers doubtful. */
+function runValidity(r: Result, run: RunInfo, maxErrorRate: number): Validity[] {
+  const out: Validity[] = [];
+  const add = (kind: Validity['kind'], text: string) => out.push({ run: run.label, kind, message: `${run.label}: ${text}` });
+  if (r.rig?.rig_saturated) {
+    const figures = [
+      cpu(r.rig.loadgen_cpu_peak_percent) && `load generator CPU ${cpu(r.rig.loadgen_cpu_peak_percent)}`,
+      cpu(r.rig.mock_cpu_peak_percent) && `mock CPU ${cpu(r.rig.mock_cpu_peak_percent)}`,
+    ].filter(Boolean);
+    add('rig_saturated', `rig saturated${figures.length ? ` (${figures.join(', ')})` : ''}`);
+  }
+  if (r.partial) add('partial', `partial run (${r.partial_reason ?? 'interrupted'})`);
+  if (run.error_rate !== null && run.error_rate > maxErrorRate) {
+    add('error_rate', `error rate ${percent(run.error_rate)} above ${percent(maxErrorRate)} (--max-error-rate): not ranked`);
+  }
+  if (r.load?.warmup_stabilised === false) {
+    const seconds = r.load.warmup_seconds;
+    add('warmup_unstable', `warm-up never stabilised${seconds !== null && seconds !== undefined ? ` (stopped at its ${seconds} s cap)` : ''}`);
+  }
+  return out;
 }
 
 function bestIndex(values: (number | null)[], better: Direction): number | null {
@@ -185,6 +261,8 @@ function findMismatches(results: Result[]): Mismatch[] {
     ['offered rate', (r) => (r.load ? (r.load.offered_rps === null ? 'none' : `${r.load.offered_rps}/s`) : null)],
     ['mock settings', (r) => (r.mock ? stableJson(r.mock) : null)],
     ['streaming', (r) => (r.scenario === undefined && r.streaming === undefined ? null : r.streaming ? 'yes' : 'no')],
+    ['streaming timing source', (r) => timingSource(r)],
+    ['CPU pinning', (r) => pinningOf(r)],
     ['capacity SLO', (r) => (r.capacity ? sloText(r.capacity.slo) : null)],
   ];
   // Capacity sweeps pick their own rates and VUs: their capacities compare, their best steps' loads need not.
@@ -197,9 +275,33 @@ function findMismatches(results: Result[]): Mismatch[] {
     const known = values.filter((value) => value !== null);
     if (new Set(known).size > 1) out.push({ setting, values });
   }
+  const durations = sweeps ? null : timeBoundDurations(results);
+  if (durations) out.push({ setting: 'duration', values: durations });
   // Different scenarios already say the runs stream differently.
   if (out.some((m) => m.setting === 'scenario')) return out.filter((m) => m.setting !== 'streaming');
   return out;
+}
+
+/** `streaming.timing_source` when a writer records it (how TTFT and ITL were timed). */
+function timingSource(r: Result): string | null {
+  const source = (r.streaming as Record<string, unknown> | null | undefined)?.timing_source;
+  return typeof source === 'string' ? source : null;
+}
+
+/** "pinned" or "not pinned" from rig.placement, else from environment.pinning; null when unknown. */
+function pinningOf(r: Result): string | null {
+  const placement = r.rig?.placement;
+  if (placement) return placement.pinned ? 'pinned' : 'not pinned';
+  if (r.environment && 'pinning' in r.environment) return r.environment.pinning ? 'pinned' : 'not pinned';
+  return null;
+}
+
+/** Time-bound runs (requests 0) whose measured durations differ by more than 10%, as text. */
+function timeBoundDurations(results: Result[]): (string | null)[] | null {
+  const seconds = results.map((r) => (r.requests === 0 && r.duration !== null && r.duration !== undefined && r.duration > 0 ? r.duration / 1e9 : null));
+  const known = seconds.filter((s): s is number => s !== null);
+  if (known.length < 2 || Math.max(...known) <= 1.1 * Math.min(...known)) return null;
+  return seconds.map((s) => (s === null ? null : `${s.toFixed(1)} s`));
 }
 
 function sloText(slo: NonNullable<Result['capacity']>['slo']): string {

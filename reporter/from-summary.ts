@@ -175,22 +175,26 @@ function fromNormalized(sum: NormSummary, meta: ResultMeta): Conversion {
   const seconds = durationNs !== null && durationNs > 0 ? durationNs / 1e9 : null;
   const rps = success !== null && seconds !== null ? success / seconds : null;
 
-  // Latency of successful requests.
+  // Latency of successful requests. A Trend nothing was added to shows zeros in a summary: with no
+  // successful request there is no latency to report.
   let latencySource: NormMetric | undefined = okDuration;
   let latencyName = 'http_req_duration{expected_response:true}';
-  if (!latencySource) {
-    if (success === 0) {
-      warn('latency_*: null (no successful requests)');
-    } else {
-      latencySource = metric('http_req_duration');
-      latencyName = 'http_req_duration';
-      if (latencySource && failed !== 0) {
-        warn('latency_*: from http_req_duration, which includes failed requests (no http_req_duration{expected_response:true} in the summary)');
-      }
-      if (!latencySource) warn('latency_*: null (no http_req_duration metric)');
+  if (success === 0) {
+    latencySource = undefined;
+    warn('latency_*: null (no successful requests)');
+  } else if (!latencySource) {
+    latencySource = metric('http_req_duration');
+    latencyName = 'http_req_duration';
+    if (latencySource && failed !== 0) {
+      warn('latency_*: from http_req_duration, which includes failed requests (no http_req_duration{expected_response:true} in the summary)');
     }
+    if (!latencySource) warn('latency_*: null (no http_req_duration metric)');
   }
-  const lat = (stat: string, field: string) => trendStat(latencySource, latencyName, stat, field, warn);
+  const lat = (stat: string, field: string) => (success === 0 ? null : trendStat(latencySource, latencyName, stat, field, warn));
+
+  // Latency of failed requests (k6's expected_response:false: non-2xx answers, timeouts, refused
+  // connections), so slow failures stay visible.
+  const failedLatency = failedLatencyOf(metric('http_req_duration{expected_response:false}'), httpFailed?.values.passes, failed, warn);
 
   // Streaming.
   const streamingPresent = ['ttft', 'itl', 'tokens_per_second', 'output_tokens', 'stream_ok'].some((n) => sum.metrics.has(n));
@@ -200,7 +204,13 @@ function fromNormalized(sum: NormSummary, meta: ResultMeta): Conversion {
     const ttft = metric('ttft');
     const itl = metric('itl');
     const tps = metric('tokens_per_second');
-    const t = (m: NormMetric | undefined, name: string, stat: string, field: string) => trendStat(m, name, stat, field, warn);
+    // Timing metrics come from successful streams only: with none, nothing was measured.
+    // A stream is one request: never more successful streams than successful requests.
+    const counts = [metric('stream_ok')?.values.passes, ttft?.values.count, success ?? undefined].filter((n) => n !== undefined);
+    const okStreams = counts.length ? Math.min(...counts) : null;
+    if (okStreams === 0) warn('streaming ttft, itl, tokens_per_second: null (no successful streams)');
+    const t = (m: NormMetric | undefined, name: string, stat: string, field: string) =>
+      okStreams === 0 ? null : trendStat(m, name, stat, field, warn);
     streaming = {
       ttft_p50: t(ttft, 'ttft', 'p50', 'streaming.ttft_p50'),
       ttft_p90: t(ttft, 'ttft', 'p(90)', 'streaming.ttft_p90'),
@@ -315,6 +325,8 @@ function fromNormalized(sum: NormSummary, meta: ResultMeta): Conversion {
     latency_p50: lat('p50', 'latency_p50'),
     latency_p95: lat('p(95)', 'latency_p95'),
     latency_p99: lat('p(99)', 'latency_p99'),
+    failed_latency_p50: failedLatency.p50,
+    failed_latency_p99: failedLatency.p99,
     schema_version: SCHEMA_VERSION,
     scenario,
     engine,
@@ -400,6 +412,29 @@ function pickTime(text: string | null): bigint | null {
 }
 
 /**
+ * p50 and p99 of `http_req_duration{expected_response:false}`; null when no failed request had a
+ * latency. How many did: http_req_failed's passes, else the submetric's count, else none when
+ * nothing failed. Unknown with all-zero statistics is an empty Trend.
+ */
+function failedLatencyOf(
+  duration: NormMetric | undefined,
+  httpFailedCount: number | undefined,
+  failed: number | null,
+  warn: (text: string) => void,
+): { p50: number | null; p99: number | null } {
+  const none = { p50: null, p99: null };
+  let withLatency = httpFailedCount ?? duration?.values.count ?? (failed === 0 ? 0 : null);
+  if (!duration) {
+    if (withLatency !== 0 && failed !== 0) warn('failed_latency_*: null (no http_req_duration{expected_response:false} in the summary)');
+    return none;
+  }
+  if (withLatency === null && Object.values(duration.values).every((value) => value === 0)) withLatency = 0;
+  if (withLatency === 0) return none;
+  const name = 'http_req_duration{expected_response:false}';
+  return { p50: trendStat(duration, name, 'p50', 'failed_latency_p50', warn), p99: trendStat(duration, name, 'p(99)', 'failed_latency_p99', warn) };
+}
+
+/**
  * One statistic of a Trend in the result's unit: integer ns for time metrics, the plain number
  * otherwise. "p50" reads p(50) or med. Absent → null with a warning naming the field.
  */
@@ -414,6 +449,7 @@ function trendStat(
     warn(`${field}: null (no ${metricName} metric in the summary)`);
     return null;
   }
+  if (metric.values.count === 0) return null; // an empty Trend shows zeros
   const value = stat === 'p50' ? (metric.values['p(50)'] ?? metric.values.med) : metric.values[stat];
   if (value === undefined) {
     const key = stat === 'p50' ? 'p(50) or med' : stat;
@@ -443,12 +479,15 @@ function readPlateaus(sum: NormSummary, llmux: LlmuxKey | null, warn: (text: str
   return levels.map((vus) => {
     const ms = byVus.get(vus)!;
     const duration = ms.get('http_req_duration');
-    const stat = (s: string, field: string) => trendStat(duration, `http_req_duration{plateau:${vus}}`, s, `plateaus[${vus}].${field}`, duration ? warn : quiet);
     const reqs = ms.get('http_reqs')?.values.count;
     const total = reqs !== undefined ? Math.round(reqs) : (duration?.values.count ?? null);
     // llm_errors counts what http_req_failed misses (timeouts, bad bodies), as for the whole run.
     const failedCount = ms.get('llm_errors')?.values.count ?? ms.get('http_req_failed')?.values.passes;
     const failed = failedCount !== undefined && total !== null ? Math.min(Math.round(failedCount), total) : null;
+    // A plateau where nothing succeeded has only failures' latencies: not a latency of the gateway.
+    const noSuccess = total !== null && failed !== null && total - failed === 0;
+    const stat = (s: string, field: string) =>
+      noSuccess ? null : trendStat(duration, `http_req_duration{plateau:${vus}}`, s, `plateaus[${vus}].${field}`, duration ? warn : quiet);
     const hold = holds?.get(vus) ?? null;
     return {
       vus,

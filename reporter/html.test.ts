@@ -62,9 +62,11 @@ describe('HTML plateau charts', () => {
     expect(latency.series[3].values[0]).toBeNull(); // the second run has no 2-VU plateau
     const errors = charts.find((chart) => chart.id === 'plateau-errors')!;
     expect(errors.series).toEqual([
-      { label: 'engine-concurrency-plateaus', values: [0, 0, 0, 0] },
-      { label: 'overloaded', values: [null, 5, 10, 20] },
+      { label: 'engine-concurrency-plateaus', values: [0, 0, 0, 0], run: 0 },
+      { label: 'overloaded', values: [null, 5, 10, 20], run: 1 },
     ]);
+    // One colour per run: p50 and p99 of a run share it, p99 dashed.
+    expect(latency.series.map((s) => [s.run, Boolean(s.dashed)])).toEqual([[0, false], [0, true], [1, false], [1, true]]);
     expect(chartSpecs(compareResults([{ result: streaming }])).map((chart) => chart.id)).not.toContain('plateau-latency');
   });
 
@@ -126,11 +128,14 @@ describe.skipIf(!HAVE_CHROMIUM)(`HTML report in headless Chromium (${CHROMIUM}${
       [...document.querySelectorAll('.plot')].map((plot) => {
         const canvas = plot.querySelector('canvas');
         if (!canvas) return { id: plot.id, width: 0, height: 0, drawn: 0 };
+        // Pixels of the colour of the chart's first series (its legend marker): its bars or line,
+        // not just axes and grid.
+        const marker = plot.querySelector('.u-legend .u-marker');
+        const [r, g, b] = getComputedStyle(marker).borderColor.match(/\\d+/g).map(Number);
         const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
-        // Pixels of the first run's colour (blue, #3b6fd8): its bars or line, not just axes and grid.
         let drawn = 0;
         for (let i = 0; i < data.length; i += 4) {
-          if (data[i + 3] > 0 && data[i + 2] > data[i] + 60 && data[i + 2] > data[i + 1] + 40) drawn++;
+          if (data[i + 3] > 200 && Math.abs(data[i] - r) < 40 && Math.abs(data[i + 1] - g) < 40 && Math.abs(data[i + 2] - b) < 40) drawn++;
         }
         return { id: plot.id, width: canvas.width, height: canvas.height, drawn };
       })`);
@@ -139,7 +144,7 @@ describe.skipIf(!HAVE_CHROMIUM)(`HTML report in headless Chromium (${CHROMIUM}${
     for (const chart of charts) {
       expect(chart.width, chart.id).toBeGreaterThan(0);
       expect(chart.height, chart.id).toBeGreaterThan(0);
-      expect(chart.drawn, `${chart.id} draws the first run`).toBeGreaterThan(50);
+      expect(chart.drawn, `${chart.id} draws its first series`).toBeGreaterThan(50);
     }
     expect(await page.evaluate('typeof window.__pwned')).toBe('undefined');
     expect(await page.locator('h1').textContent()).toContain('<img src=x');
@@ -148,6 +153,73 @@ describe.skipIf(!HAVE_CHROMIUM)(`HTML report in headless Chromium (${CHROMIUM}${
     const shot = path.join(tmpdir(), 'llmux-report-screenshot.png');
     await page.screenshot({ path: shot, fullPage: true });
     expect(readFileSync(shot).length).toBeGreaterThan(10_000);
+    await page.close();
+  });
+
+  it('shows warnings, no best mark or chart for a failing run, one colour per run, negative overhead', async () => {
+    const direct = resultFromSummary(fixture('engine/engine-basic.summary.json'), { name: 'direct' }).result;
+    const gatewayA = { ...direct, name: 'gateway-a', latency_p50: direct.latency_p50! - 2_000_000, latency_p95: direct.latency_p95! + 3_000_000, rig: { mock_cpu_peak_percent: 40, loadgen_cpu_peak_percent: 102, rig_saturated: true } };
+    const broken = { ...resultFromSummary(fixture('engine/engine-basic-all-failed.summary.json'), { name: 'gateway-b' }).result, concurrency: 10, requests: 200 };
+    const file = path.join(dir, 'truthful.html');
+    await writeFile(file, renderHtml(compareResults([{ result: gatewayA }, { result: broken }], { baseline: { result: direct } })));
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const problems: string[] = [];
+    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+    await page.goto(pathToFileURL(file).href, { waitUntil: 'load' });
+
+    expect(await page.locator('section.warnings li').allInnerTexts()).toEqual([
+      '⚠ gateway-a: rig saturated (load generator CPU 102%, mock CPU 40%)',
+      '⚠ gateway-b: error rate 100.00% above 1.00% (--max-error-rate): not ranked',
+    ]);
+    // The table as read: gateway-b's latency is "—", never bold; the bold p50 is gateway-a's.
+    const cells = async (metric: string) => page.locator('table').first().locator('tr', { has: page.locator(`th:text-is("${metric}")`) }).locator('td').allInnerTexts();
+    expect(await cells('latency p50')).toEqual(['7.32 ms', '5.32 ms', '—', '—', '—']);
+    expect(await cells('overhead p50')).toEqual(['—', '-2.00 ms', '—', '—', '—']);
+    const bold = await page.evaluate<string[]>(`[...document.querySelectorAll('td.best')].map((td) => td.cellIndex + ':' + td.textContent)`);
+    expect(bold.every((cell) => !cell.startsWith('3:'))).toBe(true); // column 3 = gateway-b
+    expect(bold).toContain('2:5.32 ms');
+
+    // Legends name the runs that have the chart's numbers, nothing else; each run keeps its colour.
+    const legends = await page.evaluate<Record<string, [string, string][]>>(`Object.fromEntries([...document.querySelectorAll('.plot')].map((plot) =>
+      [plot.id, [...plot.querySelectorAll('.u-legend .u-series')].map((row) => [row.textContent, getComputedStyle(row.querySelector('.u-marker')).borderColor])]))`);
+    expect(legends['chart-latency'].map(([label]) => label)).toEqual(['direct', 'gateway-a']); // successful requests only
+    expect(legends['chart-errors'].map(([label]) => label)).toEqual(['direct', 'gateway-a', 'gateway-b']);
+    expect(legends['chart-overhead'].map(([label]) => label)).toEqual(['gateway-a']);
+    const colours = new Map<string, string>();
+    for (const [id, entries] of Object.entries(legends)) {
+      for (const [label, colour] of entries) {
+        expect(colours.get(label) ?? colour, `${label} in ${id}`).toBe(colour);
+        colours.set(label, colour);
+      }
+    }
+    expect(new Set(colours.values()).size).toBe(3);
+
+    // The p50 overhead (−2 ms) is drawn: in gateway-a's colour, from zero (where the +3 ms p95 bar
+    // ends) downwards. Canvas y grows downwards; columns through the middle of each category.
+    const [r, g, b] = colours.get('gateway-a')!.match(/\d+/g)!.map(Number);
+    const overhead = await page.evaluate<{ p50: number[]; p95: number[] }>(`(() => {
+      const canvas = document.querySelector('#chart-overhead canvas');
+      const { data, width, height } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
+      const axis = 60 * devicePixelRatio; // the y axis' size
+      const centre = (k) => Math.round(axis + ((width - axis) * (2 * k + 1)) / 6);
+      const column = (x) => {
+        const ys = [];
+        for (let y = 0; y < height; y++) {
+          const i = (y * width + x) * 4;
+          if (data[i + 3] > 200 && Math.abs(data[i] - ${r}) < 30 && Math.abs(data[i + 1] - ${g}) < 30 && Math.abs(data[i + 2] - ${b}) < 30) ys.push(y);
+        }
+        return ys.length ? [Math.min(...ys), Math.max(...ys)] : [];
+      };
+      return { p50: column(centre(0)), p95: column(centre(1)) };
+    })()`);
+    expect(overhead.p50, 'negative p50 bar drawn').toHaveLength(2);
+    expect(overhead.p95, 'positive p95 bar drawn').toHaveLength(2);
+    expect(Math.abs(overhead.p50[0] - overhead.p95[1]), 'both bars meet at zero').toBeLessThanOrEqual(2);
+    // −2 ms against +3 ms: the negative bar is about 2/3 the height of the positive one.
+    const ratio = (overhead.p50[1] - overhead.p50[0]) / (overhead.p95[1] - overhead.p95[0]);
+    expect(ratio).toBeGreaterThan(0.6);
+    expect(ratio).toBeLessThan(0.73);
+    expect(problems).toEqual([]);
     await page.close();
   });
 
@@ -179,7 +251,10 @@ describe.skipIf(!HAVE_CHROMIUM)(`HTML report in headless Chromium (${CHROMIUM}${
     }
     expect(drawn['chart-plateau-latency'], 'latency chart draws the first run').toBeGreaterThan(50);
     expect(drawn['chart-plateau-errors'], 'errors chart draws the first run').toBeGreaterThan(50);
-    expect(await page.locator('#chart-plateau-latency .u-legend').textContent()).toContain('VUs');
+    // The legend names the series, nothing else (no x entry, no value placeholders).
+    expect(await page.locator('#chart-plateau-latency .u-legend .u-series').allTextContents()).toEqual([
+      'overloaded p50', 'overloaded p99', 'engine-concurrency-plateaus p50', 'engine-concurrency-plateaus p99',
+    ]);
     expect(problems).toEqual([]);
     await page.close();
   });

@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import type { Comparison } from './compare.ts';
 import { formatDelta, formatRatio, formatValue } from './metrics.ts';
 import type { PointSeries } from './points.ts';
+import { sampleText, WARNING_MARK } from './render.ts';
 import { ERROR_KINDS, type Plateau, type Result } from './schema.ts';
 
 export interface HtmlOptions {
@@ -46,9 +47,21 @@ interface ChartSpec {
   xLabel?: string;
   /** Short name of x in the legend. */
   xUnit?: string;
-  series: { label: string; values: (number | null)[] }[];
+  series: ChartSeries[];
   /** Lines: join points across missing x values (series measured at different x). */
   spanGaps?: boolean;
+}
+
+/** `run` of a series that belongs to no run (a bound, a reference line): drawn grey. */
+const NO_RUN = -1;
+
+interface ChartSeries {
+  label: string;
+  values: (number | null)[];
+  /** Column of the run in the comparison: its colour in every chart (NO_RUN: grey). */
+  run: number;
+  /** Drawn dashed (p99 beside a solid p50 of the same run). */
+  dashed?: boolean;
 }
 
 const ms = (ns: number | null | undefined) => (ns === null || ns === undefined ? null : ns / 1e6);
@@ -66,15 +79,16 @@ function capacityChart(c: Comparison): ChartSpec | null {
   const x = [...new Set(sweeps.flatMap((s) => measured(s).map((step) => round1(step.achieved_rps!))))].sort((a, b) => a - b);
   const series: ChartSpec['series'] = [];
   for (const s of sweeps) {
+    const run = c.runs.findIndex((r) => r.label === s.label);
     const at = new Map(measured(s).map((step) => [round1(step.achieved_rps!), step]));
-    series.push({ label: `${s.label} p99`, values: x.map((v) => at.get(v)?.p99_ms ?? null) });
+    series.push({ label: `${s.label} p99`, values: x.map((v) => at.get(v)?.p99_ms ?? null), run });
     const knee = measured(s).find((step) => step.offered_rps === s.capacity.max_rps_within_slo);
     if (knee) {
-      series.push({ label: `${s.label} knee: ${s.capacity.max_rps_within_slo} rps within the SLO`, values: x.map((v) => (v === round1(knee.achieved_rps!) ? knee.p99_ms : null)) });
+      series.push({ label: `${s.label} knee: ${s.capacity.max_rps_within_slo} rps within the SLO`, values: x.map((v) => (v === round1(knee.achieved_rps!) ? knee.p99_ms : null)), run, dashed: true });
     }
   }
   const slo = sweeps[0].capacity.slo.p99_ms;
-  if (sweeps.every((s) => s.capacity.slo.p99_ms === slo)) series.push({ label: 'SLO p99 bound', values: x.map(() => slo) });
+  if (sweeps.every((s) => s.capacity.slo.p99_ms === slo)) series.push({ label: 'SLO p99 bound', values: x.map(() => slo), run: NO_RUN, dashed: true });
   return { id: 'capacity', title: 'Latency against throughput (capacity sweep, p99 per step)', kind: 'lines', unit: 'ms', x, xLabel: 'achieved requests/s', xUnit: 'rps', series, spanGaps: true };
 }
 
@@ -84,8 +98,9 @@ export function chartSpecs(c: Comparison, series: (PointSeries | null)[] = []): 
   const runs = c.results;
   const charts: ChartSpec[] = [];
   const bars = (id: string, title: string, unit: string, categories: string[], read: (r: Result, cat: number) => number | null) => {
-    const data = runs.map((r, i) => ({ label: labels[i], values: categories.map((_, k) => read(r, k)) }));
-    if (data.some((d) => d.values.some((v) => v !== null))) charts.push({ id, title, kind: 'bars', unit, categories, series: data });
+    // A run with none of the chart's numbers gets no bars and no legend entry.
+    const data = runs.map((r, i) => ({ label: labels[i], values: categories.map((_, k) => read(r, k)), run: i })).filter((d) => d.values.some((v) => v !== null));
+    if (data.length) charts.push({ id, title, kind: 'bars', unit, categories, series: data });
   };
 
   const latencyKeys = ['latency_p50', 'latency_p90', 'latency_p95', 'latency_p99'] as const;
@@ -116,7 +131,7 @@ export function chartSpecs(c: Comparison, series: (PointSeries | null)[] = []): 
   if (overheadKeys.some((key) => overheadRow(key))) {
     // The baseline itself has no overhead: only runs with numbers get a bar.
     const data = labels
-      .map((label, i) => ({ label, values: overheadKeys.map((key) => ms(overheadRow(key)?.values[i])) }))
+      .map((label, i) => ({ label, values: overheadKeys.map((key) => ms(overheadRow(key)?.values[i])), run: i }))
       .filter((d) => d.values.some((v) => v !== null));
     charts.push({ id: 'overhead', title: 'Overhead over the baseline', kind: 'bars', unit: 'ms', categories: ['p50', 'p95', 'p99'], series: data });
   }
@@ -129,14 +144,15 @@ export function chartSpecs(c: Comparison, series: (PointSeries | null)[] = []): 
         const p = plateaus.find((q) => q.vus === vus);
         return p ? (read(p) ?? null) : null;
       });
+    const runOf = (label: string) => labels.indexOf(label);
     const latency = c.plateaus.flatMap(({ label, plateaus }) => [
-      { label: `${label} p50`, values: at(plateaus, (p) => ms(p.latency_p50)) },
-      { label: `${label} p99`, values: at(plateaus, (p) => ms(p.latency_p99)) },
+      { label: `${label} p50`, values: at(plateaus, (p) => ms(p.latency_p50)), run: runOf(label) },
+      { label: `${label} p99`, values: at(plateaus, (p) => ms(p.latency_p99)), run: runOf(label), dashed: true },
     ]);
     if (latency.some((s) => s.values.some((v) => v !== null))) {
       charts.push({ id: 'plateau-latency', title: 'Latency against concurrency (p50 and p99 per plateau)', kind: 'lines', unit: 'ms', x, xLabel: 'concurrent VUs', xUnit: 'VUs', series: latency });
     }
-    const errors = c.plateaus.map(({ label, plateaus }) => ({ label, values: at(plateaus, (p) => (p.error_rate == null ? null : p.error_rate * 100)) }));
+    const errors = c.plateaus.map(({ label, plateaus }) => ({ label, values: at(plateaus, (p) => (p.error_rate == null ? null : p.error_rate * 100)), run: runOf(label) }));
     if (errors.some((s) => s.values.some((v) => v !== null))) {
       charts.push({ id: 'plateau-errors', title: 'Failed requests against concurrency', kind: 'lines', unit: '% failed', x, xLabel: 'concurrent VUs', xUnit: 'VUs', series: errors });
     }
@@ -146,25 +162,25 @@ export function chartSpecs(c: Comparison, series: (PointSeries | null)[] = []): 
   if (capacity) charts.push(capacity);
 
   // Time series, seconds since each run's first point.
-  const withPoints = series.map((s, i) => ({ s, label: labels[i] })).filter((x): x is { s: PointSeries; label: string } => x.s !== null);
+  const withPoints = series.map((s, i) => ({ s, label: labels[i], run: i })).filter((x): x is { s: PointSeries; label: string; run: number } => x.s !== null);
   if (withPoints.length) {
     const length = Math.max(...withPoints.map(({ s }) => s.requests.length));
     const x = Array.from({ length }, (_, i) => i);
     const pad = (values: (number | null)[]) => x.map((i) => (i < values.length ? values[i] : null));
     const toMs = (values: (number | null)[]) => values.map((v) => (v === null ? null : v / 1e6));
-    charts.push({ id: 'ts-rps', title: 'Requests per second over time', kind: 'lines', unit: 'requests/s', x, xLabel: 'seconds since start', xUnit: 's', series: withPoints.map(({ s, label }) => ({ label, values: pad(s.requests) })) });
+    charts.push({ id: 'ts-rps', title: 'Requests per second over time', kind: 'lines', unit: 'requests/s', x, xLabel: 'seconds since start', xUnit: 's', series: withPoints.map(({ s, label, run }) => ({ label, values: pad(s.requests), run })) });
     charts.push({
       id: 'ts-latency', title: 'Latency over time (p50 and p99 per second)', kind: 'lines', unit: 'ms', x, xLabel: 'seconds since start', xUnit: 's',
-      series: withPoints.flatMap(({ s, label }) => [
-        { label: `${label} p50`, values: pad(toMs(s.latency_p50)) },
-        { label: `${label} p99`, values: pad(toMs(s.latency_p99)) },
+      series: withPoints.flatMap(({ s, label, run }) => [
+        { label: `${label} p50`, values: pad(toMs(s.latency_p50)), run },
+        { label: `${label} p99`, values: pad(toMs(s.latency_p99)), run, dashed: true },
       ]),
     });
-    charts.push({ id: 'ts-errors', title: 'Failed requests per second', kind: 'lines', unit: 'requests/s', x, xLabel: 'seconds since start', xUnit: 's', series: withPoints.map(({ s, label }) => ({ label, values: pad(s.errors) })) });
+    charts.push({ id: 'ts-errors', title: 'Failed requests per second', kind: 'lines', unit: 'requests/s', x, xLabel: 'seconds since start', xUnit: 's', series: withPoints.map(({ s, label, run }) => ({ label, values: pad(s.errors), run })) });
     if (withPoints.some(({ s }) => s.ttft_p50)) {
       charts.push({
         id: 'ts-ttft', title: 'Time to first token over time (p50 per second)', kind: 'lines', unit: 'ms', x, xLabel: 'seconds since start', xUnit: 's',
-        series: withPoints.filter(({ s }) => s.ttft_p50).map(({ s, label }) => ({ label, values: pad(toMs(s.ttft_p50!)) })),
+        series: withPoints.filter(({ s }) => s.ttft_p50).map(({ s, label, run }) => ({ label, values: pad(toMs(s.ttft_p50!)), run })),
       });
     }
   }
@@ -208,9 +224,30 @@ function runsHtml(c: Comparison): string {
   return `<ul class="runs">${items.join('')}</ul>`;
 }
 
+/** What makes a run doubtful or the runs not comparable. */
+function warningsHtml(c: Comparison): string {
+  if (!c.warnings.length) return '';
+  const items = c.warnings.map((warning) => `<li>${WARNING_MARK} ${escapeHtml(warning)}</li>`);
+  return `<section class="warnings"><h2>Warnings</h2><ul>${items.join('')}</ul></section>`;
+}
+
+/** Samples of failed responses: why requests failed. */
+function errorSamplesHtml(c: Comparison): string {
+  return c.error_samples
+    .map(({ label, samples }) => {
+      const rows = samples.map(
+        (s) => `<tr><td>${escapeHtml(s.kind)}</td><td class="num">${s.status ?? 'no response'}</td><td class="num">${s.count}</td><td><code>${escapeHtml(sampleText(s).replace(/^.*?: /, ''))}</code></td></tr>`,
+      );
+      return `<h2>Error samples of ${escapeHtml(label)}</h2><table class="samples"><thead><tr><th scope="col">kind</th><th scope="col">status</th><th scope="col">count</th><th scope="col">body</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
+    })
+    .join('\n');
+}
+
 function notesHtml(c: Comparison, series: (PointSeries | null)[]): string {
   const notes: string[] = [];
-  for (const warning of c.warnings) notes.push(`<li class="warn">${escapeHtml(warning)}</li>`);
+  if (c.runs.some((run) => !run.ranked)) {
+    notes.push(`<li>Runs failing more than ${escapeHtml((c.max_error_rate * 100).toFixed(2))}% of requests are not ranked and get no better/worse verdict.</li>`);
+  }
   for (const gate of c.gates) notes.push(`<li class="${gate.ok ? 'ok' : 'fail'}">${escapeHtml(gate.ok ? gate.message : `regression: ${gate.message}`)}</li>`);
   series.forEach((s, i) => {
     if (s && s.stats.bad_lines) notes.push(`<li class="warn">${escapeHtml(`${c.runs[i].label}: ${s.stats.bad_lines} unreadable lines in ${s.file}`)}</li>`);
@@ -239,8 +276,10 @@ export function renderHtml(c: Comparison, options: HtmlOptions = {}): string {
 <h1>${escapeHtml(title)}</h1>
 <p class="meta">Generated ${escapeHtml(generated)}. Latencies of successful requests; the better value of each row is bold.</p>
 ${runsHtml(c)}
+${warningsHtml(c)}
 ${notesHtml(c, series)}
 ${tableHtml(c)}
+${errorSamplesHtml(c)}
 ${plateauTablesHtml(c)}
 <div class="charts">
 ${sections.join('\n')}
@@ -259,9 +298,11 @@ h1 { font-size: 20px; margin: 0 0 4px; }
 h2 { font-size: 15px; margin: 0 0 8px; }
 .meta { color: #5b6475; margin: 0 0 12px; }
 ul.runs, ul.notes { padding-left: 20px; }
-li.warn { color: #8a5a00; } li.fail { color: #b00020; font-weight: 600; } li.ok { color: #1b6e2a; }
+li.warn, .warnings li { color: #8a5a00; } li.fail { color: #b00020; font-weight: 600; } li.ok { color: #1b6e2a; }
 table { border-collapse: collapse; margin: 12px 0 24px; }
 th, td { padding: 4px 10px; border-bottom: 1px solid #e3e6ec; text-align: left; white-space: nowrap; }
+.warnings { margin: 12px 0; } .warnings ul { padding-left: 20px; margin: 4px 0; list-style: none; }
+table.samples td { white-space: normal; } table.samples code { word-break: break-all; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
 td.best { font-weight: 700; }
 td.better { color: #1b6e2a; } td.worse { color: #b00020; }
@@ -275,6 +316,16 @@ const CHART_JS = `
 (function () {
   var specs = JSON.parse(document.getElementById('llmux-charts').textContent);
   var palette = ['#3b6fd8', '#e07b24', '#2a9d5c', '#c43c5c', '#7a4fc9', '#8c6d1f', '#1f8c8c', '#555e70'];
+  // A run has one colour in every chart: its column in the comparison picks it.
+  function colour(s) { return s.run < 0 ? '#8a909c' : palette[s.run % palette.length]; }
+  // Names only: exact values are in the table, and a live legend shows placeholders until hovered.
+  var legend = { live: false };
+  // Zero always in view; negative values (a target faster than its baseline) get room below it.
+  function yRange(u, min, max) {
+    var lo = min < 0 ? min * 1.1 : 0;
+    var hi = max > 0 ? max * 1.1 : (lo < 0 ? 0 : 1);
+    return [lo, hi];
+  }
   function fmt(v) {
     if (v == null) return '—';
     if (v === 0) return '0';
@@ -308,17 +359,17 @@ const CHART_JS = `
       data = [cats.map(function (_, i) { return i; })].concat(spec.series.map(function (s) { return s.values; }));
       opts = {
         width: width, height: 280,
-        scales: { x: { time: false, range: [-0.5, cats.length - 0.5] }, y: { range: function (u, min, max) { return [0, max > 0 ? max * 1.1 : 1]; } } },
+        scales: { x: { time: false, range: [-0.5, cats.length - 0.5] }, y: { range: yRange } },
         axes: [
           { splits: function () { return cats.map(function (_, i) { return i; }); }, values: function (u, splits) { return splits.map(function (s) { return cats[s] == null ? '' : cats[s]; }); }, grid: { show: false } },
           { label: spec.unit, values: function (u, splits) { return splits.map(fmt); }, size: 60 }
         ],
         series: [{ label: 'x', value: function (u, v) { return v == null ? '' : cats[v]; } }].concat(spec.series.map(function (s, r) {
-          var color = palette[r % palette.length];
+          var color = colour(s);
           return { label: s.label, stroke: color, fill: color + 'cc', width: 0, points: { show: false },
-                   paths: groupedBars(spec.series.length, r), value: function (u, v) { return fmt(v) + ' ' + spec.unit; } };
+                   paths: groupedBars(spec.series.length, r) };
         })),
-        legend: { live: true }
+        legend: legend
       };
     } else {
       data = [spec.x].concat(spec.series.map(function (s) { return s.values; }));
@@ -328,13 +379,14 @@ const CHART_JS = `
       if (spec.x.length < 2) xScale.range = [-0.5, 0.5];
       opts = {
         width: width, height: 280,
-        scales: { x: xScale, y: { range: function (u, min, max) { return [0, max > 0 ? max * 1.1 : 1]; } } },
+        scales: { x: xScale, y: { range: yRange } },
         axes: [{ label: spec.xLabel }, { label: spec.unit, values: function (u, splits) { return splits.map(fmt); }, size: 60 }],
-        series: [{ label: spec.xUnit }].concat(spec.series.map(function (s, r) {
-          return { label: s.label, stroke: palette[r % palette.length], width: 1.5, spanGaps: Boolean(spec.spanGaps),
-                   points: { show: few, size: 7, fill: palette[r % palette.length] },
-                   value: function (u, v) { return fmt(v) + ' ' + spec.unit; } };
-        }))
+        series: [{ label: spec.xUnit }].concat(spec.series.map(function (s) {
+          var color = colour(s);
+          return { label: s.label, stroke: color, width: 1.5, spanGaps: Boolean(spec.spanGaps), dash: s.dashed ? [6, 4] : undefined,
+                   points: { show: few, size: 7, fill: color } };
+        })),
+        legend: legend
       };
     }
     new uPlot(opts, data, el);

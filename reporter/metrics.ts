@@ -12,6 +12,8 @@ export interface MetricDef {
   better: Direction;
   group: 'latency' | 'throughput' | 'errors' | 'streaming' | 'resources' | 'overhead';
   read: (result: Result) => number | null;
+  /** false: shown for reading, never marked best nor given a verdict (no way is better). */
+  ranked?: boolean;
 }
 
 const v = (value: number | null | undefined): number | null => (value === undefined || value === null ? null : value);
@@ -32,11 +34,16 @@ export const METRICS: MetricDef[] = [
   { key: 'error_rate', label: 'error rate', unit: 'ratio', better: 'lower', group: 'errors',
     read: (r) => v(r.error_rate) ?? (r.failed_requests !== null && r.total_requests > 0 ? r.failed_requests / r.total_requests : null) },
   { key: 'failed_requests', label: 'failed requests', unit: 'count', better: 'lower', group: 'errors', read: (r) => v(r.failed_requests) },
+  // How long failures took (a fast 502 and a 30 s timeout are different failures): not a ranking.
+  { key: 'failed_latency_p50', label: 'failed latency p50', unit: 'ns', better: 'lower', group: 'errors', ranked: false, read: (r) => v(r.failed_latency_p50) },
+  { key: 'failed_latency_p99', label: 'failed latency p99', unit: 'ns', better: 'lower', group: 'errors', ranked: false, read: (r) => v(r.failed_latency_p99) },
   { key: 'ttft_p50', label: 'TTFT p50', unit: 'ns', better: 'lower', group: 'streaming', read: (r) => v(r.streaming?.ttft_p50) },
   { key: 'ttft_p95', label: 'TTFT p95', unit: 'ns', better: 'lower', group: 'streaming', read: (r) => v(r.streaming?.ttft_p95) },
   { key: 'ttft_p99', label: 'TTFT p99', unit: 'ns', better: 'lower', group: 'streaming', read: (r) => v(r.streaming?.ttft_p99) },
   { key: 'itl_p50', label: 'ITL p50', unit: 'ns', better: 'lower', group: 'streaming', read: (r) => v(r.streaming?.itl_p50) },
   { key: 'itl_p99', label: 'ITL p99', unit: 'ns', better: 'lower', group: 'streaming', read: (r) => v(r.streaming?.itl_p99) },
+  // Streams whose usage chunk disagreed with their content: a gateway's accounting, not a failure.
+  { key: 'usage_mismatch', label: 'usage mismatches', unit: 'count', better: 'lower', group: 'streaming', read: (r) => v(r.streaming?.usage_mismatch) },
   { key: 'tokens_per_second', label: 'tokens/s p50', unit: 'tps', better: 'higher', group: 'streaming', read: (r) => v(r.streaming?.tokens_per_second_p50) },
   { key: 'memory_peak', label: 'memory peak', unit: 'bytes', better: 'lower', group: 'resources', read: (r) => v(r.memory?.peak_rss_bytes) },
   { key: 'memory_avg', label: 'memory avg', unit: 'bytes', better: 'lower', group: 'resources', read: (r) => v(r.memory?.avg_rss_bytes) },

@@ -2,7 +2,7 @@
 // Pure functions of the model; the HTML renderer lives in html.ts.
 import type { Comparison, Row } from './compare.ts';
 import { formatDelta, formatRatio, formatValue } from './metrics.ts';
-import type { Plateau } from './schema.ts';
+import type { ErrorSample, Plateau } from './schema.ts';
 
 const VERDICT_MARK = { better: 'better', worse: 'worse', same: 'same' } as const;
 
@@ -16,15 +16,38 @@ function cells(row: Row, mark: (text: string) => string): string[] {
   return [row.label, ...values, delta, formatRatio(row.ratio)];
 }
 
-function footer(c: Comparison): string[] {
+/** Notes under the table: what Δ means, open-model load. */
+function notes(c: Comparison): string[] {
   const lines: string[] = [];
   const ref = c.runs[c.reference];
   const last = c.runs[c.runs.length - 1];
-  if (c.runs.length > 1) lines.push(`Δ and ratio: ${last.label} against ${ref.label}${ref.is_baseline ? ' (baseline)' : ''}; better value marked.`);
+  if (c.runs.length > 1) {
+    const unranked = c.runs.some((run) => !run.ranked) ? ` Runs failing more than ${(c.max_error_rate * 100).toFixed(2)}% of requests are not ranked.` : '';
+    lines.push(`Δ and ratio: ${last.label} against ${ref.label}${ref.is_baseline ? ' (baseline)' : ''}; better value marked.${unranked}`);
+  }
   lines.push(...openModelLines(c));
-  for (const warning of c.warnings) lines.push(`warning: ${warning}`);
-  for (const gate of c.gates) lines.push(gate.ok ? `gate ${gate.message}` : `regression: ${gate.message}`);
   return lines;
+}
+
+const gateLines = (c: Comparison): string[] => c.gates.map((gate) => (gate.ok ? `gate ${gate.message}` : `regression: ${gate.message}`));
+
+export const WARNING_MARK = '⚠';
+
+/** One line per sample: kind, status, how many, the body on one line. */
+export function sampleText(sample: ErrorSample): string {
+  const status = sample.status === null ? 'no response' : String(sample.status);
+  return `${sample.kind} ${status} ×${sample.count}: ${oneLine(sample.body) || '(empty body)'}`;
+}
+
+/** Control characters (newlines included) as escapes, so a body stays on its line. */
+const oneLine = (text: string) => text.replace(/[\u0000-\u001f\u007f]/g, (ch) => (ch === '\n' ? '\\n' : ch === '\r' ? '\\r' : ch === '\t' ? '\\t' : `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`)).trim();
+
+function warningLines(c: Comparison): string[] {
+  return c.warnings.length ? ['Warnings:', ...c.warnings.map((w) => `${WARNING_MARK} ${w}`), ''] : [];
+}
+
+function sampleLines(c: Comparison): string[] {
+  return c.error_samples.flatMap(({ label, samples }) => [`Error samples of ${label}:`, ...samples.map((s) => `  ${sampleText(s)}`), '']);
 }
 
 /** The rate an open-model run was offered against what it achieved: the load it really measured. */
@@ -78,7 +101,8 @@ export function renderTable(c: Comparison): string {
     group = rowGroup;
     body.push(line(rows[i]));
   }
-  return [...body, '', ...plateauTables(c), ...footer(c)].join('\n').trimEnd() + '\n';
+  const noteLines = notes(c);
+  return [...body, '', ...plateauTables(c), ...noteLines, ...(noteLines.length ? [''] : []), ...warningLines(c), ...sampleLines(c), ...gateLines(c)].join('\n').trimEnd() + '\n';
 }
 
 const mdEscape = (text: string) => text.replace(/[|\\`*_<>[\]]/g, (ch) => `\\${ch}`);
@@ -88,7 +112,9 @@ export function renderMarkdown(c: Comparison): string {
   const lines = [`| ${head.join(' | ')} |`, `|${head.map((_, i) => (i === 0 ? ' --- ' : ' ---: ')).join('|')}|`];
   // Escape first, then bold the better value, so the markers survive.
   for (const row of c.rows) lines.push(`| ${cells(row, (text) => `\u0000${text}`).map((cell) => (cell.startsWith('\u0000') ? `**${mdEscape(cell.slice(1))}**` : mdEscape(cell))).join(' | ')} |`);
-  const notes = footer(c).map((text) => `- ${mdEscape(text)}`);
+  const noteItems = [...notes(c), ...gateLines(c)].map((text) => `- ${mdEscape(text)}`);
+  const warnings = c.warnings.length ? ['', '**Warnings**', '', ...c.warnings.map((w) => `- ${WARNING_MARK} ${mdEscape(w)}`)] : [];
+  const samples = c.error_samples.flatMap(({ label, samples: list }) => ['', `Error samples of **${mdEscape(label)}**:`, '', ...list.map((sample) => `- ${mdEscape(sampleText(sample))}`)]);
   const runs = c.runs.map((run) => `- **${mdEscape(run.label)}**: ${mdEscape([run.target, run.scenario, run.engine, run.start_time, run.file].filter(Boolean).join(', '))}`);
   const plateaus = c.plateaus.flatMap(({ label, plateaus: list }) => [
     '',
@@ -98,7 +124,7 @@ export function renderMarkdown(c: Comparison): string {
     `|${PLATEAU_HEAD.map(() => ' ---: ').join('|')}|`,
     ...plateauRows(list).map((row) => `| ${row.map(mdEscape).join(' | ')} |`),
   ]);
-  return [...lines, '', ...runs, ...plateaus, ...(notes.length ? ['', ...notes] : [])].join('\n') + '\n';
+  return [...lines, '', ...runs, ...plateaus, ...warnings, ...samples, ...(noteItems.length ? ['', ...noteItems] : [])].join('\n') + '\n';
 }
 
 export function renderJson(c: Comparison): string {

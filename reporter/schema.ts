@@ -62,7 +62,9 @@ export const StreamingSchema = z.object({
   usage_mismatch: optional(count()).describe(
     'streams whose usage chunk disagreed with their content chunks; reported apart, never counted as a failure',
   ),
-});
+})
+  // Fields of a newer writer (how streams were timed, ...) survive a read.
+  .loose();
 
 export const LoadSchema = z.object({
   model: z.enum(['closed', 'open']).describe('closed = fixed VUs looping; open = arrival rate (constant-arrival-rate)'),
@@ -160,9 +162,9 @@ export const PlateauSchema = z.object({
   vus: z.number().int().positive(),
   total_requests: count().nullable(),
   failed_requests: count().nullable(),
-  latency_p50: nsStat('p50 of successful requests'),
-  latency_p95: nsStat('p95 of successful requests'),
-  latency_p99: nsStat('p99 of successful requests'),
+  latency_p50: nsStat('p50 of the plateau\'s requests (http_req_duration{plateau:N}); null when none succeeded'),
+  latency_p95: nsStat('p95 of the plateau\'s requests; null when none succeeded'),
+  latency_p99: nsStat('p99 of the plateau\'s requests; null when none succeeded'),
   error_rate: optional(z.number().min(0).max(1)).describe('failed_requests / total_requests of the plateau'),
   hold_seconds: optional(z.number().positive()).describe("length of the plateau's hold (from the scenario's plateau plan)"),
   rps: optional(z.number().nonnegative()).describe('successful requests started during the hold / hold_seconds'),

@@ -21,3 +21,13 @@ describe('renderBenchSummary', () => {
     expect(text).not.toContain('rig warning');
   });
 });
+
+describe('renderBenchSummary of a doubtful run', () => {
+  it('names the partial reason and the target log', () => {
+    const run: Result = { ...go, name: 'proxy', partial: true, partial_reason: 'stopped at --max-duration 10m', target_log: 'results/proxy_20261128.target.log' };
+    const text = renderBenchSummary({ result: run, file: 'proxy.json' }, null);
+    expect(text).toContain('⚠ proxy: partial run (stopped at --max-duration 10m)');
+    expect(text).toMatch(/^rig during proxy: .*; PARTIAL \(stopped at --max-duration 10m\)/m);
+    expect(text).toContain('target log of proxy: results/proxy_20261128.target.log');
+  });
+});

@@ -1,6 +1,6 @@
 // The summary printed at the end of `npm run bench`: the reporter's comparison table (baseline
-// first, overhead against it), then what the reporter's metrics leave out: the rig's own load,
-// repeat spread and partial runs.
+// first, overhead against it, with its warnings and error samples), then what the reporter's
+// metrics leave out: the rig's own load, repeat spread, partial runs and the target's log.
 import { compareResults } from '../reporter/compare.ts';
 import { renderTable } from '../reporter/render.ts';
 import type { Result } from '../reporter/index.ts';
@@ -31,9 +31,10 @@ export function renderBenchSummary(target: Written | null, baseline: Written | n
       const cov = result.repeat?.rps_cov;
       parts.push(`median of ${result.repeat!.runs} runs, rps cv ${cov === null || cov === undefined ? '-' : `${(cov * 100).toFixed(1)}%`}`);
     }
-    if (result.partial) parts.push('PARTIAL (interrupted)');
+    if (result.partial) parts.push(`PARTIAL (${result.partial_reason ?? 'interrupted'})`);
     if (!result.memory && result !== baseline?.result) parts.push('target memory/CPU not measured');
     lines.push(parts.join('; '));
+    if (result.target_log) lines.push(`target log of ${result.name}: ${result.target_log}`);
     const shortfall = openModelShortfall(result.load);
     if (shortfall) lines.push(`rig warning (${result.name}): ${shortfall}`);
   }

@@ -103,21 +103,30 @@ describe('warm-up', () => {
     expect(opts.thresholds['stream_ok{phase:measure}']).toEqual(['rate>=0']);
     expect(opts.thresholds['llm_errors_http_429{phase:measure}']).toEqual(['count>=0']);
     expect(opts.thresholds['itl{phase:measure}']).toEqual(['max>=0']);
+    expect(opts.thresholds['http_req_duration{expected_response:false,phase:measure}']).toEqual(['max>=0']);
+    expect(opts.thresholds).not.toHaveProperty('http_req_duration{expected_response:false}');
     expect(opts.thresholds).not.toHaveProperty('http_req_failed');
   });
 });
 
 describe('thresholds', () => {
   it('defaults to error rate and checks', () => {
-    expect(options({}).thresholds).toEqual({ http_req_failed: ['rate<0.01'], checks: ['rate>0.99'] });
+    expect(options({}).thresholds).toEqual({
+      http_req_failed: ['rate<0.01'],
+      checks: ['rate>0.99'],
+      // Always true: only makes k6 print the failed requests' latency for the reporter.
+      'http_req_duration{expected_response:false}': ['max>=0'],
+    });
   });
 
   it('are overridable and can be switched off', () => {
     expect(options({ THRESHOLD_ERROR_RATE: '0.05', THRESHOLD_CHECKS_RATE: 'off', THRESHOLD_P95_MS: '200' }).thresholds).toEqual({
       http_req_failed: ['rate<0.05'],
       http_req_duration: ['p(95)<200'],
+      'http_req_duration{expected_response:false}': ['max>=0'],
     });
-    expect(options({ THRESHOLDS: 'off' }).thresholds).toEqual({});
+    // No criterion left: only the always-true one that shows a submetric.
+    expect(options({ THRESHOLDS: 'off' }).thresholds).toEqual({ 'http_req_duration{expected_response:false}': ['max>=0'] });
     expect(options({ THRESHOLD_TTFT_P95_MS: '100' }, 'streaming').thresholds.ttft).toEqual(['p(95)<100']);
     expect(options({ THRESHOLD_TTFT_P95_MS: '100' }, 'basic').thresholds).not.toHaveProperty('ttft');
   });
@@ -156,7 +165,7 @@ describe('concurrency plateaus', () => {
     expect(opts.thresholds['http_req_failed{plateau:1000}']).toEqual(['rate>=0']);
     expect(opts.thresholds['http_reqs{plateau:100}']).toEqual(['count>=0']);
     expect(opts.thresholds['llm_errors{plateau:500}']).toEqual(['count>=0']);
-    expect(Object.keys(opts.thresholds)).toHaveLength(16);
+    expect(Object.keys(opts.thresholds)).toHaveLength(17);
   });
 
   it('DURATION is shared by the plateaus, a quarter of each (at most 5 s) ramping', () => {

@@ -105,6 +105,7 @@ export function headlineMetrics(config: Config): string[] {
     'http_req_failed',
     'http_req_duration',
     'http_req_duration{expected_response:true}',
+    'http_req_duration{expected_response:false}',
     'http_req_waiting',
     'http_req_receiving',
     'iterations',
@@ -151,6 +152,8 @@ export function buildThresholds(config: Config): Record<string, string[]> {
     if (!(metric in thresholds)) thresholds[metric] = [ALWAYS_TRUE[kindOf(metric)]];
   };
   if (filter !== '') for (const metric of headlineMetrics(config)) show(withFilter(metric, filter));
+  // Latency of failed requests (the reporter's failed_latency_p50/p99).
+  else show('http_req_duration{expected_response:false}');
   if (config.scenario === 'concurrency') {
     for (const p of plateauPlan(config.concurrency, config.durationMs)) {
       for (const metric of ['http_reqs', 'http_req_failed', 'http_req_duration', 'llm_errors']) {
