@@ -72,7 +72,7 @@ describe('--max-duration', () => {
     expect(result.total_requests).toBeGreaterThanOrEqual(8);
     expect(result.total_requests).toBeLessThan(20);
     expect(result.duration).toBeGreaterThan(1.5e9);
-    expect(result.duration).toBeLessThan(2.5e9);
+    expect(result.duration).toBeLessThan(3.5e9); // generous: timers run late on a loaded 2-core machine
     expect(result.rps).toBeCloseTo(result.success_requests! / (result.duration! / 1e9), 6);
     expect(Date.parse(result.end_time!) - Date.parse(result.start_time!)).toBeCloseTo(result.duration! / 1e6, -1);
   });
