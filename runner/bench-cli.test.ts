@@ -68,11 +68,16 @@ describe('a --target-cmd proxy that dies during the run', () => {
   it('stops the load, writes what ran marked partial, and fails with the exit reason and last line', async () => {
     const out = join(dir, 'crash');
     const script = join(dir, 'crashing-proxy.cjs');
-    // Answers every request, then crashes after a second and a half of load.
+    // Forwards every request to the mock (so the readiness requests pass), then crashes a second
+    // and a half after the load's first request.
     await writeFile(
       script,
-      "require('http').createServer((q, s) => s.end('{}')).listen(Number(process.argv[2]), '127.0.0.1');\n" +
-        "setTimeout(() => { console.error('proxy crashed: out of memory'); process.exit(7); }, 1500);\n",
+      "const http = require('http'); const up = new URL(process.env.MOCK_URL); let posts = 0;\n" +
+        "http.createServer((q, s) => {\n" +
+        "  if (q.method === 'POST' && ++posts === 3) setTimeout(() => { console.error('proxy crashed: out of memory'); process.exit(7); }, 1500);\n" +
+        "  const r = http.request({ host: up.hostname, port: up.port, path: q.url, method: q.method, headers: q.headers }, (a) => { s.writeHead(a.statusCode, a.headers); a.pipe(s); });\n" +
+        "  q.pipe(r);\n" +
+        "}).listen(Number(process.argv[2]), '127.0.0.1');\n",
     );
     const port = await freePort();
     const mark = newMark();

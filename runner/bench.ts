@@ -38,7 +38,7 @@ import {
 } from './target.ts';
 import { renderBenchSummary, type Written } from './table.ts';
 import { PROBE_REQUESTS, provePath, readinessFor } from './readiness.ts';
-import { renderErrorSamples, SampleCollector } from './error-samples.ts';
+import { SampleCollector } from './error-samples.ts';
 import { createTargetLog } from './target-log.ts';
 import { placementOf, saturationAdvice } from './placement.ts';
 import { warmUp, type WarmupOutcome } from './warmup.ts';
@@ -276,9 +276,7 @@ export async function runBench(opts: BenchOptions, io: BenchIO): Promise<number>
     }
     const interrupted = io.signal.aborted;
     for (const { file } of written) io.stdout.write(`wrote ${file}\n`);
-    if (targetLog) io.stdout.write(`target log ${targetLog}\n`);
     for (const { result } of written) {
-      if (result.partial_reason) io.stdout.write(`\nPARTIAL (${result.name}): ${result.partial_reason}; the numbers cover what ran until then.\n`);
       if (result.rig?.rig_saturated) {
         io.stdout.write(`\nRIG SATURATED (${result.name}): this number measures the benchmark rig, not the proxy.\n`);
         for (const reason of rigReasons(result)) io.stdout.write(`  - ${reason}\n`);
@@ -359,7 +357,6 @@ async function runFixedLoad(ctx: RunContext, withBaseline: boolean, targetUrl: s
   const written = [baselineWritten, targetWritten].filter((w): w is Written => w !== null);
 
   if (written.length > 0) io.stdout.write(`\n${renderBenchSummary(targetWritten, baselineWritten)}\n\n`);
-  for (const { result } of written) for (const line of renderErrorSamples(result)) io.stdout.write(`${line}\n`);
   return written;
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { encodeSampleLine } from '../contract/error-sample-line.ts';
-import { renderErrorSamples, SampleCollector } from './error-samples.ts';
+import { SampleCollector } from './error-samples.ts';
 
 const line = (vu: number, kind: string, status: number | null, body: string, count: number) =>
   `INFO[0001] ${encodeSampleLine({ vu, kind, status, body, count })}  source=console`;
@@ -23,12 +23,6 @@ describe('SampleCollector', () => {
     expect(samples.map((s) => [s.kind, s.count, s.body])).toEqual([
       ['http_4xx', 7, 'key *** body 6'], ['http_4xx', 6, 'key *** body 5'], ['http_4xx', 5, 'key *** body 4'], ['http_4xx', 4, 'key *** body 3'], ['http_4xx', 3, 'key *** body 2'],
       ['timeout', 2, 'request timeout'],
-    ]);
-    expect(renderErrorSamples({ name: 'gw', errors: { timeout: 2, http_4xx: 40 } as never, error_samples: samples })).toEqual([
-      'why requests failed (gw):',
-      '  http_4xx 400 ×≥7: "key *** body 6"', '  http_4xx 400 ×≥6: "key *** body 5"', '  http_4xx 400 ×≥5: "key *** body 4"',
-      '  http_4xx 400 ×≥4: "key *** body 3"', '  http_4xx 400 ×≥3: "key *** body 2"',
-      '  timeout no response ×2: "request timeout"',
     ]);
   });
 });

@@ -48,16 +48,3 @@ export class SampleCollector {
     return out;
   }
 }
-
-/** The lines printed under the table: why the requests of a run failed. */
-export function renderErrorSamples(result: Pick<Result, 'name' | 'error_samples' | 'errors'>): string[] {
-  const samples = result.error_samples ?? [];
-  if (samples.length === 0) return [];
-  const lines = [`why requests failed (${result.name}):`];
-  for (const s of samples) {
-    const total = result.errors?.[s.kind];
-    const exact = typeof total === 'number' && samples.filter((o) => o.kind === s.kind).length === 1 && total === s.count;
-    lines.push(`  ${s.kind} ${s.status ?? 'no response'} ×${exact ? '' : '≥'}${s.count}: ${JSON.stringify(s.body)}`);
-  }
-  return lines;
-}

@@ -133,7 +133,7 @@ export async function warmUp(ctx: WarmupContext, label: string): Promise<WarmupO
   ctx.say(
     stabilised
       ? `${label}: warmed up in ${seconds} s (last two 1 s windows: ${windows.join(' and ')} requests/s)`
-      : `${label}: throughput still not steady after ${seconds} s of warm-up (last 1 s windows: ${windows.join(', ')} requests/s); measuring anyway, recorded as warmup_stabilised: false`,
+      : `${label}: throughput still not steady after ${seconds} s of warm-up (${windows.length ? `last 1 s windows: ${windows.join(', ')} requests/s` : 'not one full 1 s window'}); measuring anyway, recorded as warmup_stabilised: false`,
   );
   return { seconds, stabilised, windows };
 }
