@@ -299,7 +299,7 @@ describe('override headers and faults', () => {
 
   it('x-mock-abort cuts a stream after N tokens (in-process: the body errors)', async () => {
     // A gap between tokens lets the reader take each chunk before the error discards the queue.
-    const app = createMockApp({ latencyMs: 0, itlMs: 20, tokens: 10 });
+    const app = createMockApp({ latencyMs: 0, itlMs: 100, tokens: 10 });
     const res = await app.request('/v1/chat/completions', jsonPost(chatBody({ stream: true }), { 'x-mock-abort': '3' }));
     expect(res.status).toBe(200);
     const reader = res.body!.getReader();
