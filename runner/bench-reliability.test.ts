@@ -25,6 +25,8 @@ beforeAll(async () => {
   await mkdir(tmp);
 });
 afterAll(async () => {
+  // The tmpfs below goes first: a mounted directory cannot be removed.
+  if (mnt) spawnSync('umount', ['-l', mnt]);
   await rm(dir, { recursive: true, force: true });
 });
 
@@ -88,9 +90,6 @@ beforeAll(async () => {
   const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', point]);
   if (mounted.status === 0) mnt = point;
   else console.warn(`skipping the read-only and full --output tests: cannot mount a tmpfs here (${mounted.stderr?.toString().trim() || mounted.error?.message})`);
-});
-afterAll(() => {
-  if (mnt) spawnSync('umount', ['-l', mnt]);
 });
 
 describe('bench: --output that cannot take the results', () => {
