@@ -33,6 +33,7 @@ import { ScenarioRun } from './scenario-run.ts';
 import { captureScriptOutput } from './script-console.ts';
 import { describeScenario, initialVus, maxScenarioMs, OptionsError, resolveScenarios, type ScenarioConfig, type ShortcutOverrides } from './scenario.ts';
 import { Vu, vuStorage } from './vu.ts';
+import { Watchdog } from './watchdog.ts';
 
 export const EXIT = {
   ok: 0,
@@ -567,6 +568,8 @@ async function lifeCycle(
       failInit(e);
     }
   }
+  // Event-loop VUs stuck in a synchronous loop: see engine/watchdog.ts.
+  const watchdog = kind === 'event-loop' && run.aborted === null ? new Watchdog(Date.now() + Math.max(...scenarios.map(maxScenarioMs)) + 5_000) : null;
   const timers: NodeJS.Timeout[] = [];
   run.startedAt = performance.now();
   run.startedAtMs = Date.now();
@@ -602,6 +605,7 @@ async function lifeCycle(
     );
   }
   for (const t of timers) clearInterval(t);
+  watchdog?.stop();
   // Deadlines nobody waits for any more (maxDuration, gracefulRampDown, ...) must not keep the process up.
   for (const w of waiters) clearTimeout(w.timer);
   waiters.clear();

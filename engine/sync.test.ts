@@ -77,6 +77,14 @@ describe('engine run: synchronous scripts on worker VUs', () => {
     expect(interrupted.stderr).toContain('stopping: interrupted');
   });
 
+  it('ends a process whose async function blocks the event loop past the deadline, saying why', async () => {
+    const started = Date.now();
+    const r = await runEngine(['run', '-q', join(SYNC, 'async-busy-loop.js')], { timeoutMs: 60_000 });
+    expect(r.signal).toBe('SIGKILL');
+    expect(r.stderr).toContain('the script has blocked the event loop');
+    expect(Date.now() - started).toBeLessThan(40_000);
+  });
+
   it('warns loudly when every iteration threw and no request was made; a Rate threshold without samples fails', async () => {
     const r = await runEngine(['run', '-q', join(SYNC, 'throws.js')], { timeoutMs: 60_000 });
     expect(r.stderr).toContain('!!! WARNING: the test made no HTTP request: every one of the 3 iterations threw an error');

@@ -4,6 +4,7 @@
 // included, so the run keeps to its deadlines and to Ctrl-C.
 import { MessageChannel, Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
 import { build } from 'esbuild';
 import { sharedArrayData, storeSharedArray } from '../modules/data.ts';
 import { CookieJar, jarFor } from '../modules/cookies.ts';
@@ -83,7 +84,7 @@ export class WorkerVu {
       stdout: false,
       stderr: false,
       // Small heaps: a thousand VUs must fit.
-      resourceLimits: { maxYoungGenerationSizeMb: 4, stackSizeMb: 4 },
+      resourceLimits: { maxYoungGenerationSizeMb: 0.5, stackSizeMb: 1, codeRangeSizeMb: 8 },
     });
     this.worker.unref();
     let readyResolve!: () => void;
@@ -349,6 +350,9 @@ export class WorkerPool {
   ) {}
 
   async load(): Promise<void> {
+    // Each worker collects the garbage of its start-up once, before its VU runs (about 1 MB per
+    // VU); V8 flags are per process, and the main thread's context exists already.
+    setFlagsFromString('--expose-gc');
     this.runtime = await workerCode();
   }
 

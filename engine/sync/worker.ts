@@ -15,6 +15,9 @@ import { CompiledScript, isAsyncFunction, moduleRequire, type ScriptExports } fr
 import type { FromWorker, ScenarioInfo, ToWorker, WorkerInit } from './protocol.ts';
 
 const init = workerData as WorkerInit;
+// The engine exposes gc() to its workers for one collection after the init code (V8 installs it
+// as a fixed global, so scripts could see it too).
+const collect = (globalThis as { gc?: () => void }).gc;
 const port = parentPort!;
 const flag = new Int32Array(init.flag);
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
@@ -418,6 +421,7 @@ try {
   const compiled = new CompiledScript(init.path, init.code);
   exports = compiled.instantiate({ require: moduleRequire(modules), open, ...trackedTimers } as never);
   phase = 'vu';
+  collect?.();
   post({ t: 'ready' });
 } catch (e) {
   post({ t: 'initError', error: errorText(e) });
