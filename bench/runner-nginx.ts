@@ -1,7 +1,7 @@
 // What `npm run bench` measures for a real reverse proxy on this machine: Debian's nginx in front of
 // the mock, started by the runner with --target-cmd, for the basic and streaming scenarios. Prints
 // the overhead per percentile, nginx's memory and CPU, the rig's CPU and whether the rig was
-// saturated, with the machine, so the README's numbers can be rerun.
+// saturated, with the machine, so the figures in docs/benchmarks.md can be rerun.
 //
 //   node --import tsx bench/runner-nginx.ts [--requests 5000] [--concurrency 50] [--repeat 3] [--engine embedded] [--pin]
 import { spawnSync } from 'node:child_process';

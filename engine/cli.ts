@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { parseCommandArgs, renderUsage, runCommand, UsageError, validateFlags, zDurationMs, zNumber, type CommandSpec } from '../lib/cli.ts';
 import { EXIT, runTest } from './run.ts';
 
-const spec: CommandSpec = {
+export const spec: CommandSpec = {
   name: 'engine run',
   summary: 'Run a k6 script (e.g. dist/basic.js) with the embedded k6-compatible engine.',
   positionals: '<script.js>',

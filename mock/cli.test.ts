@@ -130,19 +130,3 @@ describe('running', () => {
     }
   });
 });
-
-describe('README', () => {
-  it('documents every mock flag with the default and env variable the code uses', async () => {
-    const { readFile } = await import('node:fs/promises');
-    const { mockCommand } = await import('./cli.ts');
-    const { kebab } = await import('../lib/cli.ts');
-    const readme = await readFile(new URL('../README.md', import.meta.url), 'utf8');
-    const section = readme.slice(readme.indexOf('<!-- section:mock -->'), readme.indexOf('<!-- /section:mock -->'));
-    const rows = new Map<string, { env: string; dflt: string }>();
-    for (const m of section.matchAll(/^\| `--([a-z-]+)` \| `([A-Z_]+)` \| `([^`]*)` \|/gm)) rows.set(m[1], { env: m[2], dflt: m[3] });
-    for (const [key, flag] of Object.entries(mockCommand.flags)) {
-      expect(rows.get(kebab(key)), `--${kebab(key)} in the README table`).toEqual({ env: flag.env, dflt: String(flag.default) });
-    }
-    expect(rows.size).toBe(Object.keys(mockCommand.flags).length);
-  });
-});

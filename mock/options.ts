@@ -1,4 +1,4 @@
-// The mock's settings: one plain object of defaults, shared by the CLI, the programmatic API and the README.
+// The mock's settings: one plain object of defaults, shared by the CLI, the programmatic API and the docs.
 
 /** Longest delay a flag or x-mock-* header may ask for: beyond it a benchmark has surely gone wrong. */
 export const MAX_DELAY_MS = 3_600_000;

@@ -185,9 +185,14 @@ function findMismatches(results: Result[]): Mismatch[] {
     ['offered rate', (r) => (r.load ? (r.load.offered_rps === null ? 'none' : `${r.load.offered_rps}/s`) : null)],
     ['mock settings', (r) => (r.mock ? stableJson(r.mock) : null)],
     ['streaming', (r) => (r.scenario === undefined && r.streaming === undefined ? null : r.streaming ? 'yes' : 'no')],
+    ['capacity SLO', (r) => (r.capacity ? sloText(r.capacity.slo) : null)],
   ];
+  // Capacity sweeps pick their own rates and VUs: their capacities compare, their best steps' loads need not.
+  const sweeps = results.every((r) => r.capacity);
+  const perStep = new Set(['concurrency', 'requests', 'offered rate']);
   const out: Mismatch[] = [];
   for (const [setting, read] of settings) {
+    if (sweeps && perStep.has(setting)) continue;
     const values = results.map(read);
     const known = values.filter((value) => value !== null);
     if (new Set(known).size > 1) out.push({ setting, values });
@@ -195,6 +200,10 @@ function findMismatches(results: Result[]): Mismatch[] {
   // Different scenarios already say the runs stream differently.
   if (out.some((m) => m.setting === 'scenario')) return out.filter((m) => m.setting !== 'streaming');
   return out;
+}
+
+function sloText(slo: NonNullable<Result['capacity']>['slo']): string {
+  return `p99 <= ${slo.p99_ms.toFixed(1)} ms, errors <= ${(slo.error_rate * 100).toFixed(2)}%${slo.ttft_p99_ms !== null ? `, TTFT p99 <= ${slo.ttft_p99_ms} ms` : ''}`;
 }
 
 function stableJson(value: Record<string, unknown>): string {

@@ -47,10 +47,36 @@ interface ChartSpec {
   /** Short name of x in the legend. */
   xUnit?: string;
   series: { label: string; values: (number | null)[] }[];
+  /** Lines: join points across missing x values (series measured at different x). */
+  spanGaps?: boolean;
 }
 
 const ms = (ns: number | null | undefined) => (ns === null || ns === undefined ? null : ns / 1e6);
 const mib = (bytes: number | null | undefined) => (bytes === null || bytes === undefined ? null : bytes / 1048576);
+
+const round1 = (n: number) => Math.round(n * 10) / 10;
+
+/** bench --sweep: p99 against achieved throughput per step, every run on one chart, each knee marked. */
+function capacityChart(c: Comparison): ChartSpec | null {
+  const sweeps = c.results
+    .map((r, i) => ({ capacity: r.capacity, label: c.runs[i].label }))
+    .filter((s): s is { capacity: NonNullable<Result['capacity']>; label: string } => Boolean(s.capacity?.steps.length));
+  if (sweeps.length === 0) return null;
+  const measured = (s: (typeof sweeps)[number]) => s.capacity.steps.filter((step) => step.achieved_rps !== null && step.p99_ms !== null);
+  const x = [...new Set(sweeps.flatMap((s) => measured(s).map((step) => round1(step.achieved_rps!))))].sort((a, b) => a - b);
+  const series: ChartSpec['series'] = [];
+  for (const s of sweeps) {
+    const at = new Map(measured(s).map((step) => [round1(step.achieved_rps!), step]));
+    series.push({ label: `${s.label} p99`, values: x.map((v) => at.get(v)?.p99_ms ?? null) });
+    const knee = measured(s).find((step) => step.offered_rps === s.capacity.max_rps_within_slo);
+    if (knee) {
+      series.push({ label: `${s.label} knee: ${s.capacity.max_rps_within_slo} rps within the SLO`, values: x.map((v) => (v === round1(knee.achieved_rps!) ? knee.p99_ms : null)) });
+    }
+  }
+  const slo = sweeps[0].capacity.slo.p99_ms;
+  if (sweeps.every((s) => s.capacity.slo.p99_ms === slo)) series.push({ label: 'SLO p99 bound', values: x.map(() => slo) });
+  return { id: 'capacity', title: 'Latency against throughput (capacity sweep, p99 per step)', kind: 'lines', unit: 'ms', x, xLabel: 'achieved requests/s', xUnit: 'rps', series, spanGaps: true };
+}
 
 /** Chart data from the comparison; a chart is left out when no run has its numbers. */
 export function chartSpecs(c: Comparison, series: (PointSeries | null)[] = []): ChartSpec[] {
@@ -115,6 +141,9 @@ export function chartSpecs(c: Comparison, series: (PointSeries | null)[] = []): 
       charts.push({ id: 'plateau-errors', title: 'Failed requests against concurrency', kind: 'lines', unit: '% failed', x, xLabel: 'concurrent VUs', xUnit: 'VUs', series: errors });
     }
   }
+
+  const capacity = capacityChart(c);
+  if (capacity) charts.push(capacity);
 
   // Time series, seconds since each run's first point.
   const withPoints = series.map((s, i) => ({ s, label: labels[i] })).filter((x): x is { s: PointSeries; label: string } => x.s !== null);
@@ -302,7 +331,7 @@ const CHART_JS = `
         scales: { x: xScale, y: { range: function (u, min, max) { return [0, max > 0 ? max * 1.1 : 1]; } } },
         axes: [{ label: spec.xLabel }, { label: spec.unit, values: function (u, splits) { return splits.map(fmt); }, size: 60 }],
         series: [{ label: spec.xUnit }].concat(spec.series.map(function (s, r) {
-          return { label: s.label, stroke: palette[r % palette.length], width: 1.5, spanGaps: false,
+          return { label: s.label, stroke: palette[r % palette.length], width: 1.5, spanGaps: Boolean(spec.spanGaps),
                    points: { show: few, size: 7, fill: palette[r % palette.length] },
                    value: function (u, v) { return fmt(v) + ' ' + spec.unit; } };
         }))

@@ -24,6 +24,8 @@ export const METRICS: MetricDef[] = [
   { key: 'latency_mean', label: 'latency mean', unit: 'ns', better: 'lower', group: 'latency', read: (r) => v(r.latency_mean) },
   { key: 'latency_max', label: 'latency max', unit: 'ns', better: 'lower', group: 'latency', read: (r) => v(r.latency_max) },
   { key: 'rps', label: 'requests/s', unit: 'rps', better: 'higher', group: 'throughput', read: (r) => v(r.rps) },
+  // bench --sweep: the highest offered rate that met the SLO.
+  { key: 'capacity', label: 'capacity within SLO', unit: 'rps', better: 'higher', group: 'throughput', read: (r) => v(r.capacity?.max_rps_within_slo) },
   // Open model only: iterations the arrival-rate executor had no free VU for.
   { key: 'dropped_iterations', label: 'dropped iterations', unit: 'count', better: 'lower', group: 'throughput',
     read: (r) => (r.load?.model === 'open' ? v(r.load.dropped_iterations) : null) },

@@ -136,6 +136,34 @@ export const PlateauSchema = z.object({
   rps: optional(z.number().nonnegative()).describe('successful requests started during the hold / hold_seconds'),
 });
 
+/** One rate step of a capacity sweep (`bench --sweep`). */
+export const CapacityStepSchema = z.object({
+  offered_rps: z.number().positive().describe('arrival rate the step offered (constant-arrival-rate)'),
+  achieved_rps: z.number().nonnegative().nullable().describe('requests started per second in the measured part of the step'),
+  p50_ms: z.number().nonnegative().nullable().describe('p50 latency of successful requests, ms; null when none succeeded'),
+  p99_ms: z.number().nonnegative().nullable(),
+  ttft_p99_ms: optional(z.number().nonnegative()).describe('streaming scenarios: p99 time to first token, ms'),
+  error_rate: z.number().min(0).max(1).nullable(),
+  dropped: count().nullable().describe('iterations the executor had no free VU for'),
+  vus: count().nullable().describe('VUs the step could use (pre-allocated = max)'),
+  ok: z.boolean().describe('true when the step met the SLO with no dropped iterations and no rig saturation'),
+  failed_on: z.array(z.enum(['p99', 'errors', 'ttft_p99', 'dropped', 'rig', 'no-data'])).describe('why the step failed (empty when ok)'),
+});
+
+/** `bench --sweep`: the highest arrival rate the run sustained within the latency SLO. */
+export const CapacitySchema = z.object({
+  max_rps_within_slo: z.number().positive().nullable().describe('highest offered rate of a passing step; null when no step passed'),
+  slo: z.object({
+    p99_ms: z.number().positive(),
+    error_rate: z.number().min(0).max(1),
+    ttft_p99_ms: z.number().positive().nullable(),
+    source: z.string().describe('where the p99 bound came from, e.g. "--slo-p99" or "2x the baseline p99 at 10 rps"'),
+  }),
+  limited_by: z.enum(['target', 'rig', 'max-rate']).nullable().describe('what ended the sweep: the target breaking the SLO, the rig, or --max-rate'),
+  step_duration_s: z.number().positive(),
+  steps: z.array(CapacityStepSchema).describe('in the order they ran'),
+});
+
 export const ResultSchema = z
   .object({
     // LLMux Go runner fields (same names, same units).
@@ -183,6 +211,7 @@ export const ResultSchema = z
       z.object({ format: z.string(), file: z.string().nullable() }).describe('what the result was converted from'),
     ),
     warnings: optional(z.array(z.string())).describe('what the conversion could not measure or had to derive'),
+    capacity: optional(CapacitySchema).describe('capacity sweep (bench --sweep); the other fields are those of the best passing step'),
   })
   // Unknown keys are kept, so a file from a newer writer passes through unchanged.
   .loose();
@@ -191,6 +220,8 @@ export type Result = z.infer<typeof ResultSchema>;
 export type Streaming = z.infer<typeof StreamingSchema>;
 export type Threshold = z.infer<typeof ThresholdSchema>;
 export type Plateau = z.infer<typeof PlateauSchema>;
+export type Capacity = z.infer<typeof CapacitySchema>;
+export type CapacityStep = z.infer<typeof CapacityStepSchema>;
 
 /** The JSON Schema of the result file (committed as reporter/result.schema.json). */
 export function resultJsonSchema(): Record<string, unknown> {

@@ -36,6 +36,7 @@ import {
   type TargetProcess,
 } from './target.ts';
 import { renderBenchSummary, type Written } from './table.ts';
+import { runSweep, type SweepOptions, type SweepRig, type SweepSide } from './sweep/sweep.ts';
 
 export interface BenchOptions {
   /** URL of the proxy under test; null = benchmark the mock itself. */
@@ -67,6 +68,8 @@ export interface BenchOptions {
   pin: boolean;
   readyTimeoutMs: number;
   quiet: boolean;
+  /** `--sweep`: find the capacity within an SLO instead of one fixed load. */
+  sweep: SweepOptions | null;
 }
 
 export interface BenchIO {
@@ -212,25 +215,26 @@ export async function runBench(opts: BenchOptions, io: BenchIO): Promise<number>
 
     const ctx: RunContext = { opts, io, engine, script, work, mock, started, pin, environment, calibration, prefix: prefix('loadgen'), redact };
     const withBaseline = Boolean(opts.target) && opts.baseline;
-    const runs: Record<'baseline' | 'target', Measured[]> = { baseline: [], target: [] };
-    for (let i = 1; i <= opts.repeat && !io.signal.aborted; i++) {
-      const suffix = opts.repeat > 1 ? ` ${i}/${opts.repeat}` : '';
-      if (withBaseline) {
-        const run = await measure(ctx, 'baseline', mock.url, mock.pid, 'mock', `baseline${suffix}`);
-        if (run) runs.baseline.push(run);
-        if (io.signal.aborted || started?.proc.exit) break;
-      }
-      const run = await measure(ctx, 'target', targetUrl, targetPid, memorySource, `${opts.target ? 'target' : 'mock'}${suffix}`);
-      if (run) runs.target.push(run);
-      if (started?.proc.exit) break;
+    let written: Written[];
+    if (opts.sweep) {
+      const sides: SweepSide[] = [];
+      if (withBaseline) sides.push({ kind: 'baseline', name: 'baseline', url: mock.url, pid: mock.pid, memorySource: 'mock' });
+      sides.push({ kind: 'target', name: opts.name, url: targetUrl, pid: targetPid, memorySource });
+      const rig: SweepRig = {
+        io,
+        output: opts.output,
+        targetExited: () => Boolean(started?.proc.exit),
+        runStep: async (side, step) => {
+          const stepOpts = { ...opts, rate: step.rate, concurrency: step.vus, maxVus: step.vus, requests: null, durationS: step.durationS, warmupS: step.warmupS, repeat: 1 };
+          const run = await measure({ ...ctx, opts: stepOpts }, side.kind, side.url, side.pid, side.memorySource, step.label);
+          return run && { draft: run.draft, rigReasons: run.rigReasons, summary: run.load.summary, meta: run.meta };
+        },
+      };
+      written = await runSweep(rig, sides, opts.sweep);
+    } else {
+      written = await runFixedLoad(ctx, withBaseline, targetUrl, targetPid, memorySource);
     }
-
     const interrupted = io.signal.aborted;
-    const baselineWritten = runs.baseline.length > 0 ? await writeMedian(ctx, runs.baseline, 'baseline', null, interrupted) : null;
-    const targetWritten = runs.target.length > 0 ? await writeMedian(ctx, runs.target, opts.name, baselineWritten, interrupted) : null;
-    const written = [baselineWritten, targetWritten].filter((w): w is Written => w !== null);
-
-    if (written.length > 0) io.stdout.write(`\n${renderBenchSummary(targetWritten, baselineWritten)}\n\n`);
     for (const { file } of written) io.stdout.write(`wrote ${file}\n`);
     for (const { result } of written) {
       if (result.rig?.rig_saturated) {
@@ -274,6 +278,31 @@ export async function runBench(opts: BenchOptions, io: BenchIO): Promise<number>
   } finally {
     for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
   }
+}
+
+/** The fixed-load runs (--repeat times baseline then target), median run of each written, table printed. */
+async function runFixedLoad(ctx: RunContext, withBaseline: boolean, targetUrl: string, targetPid: number | null, memorySource: string): Promise<Written[]> {
+  const { opts, io, mock, started } = ctx;
+  const runs: Record<'baseline' | 'target', Measured[]> = { baseline: [], target: [] };
+  for (let i = 1; i <= opts.repeat && !io.signal.aborted; i++) {
+    const suffix = opts.repeat > 1 ? ` ${i}/${opts.repeat}` : '';
+    if (withBaseline) {
+      const run = await measure(ctx, 'baseline', mock.url, mock.pid, 'mock', `baseline${suffix}`);
+      if (run) runs.baseline.push(run);
+      if (io.signal.aborted || started?.proc.exit) break;
+    }
+    const run = await measure(ctx, 'target', targetUrl, targetPid, memorySource, `${opts.target ? 'target' : 'mock'}${suffix}`);
+    if (run) runs.target.push(run);
+    if (started?.proc.exit) break;
+  }
+
+  const interrupted = io.signal.aborted;
+  const baselineWritten = runs.baseline.length > 0 ? await writeMedian(ctx, runs.baseline, 'baseline', null, interrupted) : null;
+  const targetWritten = runs.target.length > 0 ? await writeMedian(ctx, runs.target, opts.name, baselineWritten, interrupted) : null;
+  const written = [baselineWritten, targetWritten].filter((w): w is Written => w !== null);
+
+  if (written.length > 0) io.stdout.write(`\n${renderBenchSummary(targetWritten, baselineWritten)}\n\n`);
+  return written;
 }
 
 export interface RunContext {

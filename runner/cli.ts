@@ -55,6 +55,13 @@ export const benchCommand: CommandSpec = {
     calibrate: { type: 'boolean', description: "measure the mock's and the load generator's ceilings on this machine (5 s per scenario, or --duration), save <output>/.calibration.json" },
     readyTimeout: { type: 'string', default: '30s', value: 'DUR', description: 'how long --target-cmd may take until the target answers' },
     quiet: { type: 'boolean', description: 'no progress output' },
+    sweep: { type: 'boolean', description: 'capacity sweep: the highest arrival rate within the SLO, for the mock alone and the target (open model, one load run per step)' },
+    sloP99: { type: 'string', value: 'DUR', description: "with --sweep: p99 latency bound (default: 2x the first side's p99 at --start-rate, stated in the output)" },
+    sloErrors: { type: 'string', default: '1%', value: 'P', description: 'with --sweep: error rate bound, as 1% or 0.01' },
+    sloTtftP99: { type: 'string', value: 'DUR', description: 'with --sweep and a streaming scenario: p99 time-to-first-token bound' },
+    startRate: { type: 'string', default: '10', value: 'RPS', description: 'with --sweep: rate of the first step (also the low load the default SLO is taken at)' },
+    maxRate: { type: 'string', default: '100000', value: 'RPS', description: 'with --sweep: highest rate to try; a sweep that passes it says the ceiling is higher' },
+    stepDuration: { type: 'string', default: '5', value: 'SEC', description: 'with --sweep: measured seconds per step (after a 1 s warm-up in each step)' },
   },
   epilog: [
     'Examples:',
@@ -100,6 +107,20 @@ const benchSchema = z
     calibrate: optional(z.boolean()),
     readyTimeout: zDurationMs('s'),
     quiet: optional(z.boolean()),
+    sweep: optional(z.boolean()),
+    sloP99: optional(zDurationMs('ms').refine((ms) => ms > 0, { message: 'expected a duration above 0' })),
+    sloErrors: z.string().transform((text, ctx) => {
+      const n = text.trim().endsWith('%') ? Number(text.trim().slice(0, -1)) / 100 : Number(text);
+      if (text.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1) {
+        ctx.addIssue({ code: 'custom', message: 'expected an error rate like 1% or 0.01 (0 to 100%)' });
+        return z.NEVER;
+      }
+      return n;
+    }),
+    sloTtftP99: optional(zDurationMs('ms').refine((ms) => ms > 0, { message: 'expected a duration above 0' })),
+    startRate: zNumber((n) => n.positive().max(1_000_000)),
+    maxRate: zNumber((n) => n.positive().max(1_000_000)),
+    stepDuration: zDurationMs('s').refine((ms) => ms >= 1000, { message: 'expected at least 1 second' }),
   })
   .loose();
 
@@ -162,6 +183,7 @@ export function toBenchOptions(args: ParsedArgs): BenchOptions {
   if (flags.targetPid && flags.targetCmd) throw new UsageError('--target-pid and --target-cmd exclude each other (the runner measures the process it starts)');
   if (flags.rate !== undefined && flags.scenario === 'concurrency') throw new UsageError('--rate: the concurrency scenario ramps VUs and takes no rate');
   if (flags.maxVus !== undefined && flags.rate === undefined) throw new UsageError('--max-vus only applies with --rate');
+  checkSweepFlags(args, flags);
   // A proxy started elsewhere was configured with the mock's address: the seed's 8080.
   const { mockArgs, settings } = mockSetup(args, flags.target && !flags.targetCmd ? 8080 : 0);
   return {
@@ -190,7 +212,39 @@ export function toBenchOptions(args: ParsedArgs): BenchOptions {
     pin: Boolean(flags.pin),
     readyTimeoutMs: flags.readyTimeout,
     quiet: Boolean(flags.quiet),
+    sweep: flags.sweep
+      ? {
+          sloP99Ms: flags.sloP99 ?? null,
+          sloErrorRate: flags.sloErrors,
+          sloTtftP99Ms: flags.sloTtftP99 ?? null,
+          startRps: flags.startRate,
+          maxRps: flags.maxRate,
+          stepDurationS: flags.stepDuration / 1000,
+          stepWarmupS: 1,
+        }
+      : null,
   };
+}
+
+const SWEEP_ONLY = ['sloP99', 'sloErrors', 'sloTtftP99', 'startRate', 'maxRate', 'stepDuration'] as const;
+
+/** --sweep picks each step's rate and length itself: flags that fix them do not mix with it. */
+function checkSweepFlags(args: ParsedArgs, flags: z.infer<typeof benchSchema>): void {
+  // Flags with defaults always have a value: count them as given when they differ from it.
+  const given = (key: string) => args.values[key] !== undefined && args.values[key] !== benchCommand.flags[key].default;
+  if (!flags.sweep) {
+    const stray = SWEEP_ONLY.find(given);
+    if (stray) throw new UsageError(`--${kebab(stray)} only applies with --sweep`);
+    return;
+  }
+  if (flags.scenario === 'concurrency') throw new UsageError('--sweep: the concurrency scenario ramps VUs; sweep basic or streaming');
+  for (const key of ['rate', 'maxVus', 'requests', 'duration', 'concurrency'] as const) {
+    if (given(key)) throw new UsageError(`--${kebab(key)} does not apply with --sweep (it sets each step's rate, VUs and length; see --start-rate, --max-rate, --step-duration)`);
+  }
+  if (flags.repeat > 1) throw new UsageError('--repeat does not apply with --sweep');
+  if (flags.calibrate) throw new UsageError('--calibrate and --sweep exclude each other');
+  if (flags.sloTtftP99 !== undefined && flags.scenario !== 'streaming') throw new UsageError('--slo-ttft-p99 only applies to the streaming scenario');
+  if (flags.startRate > flags.maxRate) throw new UsageError(`--start-rate ${flags.startRate} is above --max-rate ${flags.maxRate}`);
 }
 
 /**

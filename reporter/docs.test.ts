@@ -1,14 +1,13 @@
-// The README's reporter section is a contract: its flags exist and its sample output is real.
+// docs/reporter.md is a contract: it names every flag of report and compare, and its sample output is real.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it, vi } from 'vitest';
 import { kebab } from '../lib/cli.ts';
 import { compareSpec, main as compare } from './compare-cli.ts';
 import { reportSpec } from './report-cli.ts';
 
-const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
-const section = readme.slice(readme.indexOf('<!-- section:reporter -->'), readme.indexOf('<!-- /section:reporter -->'));
+const section = readFileSync(new URL('../docs/reporter.md', import.meta.url), 'utf8');
 
-describe('README reporter section', () => {
+describe('docs/reporter.md', () => {
   it('documents only flags that exist', () => {
     const known = new Set(['--help', ...[reportSpec, compareSpec].flatMap((spec) => Object.keys(spec.flags).map((k) => `--${kebab(k)}`))]);
     const mentioned = new Set(section.match(/(?<![\w-])--[a-z][a-z-]+/g) ?? []);
