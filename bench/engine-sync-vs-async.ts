@@ -1,7 +1,8 @@
 // Worker VUs (synchronous k6 style: http.post, check) against event-loop VUs (async style:
 // await http.asyncRequest) on the same chat request to the mock (0 latency), side by side in
 // alternating rounds, the engine pinned to one core. Target: sync >= 50% of async req/s.
-// Prints req/s and CPU time per request (user + system of the whole engine process, all threads).
+// Prints req/s and CPU time per request (user + system of the whole engine process, all threads,
+// minus the CPU of a run where each VU makes one request: start-up, VU init and exit).
 //   node --import tsx bench/engine-sync-vs-async.ts [--rounds 5] [--seconds 10] [--vus 50]
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -37,6 +38,11 @@ const tmp = scratch();
 const scripts = { async: tmp.write('async.js', ASYNC), sync: tmp.write('sync.js', SYNC) };
 const mock = await startMock(['--latency', '0ms']);
 try {
+  const fixed = { async: 0, sync: 0 };
+  for (const kind of ['async', 'sync'] as const) {
+    const one = await runEngineProcess(['-e', `TARGET=${mock.url}`, '--vus', String(vus), '--iterations', String(vus), scripts[kind]], join(tmp.dir, `fixed-${kind}.json`));
+    fixed[kind] = one.cpuMs ?? 0;
+  }
   const ratios: number[] = [];
   const cpu = { async: [] as number[], sync: [] as number[] };
   const rps = { async: [] as number[], sync: [] as number[] };
@@ -48,7 +54,7 @@ try {
       const m = run.summary.metrics;
       if ((m.checks?.fails ?? 0) > 0) console.error(`${kind}: ${m.checks.fails} failed checks`);
       const r = m.http_reqs.rate as number;
-      const perReq = run.cpuMs === null ? NaN : (run.cpuMs * 1000) / (m.http_reqs.count as number);
+      const perReq = run.cpuMs === null ? NaN : (Math.max(0, run.cpuMs - fixed[kind]) * 1000) / (m.http_reqs.count as number);
       rps[kind].push(r);
       cpu[kind].push(perReq);
       line.push(`${kind} ${r.toFixed(0)} req/s (${perReq.toFixed(1)} µs CPU/req, peak RSS ${((run.peakRssBytes ?? NaN) / 1048576).toFixed(0)} MB)`);
