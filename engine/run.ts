@@ -680,7 +680,8 @@ async function lifeCycle(
   // Worker VUs stop before the summary: nothing of theirs prints after it.
   await pool?.closeAll();
   if (!printed) out(renderTextSummary(data) + '\n');
-  if (opts.summaryExport) await writeAtomic(resolve(opts.summaryExport), formatLegacySummaryExport(data));
+  // k6 writes the export with the summary: --no-summary skips it too.
+  if (opts.summaryExport && !opts.noSummary) await writeAtomic(resolve(opts.summaryExport), formatLegacySummaryExport(data));
   await csv?.close();
   if (ndjson !== null) {
     await ndjson.close();

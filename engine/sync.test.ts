@@ -92,6 +92,23 @@ describe('engine run: synchronous scripts on worker VUs', () => {
     expect(r.code).toBe(99);
   });
 
+  it('--no-summary, --tag, --stage, --out csv and --summary-trend-stats, as k6', async () => {
+    const csv = join(fx.dir, 'points.csv');
+    const r = await runEngine(['run', '--no-summary', '--tag', 'team=llmux', '--stage', '1s:2', '--out', `csv=${csv}`, '-e', `TARGET=${fx.mock.url}`, join(SYNC, 'stage.js')], { timeoutMs: 60_000 });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain('Up to 2 looping VUs over 1 stages');
+    const file = fx.out();
+    const t = await runEngine(['run', '-q', '-i', '1', '--summary-trend-stats', 'avg,p(99)', '--summary-export', file, '-e', `TARGET=${fx.mock.url}`, join(SYNC, 'stage.js')], { timeoutMs: 60_000 });
+    expect(t.code).toBe(0);
+    expect(Object.keys(summaryOf(file).metrics.http_req_duration).sort()).toEqual(['avg', 'p(99)']);
+    const lines = readFileSync(csv, 'utf8').trim().split('\n');
+    expect(lines[0]).toBe('metric_name,timestamp,metric_value,check,error,error_code,expected_response,group,method,name,proto,scenario,service,status,subproto,tls_version,url,extra_tags,metadata');
+    const req = lines.find((l) => l.startsWith('http_reqs,'))!;
+    expect(req).toContain(',GET,');
+    expect(req).toContain('team=llmux');
+  });
+
   it('imports remote modules once and reruns offline from the cache; runs .ts entry scripts', async () => {
     const cache = join(fx.dir, 'module-cache');
     const remote = await startFeaturesServer({ 'lib.js': "import { twice } from './nested.js';\nexport const answer = twice(21);\n", 'nested.js': 'export const twice = (n) => n * 2;\n' });
