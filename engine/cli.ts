@@ -15,7 +15,7 @@ export const spec: CommandSpec = {
     duration: { type: 'string', short: 'd', value: 'DURATION', description: 'run the VUs for this long, e.g. 30s (replaces the scenarios)' },
     summaryExport: { type: 'string', value: 'FILE', description: "write k6's legacy summary JSON to FILE" },
     out: { type: 'string', short: 'o', multiple: true, value: 'json=FILE|csv=FILE', description: "stream metrics as k6's NDJSON or CSV (FILE.gz = gzipped; an existing FILE is refused)" },
-    summary: { type: 'boolean', default: true, description: 'the end-of-test summary (--no-summary: neither handleSummary nor the text summary)' },
+    summary: { type: 'boolean', default: true, description: 'the end-of-test summary (--no-summary: no handleSummary, text summary or --summary-export)' },
     summaryTrendStats: { type: 'string', value: 'STATS', description: 'trend stats in the summary, e.g. avg,min,med,max,p(95),p(99),count' },
     tag: { type: 'string', multiple: true, value: 'NAME=VALUE', description: 'add a tag to every sample (options.tags)' },
     stage: { type: 'string', short: 's', multiple: true, value: 'DURATION:TARGET', description: 'ramp the VUs, e.g. --stage 30s:10 --stage 1m:0 (replaces the scenarios)' },
