@@ -15,7 +15,16 @@ export const spec: CommandSpec = {
     iterations: { type: 'string', short: 'i', value: 'N', description: 'total iterations shared by the VUs (replaces the scenarios)' },
     duration: { type: 'string', short: 'd', value: 'DURATION', description: 'run the VUs for this long, e.g. 30s (replaces the scenarios)' },
     summaryExport: { type: 'string', value: 'FILE', description: "write k6's legacy summary JSON to FILE" },
-    out: { type: 'string', short: 'o', value: 'json=FILE', description: "stream metrics as k6's NDJSON (FILE.gz = gzipped; an existing FILE is refused)" },
+    out: { type: 'string', short: 'o', multiple: true, value: 'json=FILE|csv=FILE', description: "stream metrics as k6's NDJSON or CSV (FILE.gz = gzipped; an existing FILE is refused)" },
+    summary: { type: 'boolean', default: true, description: 'the end-of-test summary (--no-summary: no handleSummary, text summary or --summary-export)' },
+    summaryTrendStats: { type: 'string', value: 'STATS', description: 'trend stats in the summary, e.g. avg,min,med,max,p(95),p(99),count' },
+    tag: { type: 'string', multiple: true, value: 'NAME=VALUE', description: 'add a tag to every sample (options.tags)' },
+    stage: { type: 'string', short: 's', multiple: true, value: 'DURATION:TARGET', description: 'ramp the VUs, e.g. --stage 30s:10 --stage 1m:0 (replaces the scenarios)' },
+    verbose: { type: 'boolean', short: 'v', description: 'also print console.debug lines' },
+    httpDebug: { type: 'boolean', description: 'log every request and response (--http-debug=full adds the bodies)' },
+    httpDebugFull: { type: 'boolean', description: 'the same as --http-debug=full' },
+    thresholds: { type: 'boolean', default: true, description: 'evaluate the thresholds (--no-thresholds: do not)' },
+    insecureSkipTlsVerify: { type: 'boolean', description: 'accept any TLS certificate (options.insecureSkipTLSVerify)' },
     quiet: { type: 'boolean', short: 'q', description: 'no banner, progress or threshold notice on stderr' },
     progress: { type: 'string', value: 'ndjson', description: 'write {"progress":{...}} lines to stderr every 500 ms' },
     includeSystemEnvVars: { type: 'boolean', default: true, description: 'put the process environment into __ENV, as k6 run does' },
@@ -48,17 +57,62 @@ const schema = z.object({
   duration: zDurationMs('s').optional(),
   summaryExport: z.string().min(1).optional(),
   out: z
+    .array(z.string())
+    .optional()
+    .transform((list, ctx) => {
+      const outs: { json?: string; csv?: string } = {};
+      for (const o of list ?? []) {
+        const match = /^(json|csv)=(.+)$/.exec(o);
+        if (!match) {
+          ctx.addIssue({ code: 'custom', message: `expected json=FILE or csv=FILE (got ${JSON.stringify(o)})` });
+          return z.NEVER;
+        }
+        outs[match[1] as 'json' | 'csv'] = match[2];
+      }
+      return outs;
+    }),
+  summary: z.boolean(),
+  summaryTrendStats: z
     .string()
     .optional()
-    .transform((o, ctx) => {
-      if (o === undefined) return undefined;
-      const match = /^json=(.+)$/.exec(o);
-      if (!match) {
-        ctx.addIssue({ code: 'custom', message: 'only json=FILE is supported' });
-        return z.NEVER;
+    .transform((t) => (t === undefined ? undefined : t.split(',').map((x) => x.trim()).filter(Boolean))),
+  tag: z
+    .array(z.string())
+    .optional()
+    .transform((pairs, ctx) => {
+      if (pairs === undefined) return undefined;
+      const tags: Record<string, string> = {};
+      for (const pair of pairs) {
+        const eq = pair.indexOf('=');
+        if (eq <= 0) {
+          ctx.addIssue({ code: 'custom', message: `expected NAME=VALUE (got ${JSON.stringify(pair)})` });
+          return z.NEVER;
+        }
+        tags[pair.slice(0, eq)] = pair.slice(eq + 1);
       }
-      return match[1];
+      return tags;
     }),
+  stage: z
+    .array(z.string())
+    .optional()
+    .transform((list, ctx) => {
+      if (list === undefined) return undefined;
+      const stages: Array<{ duration: string; target: number }> = [];
+      for (const text of list) {
+        const match = /^([^:]+):(\d+)$/.exec(text);
+        if (!match) {
+          ctx.addIssue({ code: 'custom', message: `expected DURATION:TARGET like 30s:10 (got ${JSON.stringify(text)})` });
+          return z.NEVER;
+        }
+        stages.push({ duration: match[1], target: Number(match[2]) });
+      }
+      return stages;
+    }),
+  verbose: z.boolean().optional(),
+  httpDebug: z.boolean().optional(),
+  httpDebugFull: z.boolean().optional(),
+  thresholds: z.boolean(),
+  insecureSkipTlsVerify: z.boolean().optional(),
   quiet: z.boolean().optional(),
   progress: z.enum(['ndjson']).optional(),
   includeSystemEnvVars: z.boolean(),
@@ -74,12 +128,16 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`llmux-bench engine: unknown subcommand '${command}' (expected 'run')\nRun 'llmux-bench engine run --help' for usage.\n`);
     return 2;
   }
-  return runCommand(spec, rest, async (args) => {
+  // k6 spells the full form --http-debug=full; the flag parser wants booleans without values.
+  const argvFixed = rest.map((a) => (a === '--http-debug=full' ? '--http-debug-full' : a));
+  return runCommand(spec, argvFixed, async (args) => {
     const flags = validateFlags(schema, args);
     if (args.positionals.length !== 1) throw new UsageError(`expected exactly one script path (got ${args.positionals.length})`);
     const script = args.positionals[0];
     if (!existsSync(script)) throw new UsageError(`script '${script}' not found`);
-    if (flags.out !== undefined && existsSync(flags.out)) throw new UsageError(`--out json=${flags.out}: the file exists; refusing to overwrite it`);
+    for (const [kind, file] of Object.entries(flags.out)) {
+      if (existsSync(file)) throw new UsageError(`--out ${kind}=${file}: the file exists; refusing to overwrite it`);
+    }
 
     const controller = new AbortController();
     let signals = 0;
@@ -102,7 +160,16 @@ export async function main(argv: string[]): Promise<number> {
         durationMs: flags.duration,
         quiet: flags.quiet,
         summaryExport: flags.summaryExport,
-        jsonOut: flags.out,
+        jsonOut: flags.out.json,
+        csvOut: flags.out.csv,
+        noSummary: !flags.summary,
+        summaryTrendStats: flags.summaryTrendStats,
+        tags: flags.tag,
+        stages: flags.stage,
+        verbose: flags.verbose,
+        httpDebug: flags.httpDebugFull ? 'full' : flags.httpDebug ? 'headers' : undefined,
+        noThresholds: !flags.thresholds,
+        insecureSkipTLSVerify: flags.insecureSkipTlsVerify,
         signal: controller.signal,
         progress: flags.progress === 'ndjson' ? (p) => process.stderr.write(`${JSON.stringify({ progress: p })}\n`) : undefined,
       });

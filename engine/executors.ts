@@ -24,6 +24,8 @@ export interface ExecutorContext {
   interrupt(vu: Vu): void;
   /** True once the whole test is stopping (abort, SIGINT, thresholds). */
   stopping(): boolean;
+  /** A warning line in k6's log format. */
+  warn(text: string): void;
   /**
    * Resolves at absolute time `at`, or earlier once the test stops (then at most `stopGraceMs`
    * after the stop). Returns true when it woke because of the stop.
@@ -198,6 +200,7 @@ function arrivalRate(
     const busy = new Set<Vu>();
     const inflight = new Set<Promise<void>>();
     let allocated = 0;
+    let warned = false;
     const dropTags = ctx.scenario.tagsFor('');
     const { run } = ctx;
     for (let i = 0; i < s.preAllocatedVUs; i++) {
@@ -209,6 +212,10 @@ function arrivalRate(
       let vu = free.pop();
       if (vu === undefined) {
         if (allocated >= s.maxVUs) {
+          if (!warned) {
+            warned = true;
+            ctx.warn(`Insufficient VUs, reached ${s.maxVUs} active VUs and cannot initialize more  executor=${s.executor} scenario=${ctx.scenario.name}`);
+          }
           run.add(run.m.dropped_iterations, 1, dropTags);
           return;
         }

@@ -7,10 +7,16 @@ import { performance } from 'node:perf_hooks';
 import { formatDurationMs, parseDurationMs } from '../lib/duration.ts';
 import { createExecutor, type ExecutorContext } from './executors.ts';
 import { InterruptedError } from './http-errors.ts';
-import { loadScript, type ScriptExports } from './loader.ts';
+import { DEFAULT_USER_AGENT } from './modules/http.ts';
+import { resetSharedArrays } from './modules/data.ts';
+import { ScriptError } from './script/bundle.ts';
+import type { ScriptExports } from './script/compiled.ts';
+import { initEventLoopVu, loadScript, vuKind, type LoadedScript, type VuKind } from './script/load.ts';
+import { WorkerPool, type WorkerVu } from './sync/host.ts';
 import { setInsecureSkipTLSVerify } from './transport.ts';
 import {
   buildSummaryData,
+  CsvOutput,
   DEFAULT_SUMMARY_TREND_STATS,
   formatLegacySummaryExport,
   GroupTree,
@@ -27,6 +33,7 @@ import { ScenarioRun } from './scenario-run.ts';
 import { captureScriptOutput } from './script-console.ts';
 import { describeScenario, initialVus, maxScenarioMs, OptionsError, resolveScenarios, type ScenarioConfig, type ShortcutOverrides } from './scenario.ts';
 import { Vu, vuStorage } from './vu.ts';
+import { Watchdog } from './watchdog.ts';
 
 export const EXIT = {
   ok: 0,
@@ -51,6 +58,22 @@ export interface RunOptions extends ShortcutOverrides {
   summaryExport?: string;
   /** NDJSON metrics output path (`--out json=FILE`). */
   jsonOut?: string;
+  /** CSV metrics output path (`--out csv=FILE`). */
+  csvOut?: string;
+  /** `--no-summary`: neither handleSummary nor the text summary. */
+  noSummary?: boolean;
+  /** `--summary-trend-stats`. */
+  summaryTrendStats?: string[];
+  /** `--tag NAME=VALUE`: added to options.tags. */
+  tags?: Record<string, string>;
+  /** `--no-thresholds`. */
+  noThresholds?: boolean;
+  /** `--insecure-skip-tls-verify`. */
+  insecureSkipTLSVerify?: boolean;
+  /** `-v`: console.debug lines too. */
+  verbose?: boolean;
+  /** `--http-debug[=full]`: requests and responses on stderr (bodies with 'full'). */
+  httpDebug?: 'headers' | 'full';
   /** Progress lines `{"progress":{...}}` every 500 ms. */
   progress?: (line: ProgressLine) => void;
   /** Where summary text and logs go (tests capture them). */
@@ -83,6 +106,7 @@ const jsonSafe = (value: unknown): unknown => (value === undefined ? undefined :
 function errorText(err: unknown): string {
   // Where the engine's timer fired says nothing about the script.
   if (err instanceof TimeoutError) return err.message;
+  if (err instanceof ScriptError) return err.message;
   if (err instanceof Error) return err.stack ?? `${err.name}: ${err.message}`;
   return String(err);
 }
@@ -125,8 +149,6 @@ class TimeoutError extends Error {
   override name = 'TimeoutError';
 }
 
-let runCount = 0;
-
 export async function runTest(scriptPath: string, opts: RunOptions = {}): Promise<RunResult> {
   const out = opts.stdout ?? ((t: string) => void process.stdout.write(t));
   const err = opts.stderr ?? ((t: string) => void process.stderr.write(t));
@@ -139,7 +161,8 @@ export async function runTest(scriptPath: string, opts: RunOptions = {}): Promis
   const path = resolve(scriptPath);
   const run = new TestRun(registry, groups, env, {}, path, {});
   setCurrentRun(run);
-  const restore = captureScriptOutput(err, () => run.elapsedMs());
+  run.httpDebug = opts.httpDebug ?? null;
+  const restore = captureScriptOutput(err, () => run.elapsedMs(), { verbose: opts.verbose === true });
   try {
     return await lifeCycle(run, path, opts, out, err);
   } finally {
@@ -157,14 +180,20 @@ async function lifeCycle(
 ): Promise<RunResult> {
   // --- init stage
   let exports: ScriptExports;
+  let loaded: LoadedScript;
+  resetSharedArrays();
   try {
-    runCount++;
-    exports = await loadScript(path, runCount);
+    loaded = await loadScript(path, run);
+    exports = loaded.exports;
   } catch (e) {
     err(`script error: ${errorText(e)}\n`);
     return { exitCode: e instanceof TestAbortError ? EXIT.scriptAborted : EXIT.scriptError, summary: null };
   }
   const options = { ...((exports.options as Record<string, unknown> | undefined) ?? {}) };
+  if (opts.tags !== undefined) options.tags = { ...((options.tags as Record<string, unknown>) ?? {}), ...opts.tags };
+  if (opts.summaryTrendStats !== undefined) options.summaryTrendStats = opts.summaryTrendStats;
+  if (opts.insecureSkipTLSVerify) options.insecureSkipTLSVerify = true;
+  if (opts.noThresholds) delete options.thresholds;
   if (opts.vus !== undefined) options.vus = opts.vus;
   if (opts.iterations !== undefined) options.iterations = opts.iterations;
   if (opts.durationMs !== undefined) options.duration = `${opts.durationMs}ms`;
@@ -173,6 +202,8 @@ async function lifeCycle(
     Object.entries((options.tags as Record<string, unknown>) ?? {}).map(([k, v]) => [k, String(v)]),
   );
   run.discardResponseBodies = options.discardResponseBodies === true;
+  run.userAgent = typeof options.userAgent === 'string' ? options.userAgent : DEFAULT_USER_AGENT;
+  if (typeof options.maxRedirects === 'number' && options.maxRedirects >= 0) run.maxRedirects = options.maxRedirects;
 
   if (opts.vus !== undefined && opts.iterations === undefined && opts.durationMs === undefined && options.scenarios) {
     err('warning: --vus is ignored: the script defines scenarios (add --iterations or --duration to replace them)\n');
@@ -200,6 +231,27 @@ async function lifeCycle(
     return { exitCode: EXIT.invalidConfig, summary: null };
   }
 
+  // Event-loop VUs when every scenario function is async and no synchronous k6 API is called;
+  // otherwise one worker thread per VU (engine/sync/).
+  const kind: VuKind = vuKind(loaded, [...new Set(scenarios.map((s) => s.exec))]);
+  let setupJson: string | undefined;
+  let pool: WorkerPool | null = null;
+  let setupWorker: WorkerVu | null = null;
+  if (kind === 'worker') {
+    pool = new WorkerPool(run, loaded.bundle.code, path, () => setupJson);
+    await pool.load();
+    if (['setup', 'teardown', 'handleSummary'].some((name) => typeof exports[name] === 'function')) {
+      setupWorker = pool.start(run.setupVu);
+      try {
+        await setupWorker.ready;
+      } catch (e) {
+        err(`script error: ${errorText(e)}\n`);
+        await pool.closeAll();
+        return { exitCode: EXIT.scriptError, summary: null };
+      }
+    }
+  }
+
   if (!opts.quiet) {
     err(`\n     execution: local (llmux-bench embedded engine)\n        script: ${path}\n`);
     const maxVus = scenarios.reduce((sum, s) => sum + (s.executor.endsWith('arrival-rate') ? (s as { maxVUs: number }).maxVUs : initialVus(s)), 0);
@@ -219,6 +271,18 @@ async function lifeCycle(
       return { exitCode: EXIT.invalidConfig, summary: null };
     }
     ndjson = output;
+  }
+  let csv: CsvOutput | null = null;
+  if (opts.csvOut) {
+    const output = new CsvOutput(run.registry);
+    try {
+      await output.open(resolve(opts.csvOut));
+    } catch (e) {
+      err(`${e instanceof Error ? e.message : String(e)}\n`);
+      await ndjson?.close();
+      return { exitCode: EXIT.invalidConfig, summary: null };
+    }
+    csv = output;
   }
 
   // --- Ctrl-C and the programmatic signal: stop like k6 (summary of what ran, exit 105)
@@ -241,13 +305,22 @@ async function lifeCycle(
     try {
       const setupFn = exports.setup;
       const timeout = parseTimeout(options.setupTimeout, 60_000);
-      setupData = jsonSafe(await withTimeout('setup()', timeout, () => vuStorage.run(run.setupVu.rootStore, setupFn)));
+      if (setupWorker !== null) {
+        const worker = setupWorker;
+        setupJson = (await withTimeout('setup()', timeout, () => worker.call('setup').then(unwrapWorkerResult))) as string | undefined;
+        setupData = setupJson === undefined ? undefined : JSON.parse(setupJson);
+      } else {
+        setupData = jsonSafe(await withTimeout('setup()', timeout, () => vuStorage.run(run.setupVu.rootStore, setupFn)));
+        setupJson = setupData === undefined ? undefined : JSON.stringify(setupData);
+      }
     } catch (e) {
       if (e instanceof TestAbortError) err(`${e.message}\n`);
       else {
         err(`setup() failed: ${errorText(e)}\n`);
         await closeAll([run.setupVu]);
+        await pool?.closeAll();
         await ndjson?.close();
+        await csv?.close();
         return { exitCode: e instanceof TimeoutError ? EXIT.setupTimeout : EXIT.scriptError, summary: null };
       }
     }
@@ -295,6 +368,7 @@ async function lifeCycle(
   const errorCounts = new Map<string, number>();
   const reportIterationError = (e: unknown, s: ScenarioRun) => {
     if (e instanceof TestAbortError) return;
+    run.iterationErrors++;
     const text = errorText(e);
     const seen = (errorCounts.get(text) ?? 0) + 1;
     errorCounts.set(text, seen);
@@ -327,6 +401,8 @@ async function lifeCycle(
     }
   };
   const finishIteration = (vu: Vu, scenario: ScenarioRun, start: number): void | Promise<void> => {
+    // k6's event loop: the iteration ends once the timers and requests it started are done.
+    if (vu.pendingTimers > 0 && !vu.interrupted) return new Promise<void>((wake) => (vu.idleWaiter = wake)).then(() => finishIteration(vu, scenario, start));
     vu.busy = false;
     if (vu.interrupted) return;
     run.iterationsCompleted++;
@@ -342,6 +418,46 @@ async function lifeCycle(
     run.registry.addTo(run.m.vus, run.vusActive, run.globalTags);
     if (run.vusInitialized > 0) run.registry.addTo(run.m.vus_max, run.vusInitialized, run.globalTags);
   };
+  let initFailed = false;
+  const failInit = (e: unknown): void => {
+    if (initFailed) return;
+    initFailed = true;
+    err(`script error: a VU's init code failed: ${errorText(e)}\n`);
+    exitForScriptError = EXIT.scriptError;
+    run.abort('init failed', EXIT.scriptError);
+  };
+  /** Gives a VU its own init context: an evaluation of the script, or a worker thread. */
+  const prepareVu = (vu: Vu): void => {
+    if (kind === 'worker') {
+      vu.worker ??= pool!.start(vu);
+      return;
+    }
+    if (vu.exports !== null) return;
+    try {
+      initEventLoopVu(loaded, run, vu);
+    } catch (e) {
+      failInit(e);
+      vu.exports = {};
+      vu.interrupted = true;
+    }
+  };
+  const iterateOnWorker = (vu: Vu, scenario: ScenarioRun): Promise<void> => {
+    const worker = vu.worker as WorkerVu;
+    return worker.ready.then(
+      () => {
+        const start = performance.now();
+        return worker.iterate(vu, scenario.config.exec).then((o) => {
+          if (o.error !== undefined && !o.aborted) iterationError(vu, o.error, scenario);
+          return finishIteration(vu, scenario, start);
+        });
+      },
+      (e: unknown) => {
+        if (!vu.interrupted) failInit(e);
+        vu.busy = false;
+      },
+    );
+  };
+
   const contextFor = (scenario: ScenarioRun, startAt: number): ExecutorContext => ({
     run,
     scenario,
@@ -352,8 +468,14 @@ async function lifeCycle(
         vu = new Vu(++run.vusInitialized, scenario.env);
         allVus.push(vu);
       }
+      prepareVu(vu);
       vu.scenario = scenario;
       vu.env = scenario.env;
+      vu.fn = (vu.exports?.[scenario.config.exec] as ((data: unknown) => unknown) | undefined) ?? vu.fn;
+      if (!vu.hasData) {
+        vu.data = setupJson === undefined ? undefined : JSON.parse(setupJson);
+        vu.hasData = true;
+      }
       vu.iterationInScenario = -1;
       run.vusActive++;
       sampleVus();
@@ -373,11 +495,12 @@ async function lifeCycle(
       vu.iteration++;
       vu.iterationInScenario++;
       vu.iterationInScenarioTest = scenario.iterations++;
+      if (vu.worker !== null) return iterateOnWorker(vu, scenario);
       const start = performance.now();
       let result: unknown;
       try {
         // Looping executors already run inside the VU's store; arrival-rate iterations enter it here.
-        result = vuStorage.getStore() === vu.rootStore ? scenario.fn(setupData) : vuStorage.run(vu.rootStore, scenario.fn, setupData);
+        result = vuStorage.getStore() === vu.rootStore ? vu.fn(vu.data) : vuStorage.run(vu.rootStore, vu.fn, vu.data);
       } catch (e) {
         iterationError(vu, e, scenario);
         return Promise.resolve(finishIteration(vu, scenario, start));
@@ -401,20 +524,28 @@ async function lifeCycle(
       // dropped); the VU's id is free again at once, as in k6, through a fresh VU object.
       const replacement = new Vu(vu.id, run.env);
       replacement.iteration = vu.iteration;
+      // An event-loop VU keeps its module state (k6 keeps the VU's runtime); a worker VU's thread
+      // is stopped, whatever its script is doing, and the VU gets a fresh one when used again.
+      replacement.exports = vu.exports;
+      replacement.data = vu.data;
+      replacement.hasData = vu.hasData;
+      replacement.cookieJar = vu.cookieJar;
       allVus.push(replacement);
       freeVus.push(replacement);
       const conns = vu.connections;
       vu.connections = null;
       void conns?.destroy();
+      const worker = vu.worker as WorkerVu | null;
+      if (worker !== null) void worker.terminate();
     },
     stopping: () => stopping,
+    warn: (text) => err(`WARN[${String(Math.floor(run.elapsedMs() / 1000)).padStart(4, '0')}] ${text}\n`),
     until,
   });
 
   const scenarioRuns: Array<{ config: ScenarioConfig; run: ScenarioRun }> = scenarios.map((config) => {
     const scenarioEnv = Object.keys(config.env).length > 0 ? { ...run.env, ...config.env } : run.env;
     const sr = new ScenarioRun(config, run.globalTags, scenarioEnv);
-    sr.fn = exports[config.exec] as (data: unknown) => unknown;
     run.scenarios.set(config.name, sr);
     return { config, run: sr };
   });
@@ -432,6 +563,24 @@ async function lifeCycle(
       dropped: (m.dropped_iterations.sink as { count: number }).count,
     });
   };
+  if (pool !== null && run.aborted === null) {
+    // k6 initialises the VUs before the start: every VU the scenarios begin with, one thread each.
+    const count = scenarios.reduce((sum, s) => sum + (s.executor.endsWith('arrival-rate') ? (s as { preAllocatedVUs: number }).preAllocatedVUs : initialVus(s)), 0);
+    const vus: Vu[] = [];
+    for (let i = 0; i < count; i++) vus.push(new Vu(++run.vusInitialized, run.env));
+    allVus.push(...vus);
+    for (const vu of [...vus].reverse()) {
+      freeVus.push(vu);
+      vu.worker = pool.start(vu);
+    }
+    try {
+      await Promise.all(vus.map((vu) => (vu.worker as WorkerVu).ready));
+    } catch (e) {
+      failInit(e);
+    }
+  }
+  // Event-loop VUs stuck in a synchronous loop: see engine/watchdog.ts.
+  const watchdog = kind === 'event-loop' && run.aborted === null ? new Watchdog(Date.now() + Math.max(...scenarios.map(maxScenarioMs)) + 5_000) : null;
   const timers: NodeJS.Timeout[] = [];
   run.startedAt = performance.now();
   run.startedAtMs = Date.now();
@@ -467,6 +616,7 @@ async function lifeCycle(
     );
   }
   for (const t of timers) clearInterval(t);
+  watchdog?.stop();
   // Deadlines nobody waits for any more (maxDuration, gracefulRampDown, ...) must not keep the process up.
   for (const w of waiters) clearTimeout(w.timer);
   waiters.clear();
@@ -481,7 +631,12 @@ async function lifeCycle(
     const teardownFn = exports.teardown;
     try {
       const timeout = parseTimeout(options.teardownTimeout, 60_000);
-      await withTimeout('teardown()', timeout, () => vuStorage.run(run.setupVu.rootStore, () => teardownFn(setupData)));
+      if (setupWorker !== null) {
+        const worker = setupWorker;
+        await withTimeout('teardown()', timeout, () => worker.call('teardown', setupJson).then(unwrapWorkerResult));
+      } else {
+        await withTimeout('teardown()', timeout, () => vuStorage.run(run.setupVu.rootStore, () => teardownFn(setupData)));
+      }
     } catch (e) {
       if (!(e instanceof TestAbortError)) {
         err(`teardown() failed: ${errorText(e)}\n`);
@@ -490,6 +645,13 @@ async function lifeCycle(
     }
   }
   await closeAll(allVus);
+  const requests = (run.m.http_reqs.sink as { count: number }).count;
+  if (requests === 0 && run.iterationErrors > 0 && run.iterationErrors >= run.iterationsCompleted) {
+    err(
+      `\n!!! WARNING: the test made no HTTP request: every one of the ${run.iterationsCompleted} iterations threw an error (see the ERRO lines above).\n` +
+        '!!! The metrics below describe failed iterations, not the target.\n\n',
+    );
+  }
 
   // --- summary
   run.phase = 'summary';
@@ -505,11 +667,14 @@ async function lifeCycle(
     isStdErrTTY: Boolean(process.stderr.isTTY),
     ...(typeof exports.setup === 'function' ? { setupData } : {}),
   });
-  let printed = false;
-  if (typeof exports.handleSummary === 'function') {
+  let printed = opts.noSummary === true;
+  if (typeof exports.handleSummary === 'function' && !printed) {
     const handle = exports.handleSummary;
     try {
-      const result = await vuStorage.run(run.setupVu.rootStore, () => handle(jsonSafe(data)));
+      const result =
+        setupWorker !== null
+          ? await setupWorker.call('handleSummary', JSON.stringify(data)).then(unwrapWorkerResult)
+          : await vuStorage.run(run.setupVu.rootStore, () => handle(jsonSafe(data)));
       if (result !== null && typeof result === 'object') {
         for (const [target, value] of Object.entries(result as Record<string, unknown>)) {
           const bytes = toBytes(value);
@@ -523,8 +688,12 @@ async function lifeCycle(
       err(`handleSummary() failed: ${errorText(e)}\nfalling back to the default summary\n`);
     }
   }
+  // Worker VUs stop before the summary: nothing of theirs prints after it.
+  await pool?.closeAll();
   if (!printed) out(renderTextSummary(data) + '\n');
-  if (opts.summaryExport) await writeAtomic(resolve(opts.summaryExport), formatLegacySummaryExport(data));
+  // k6 writes the export with the summary: --no-summary skips it too.
+  if (opts.summaryExport && !opts.noSummary) await writeAtomic(resolve(opts.summaryExport), formatLegacySummaryExport(data));
+  await csv?.close();
   if (ndjson !== null) {
     await ndjson.close();
     const warning = ndjson.warning();
@@ -539,6 +708,12 @@ async function lifeCycle(
   if (evaluation.failed && !opts.quiet) err(`thresholds on metrics '${evaluation.breached.join(', ')}' have been crossed\n`);
   run.phase = 'done';
   return { exitCode, summary: data };
+}
+
+/** A worker call's value, or its error thrown (a TestAbortError when the script aborted the test). */
+function unwrapWorkerResult(r: { value?: unknown; error?: Error; aborted?: boolean }): unknown {
+  if (r.error !== undefined) throw r.aborted ? new TestAbortError(r.error.message) : r.error;
+  return r.value;
 }
 
 function parseTimeout(value: unknown, fallback: number): number {

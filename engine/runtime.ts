@@ -32,6 +32,14 @@ export class TestRun {
   expectedStatus: ((status: number) => boolean) | null = (status) => status >= 200 && status < 400;
   /** options.discardResponseBodies. */
   discardResponseBodies = false;
+  /** options.userAgent ('' = send none). */
+  userAgent = '';
+  /** `--http-debug`: log requests and responses ('full' with bodies). */
+  httpDebug: 'headers' | 'full' | null = null;
+  /** options.maxRedirects (k6 default 10). */
+  maxRedirects = 10;
+  /** Samples and requests whose iterations threw: counted for the zero-request warning. */
+  iterationErrors = 0;
   private readonly setupTags: Record<string, Record<string, string>> = {};
   readonly m: Record<BuiltinName, Metric>;
 

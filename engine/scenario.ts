@@ -53,6 +53,8 @@ export interface ShortcutOverrides {
   vus?: number;
   iterations?: number;
   durationMs?: number;
+  /** `--stage`: ramping VUs replacing the scenarios. */
+  stages?: Array<{ duration: string; target: number }>;
 }
 
 type Raw = Record<string, unknown>;
@@ -164,6 +166,7 @@ export function resolveScenarios(options: Raw, cli: ShortcutOverrides): Scenario
   const shortcut = (raw: Raw): ScenarioConfig[] => [parseScenario('default', raw)];
   if (cli.iterations !== undefined) return shortcut({ executor: 'shared-iterations', vus: vus ?? 1, iterations: cli.iterations });
   if (cli.durationMs !== undefined) return shortcut({ executor: 'constant-vus', vus: vus ?? 1, duration: cli.durationMs });
+  if (cli.stages !== undefined && cli.stages.length > 0) return shortcut({ executor: 'ramping-vus', startVUs: vus ?? 1, stages: cli.stages });
   const scenarios = options.scenarios as Record<string, Raw> | undefined;
   if (scenarios && typeof scenarios === 'object' && Object.keys(scenarios).length > 0) {
     return Object.entries(scenarios).map(([name, raw]) => {

@@ -5,9 +5,9 @@ import { Console } from 'node:console';
 import { format } from 'node:util';
 import { errorLine } from './late-errors.ts';
 
-type Level = 'INFO' | 'WARN' | 'ERRO';
+type Level = 'INFO' | 'WARN' | 'ERRO' | 'DEBU';
 
-export function captureScriptOutput(write: (text: string) => void, elapsedMs: () => number): () => void {
+export function captureScriptOutput(write: (text: string) => void, elapsedMs: () => number, opts: { verbose?: boolean } = {}): () => void {
   const original = globalThis.console;
   const line = (level: Level, args: unknown[], source = 'console') => {
     const at = String(Math.floor(elapsedMs() / 1000)).padStart(4, '0');
@@ -19,7 +19,7 @@ export function captureScriptOutput(write: (text: string) => void, elapsedMs: ()
   scriptConsole.warn = (...args: unknown[]) => line('WARN', args);
   scriptConsole.error = (...args: unknown[]) => line('ERRO', args);
   // k6 prints console.debug only with --verbose.
-  scriptConsole.debug = () => {};
+  scriptConsole.debug = opts.verbose ? (...args: unknown[]) => line('DEBU' as Level, args) : () => {};
   globalThis.console = scriptConsole;
 
   // One line each, as k6 logs them (a stack per stray rejection would bury everything else).

@@ -2,6 +2,8 @@
 // `__VU`, `__ITER`, `__ENV`, k6/execution and the HTTP module know which VU is calling even after
 // awaits, while thousands of VUs share one Node realm.
 import { AsyncLocalStorage } from 'node:async_hooks';
+import type { CookieJar } from './modules/cookies.ts';
+import type { ScriptExports } from './script/compiled.ts';
 import type { ScenarioRun } from './scenario-run.ts';
 import type { VuConnections } from './transport.ts';
 
@@ -34,6 +36,30 @@ export class Vu {
   readonly rootStore: VuStore;
   /** Keep-alive connections of this VU, by origin (created by the HTTP transport). */
   connections: VuConnections | null = null;
+  /** The VU's default cookie jar (created on first use). */
+  cookieJar: CookieJar | null = null;
+  /** This VU's own evaluation of the script (event-loop VUs; null for worker VUs). */
+  exports: ScriptExports | null = null;
+  /** The function of the VU's current scenario. */
+  fn: (data: unknown) => unknown = noop;
+  /** setup()'s data, this VU's own copy (parsed on first use). */
+  data: unknown = undefined;
+  hasData = false;
+  /** Timers the VU's current iteration started and that have not run or been cleared yet. */
+  pendingTimers = 0;
+  /** Wakes the iteration waiting for its timers. */
+  idleWaiter: (() => void) | null = null;
+  /** The worker thread running this VU's code (worker VUs only). */
+  worker: { terminate(): void } | null = null;
+
+  /** One timer or request of the iteration is done; wakes the iteration once none is left. */
+  settle(): void {
+    if (--this.pendingTimers === 0 && this.idleWaiter !== null) {
+      const wake = this.idleWaiter;
+      this.idleWaiter = null;
+      wake();
+    }
+  }
 
   constructor(
     /** exec.vu.idInInstance / idInTest and `__VU` (1-based; 0 for setup and teardown). */
@@ -44,6 +70,8 @@ export class Vu {
     this.rootStore = { vu: this, group: '' };
   }
 }
+
+function noop(): void {}
 
 /** The VU of the current call chain, or null outside any VU (init stage). */
 export function currentStore(): VuStore | undefined {

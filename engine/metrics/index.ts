@@ -12,3 +12,4 @@ export { buildSummaryData, metricValues, type SummaryData, type SummaryMetric, t
 export { toLegacySummaryExport, formatLegacySummaryExport, type LegacySummaryExport } from './legacy-export.ts';
 export { renderTextSummary, humanizeDuration, type TextSummaryOptions } from './text-summary.ts';
 export { NdjsonOutput, TimeFormatter, type NdjsonOptions, type NdjsonStats } from './ndjson.ts';
+export { CsvOutput } from './csv.ts';

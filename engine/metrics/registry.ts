@@ -1,5 +1,6 @@
 // The metric registry: k6's built-in metrics, custom metrics from k6/metrics, submetrics, and the
 // hot path every sample goes through.
+import { performance } from 'node:perf_hooks';
 import { Metric, Submetric, type MetricType, type ValueType } from './metric.ts';
 import { CounterSink, GaugeSink, RateSink, TrendSink, type Sink } from './sinks.ts';
 import { parseMetricSelector, parseSubmetricTags } from './selector.ts';
@@ -138,7 +139,8 @@ export class MetricRegistry {
     }
     const listeners = this.listeners;
     if (listeners.length !== 0) {
-      const t = timeMs ?? Date.now();
+      // Sub-millisecond wall time: NDJSON timestamps carry microseconds as k6's do.
+      const t = timeMs ?? performance.timeOrigin + performance.now();
       for (let i = 0; i < listeners.length; i++) listeners[i](metric, value, tags, t);
     }
   }

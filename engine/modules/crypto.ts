@@ -1,5 +1,5 @@
 // `k6/crypto`: hashes, HMAC and random bytes over node:crypto.
-import { createHash, createHmac, randomBytes as nodeRandomBytes } from 'node:crypto';
+import { createHash as createHash_, createHmac, randomBytes as nodeRandomBytes } from 'node:crypto';
 
 type Data = string | ArrayBuffer | Uint8Array;
 type OutputEncoding = 'hex' | 'base64' | 'base64url' | 'base64rawurl' | 'binary';
@@ -9,7 +9,7 @@ const ALGORITHMS: Record<string, string> = {
   sha512_224: 'sha512-224', sha512_256: 'sha512-256', ripemd160: 'ripemd160',
 };
 
-const bytes = (d: Data): Buffer | string => (typeof d === 'string' ? d : Buffer.from(d instanceof ArrayBuffer ? d : d.buffer));
+const bytes = (d: Data): Buffer | string => (typeof d === 'string' ? d : d instanceof ArrayBuffer ? Buffer.from(d) : Buffer.from(d.buffer, d.byteOffset, d.byteLength));
 
 function algorithm(name: string): string {
   const algo = ALGORITHMS[name];
@@ -34,7 +34,7 @@ function output(buf: Buffer, enc: OutputEncoding): string | ArrayBuffer {
   }
 }
 
-const hash = (algo: string) => (input: Data, enc: OutputEncoding) => output(createHash(algorithm(algo)).update(bytes(input)).digest(), enc);
+const hash = (algo: string) => (input: Data, enc: OutputEncoding) => output(createHash_(algorithm(algo)).update(bytes(input)).digest(), enc);
 
 export const md4 = hash('md4');
 export const md5 = hash('md5');
@@ -50,9 +50,33 @@ export function hmac(algo: string, secret: Data, data: Data, enc: OutputEncoding
   return output(createHmac(algorithm(algo), bytes(secret)).update(bytes(data)).digest(), enc);
 }
 
+type NodeHash = ReturnType<typeof createHash_> | ReturnType<typeof createHmac>;
+
+/** k6's Hasher: update() as often as needed, then digest(encoding). */
+class Hasher {
+  #h: NodeHash;
+  constructor(h: NodeHash) {
+    this.#h = h;
+  }
+  update(input: Data): void {
+    this.#h.update(bytes(input));
+  }
+  digest(enc: OutputEncoding): string | ArrayBuffer {
+    return output(this.#h.digest(), enc);
+  }
+}
+
+export function createHash(algo: string): Hasher {
+  return new Hasher(createHash_(algorithm(algo)));
+}
+
+export function createHMAC(algo: string, secret: Data): Hasher {
+  return new Hasher(createHmac(algorithm(algo), bytes(secret)));
+}
+
 export function randomBytes(n: number): ArrayBuffer {
   const buf = nodeRandomBytes(n);
   return buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer;
 }
 
-export default { md4, md5, sha1, sha256, sha384, sha512, sha512_224, sha512_256, ripemd160, hmac, randomBytes };
+export default { md4, md5, sha1, sha256, sha384, sha512, sha512_224, sha512_256, ripemd160, hmac, createHash, createHMAC, randomBytes };

@@ -1,17 +1,24 @@
-// `k6/http`: asyncRequest with k6's Response, params and built-in HTTP metrics. The synchronous
-// request functions cannot exist on a shared event loop; they throw naming the async form.
+// `k6/http`: k6's HTTP client over the engine's transport: params, built-in metrics, redirects,
+// cookies, basic and digest auth, multipart files. asyncRequest serves the VUs of the event loop;
+// the worker VUs' synchronous calls (http.get, http.batch, ...) come through requestFor() and
+// batchFor() on the main thread, so both kinds of VU share this one implementation.
 import { parseDurationMs } from '../../lib/duration.ts';
-import { canonical, headerRecord } from '../headers.ts';
 import { InterruptedError } from '../http-errors.ts';
 import { currentRun, type TestRun } from '../runtime.ts';
-import { send, VuConnections, type Timings, type TransportRequest, type TransportResult } from '../transport.ts';
+import { send, VuConnections, type TransportRequest, type TransportResult } from '../transport.ts';
 import { currentStore, type VuStore } from '../vu.ts';
 import { USER_AGENT } from '../version.ts';
+import { CookieJar, jarFor, parseSetCookies, type RequestCookies } from './cookies.ts';
+import { digestAuthorization } from './digest.ts';
+import { isFileData, multipartBody, type FileData } from './multipart.ts';
+import { Response, type ResponseType } from './response.ts';
 
+export { CookieJar, Response };
+
+export const DEFAULT_USER_AGENT = USER_AGENT;
 const DEFAULT_TIMEOUT_MS = 60_000;
 const CACHE_LIMIT = 10_000;
 
-type ResponseType = 'text' | 'binary' | 'none';
 type Body = string | ArrayBuffer | ArrayBufferView | Record<string, unknown> | null | undefined;
 
 export interface Params {
@@ -19,14 +26,20 @@ export interface Params {
   tags?: Record<string, string | number>;
   timeout?: string | number;
   responseType?: ResponseType;
-  responseCallback?: ExpectedStatuses | null;
-  cookies?: unknown;
+  responseCallback?: ExpectedStatuses | { ranges: Array<[number, number]> } | null;
+  cookies?: Record<string, string | { value: string; replace?: boolean }>;
   redirects?: number;
+  jar?: CookieJar | null;
+  auth?: 'basic' | 'digest' | 'ntlm';
 }
 
 interface ParsedUrl {
   origin: string;
   path: string;
+  /** "user:password" from the URL (decoded), or null. */
+  auth: string | null;
+  /** The URL as tagged and shown: a password in it is masked, as k6 does. */
+  clean: string;
 }
 
 const urlCache = new Map<string, ParsedUrl>();
@@ -53,163 +66,52 @@ function parseUrlCached(url: string): ParsedUrl {
     throw new Error(`invalid URL "${url}"`);
   }
   if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error(`unsupported protocol scheme "${u.protocol.slice(0, -1)}" in "${url}"`);
-  parsed = { origin: u.origin, path: `${u.pathname}${u.search}` };
+  let auth: string | null = null;
+  let clean = url;
+  if (u.username !== '' || u.password !== '') {
+    auth = `${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`;
+    const masked = new URL(url);
+    if (masked.password !== '') masked.password = '****';
+    clean = masked.href;
+  }
+  parsed = { origin: u.origin, path: `${u.pathname}${u.search}`, auth, clean };
   if (urlCache.size >= CACHE_LIMIT) urlCache.clear();
   urlCache.set(url, parsed);
   return parsed;
 }
 
-/** A gjson-style path: "a.b", "choices.0.message", "items.#" (length). */
-function select(value: unknown, selector: string): unknown {
-  let cur: unknown = value;
-  for (const part of selector.split('.')) {
-    if (cur === null || cur === undefined) return undefined;
-    if (part === '#' && Array.isArray(cur)) cur = cur.length;
-    else cur = (cur as Record<string, unknown>)[part];
-  }
-  return cur;
-}
-
-export interface RequestInfo {
-  method: string;
-  url: string;
-  headers: Record<string, string[]>;
-  body: string;
-  cookies: Record<string, unknown>;
-}
-
-/** k6's Response object. `body` and `headers` are decoded on first access. */
-export class Response {
-  readonly status: number;
-  readonly url: string;
-  readonly proto: string;
-  readonly error: string;
-  readonly error_code: number;
-  readonly timings: Timings;
-  #raw: Buffer | null;
-  #rawHeaders: Buffer[] | null;
-  #type: ResponseType;
-  #body: string | ArrayBuffer | null | undefined;
-  #headers: Record<string, string> | undefined;
-  #json: unknown;
-  #method: string;
-  #requestHeaders: string[];
-  #requestBody: string | Uint8Array | null;
-  #request: RequestInfo | undefined;
-  #cookies: Record<string, unknown> | undefined;
-  #statusText: string;
-
-  constructor(result: TransportResult, url: string, method: string, headers: string[], body: string | Uint8Array | null, type: ResponseType) {
-    this.status = result.status;
-    this.#statusText = result.statusText;
-    this.url = url;
-    this.proto = result.status === 0 ? '' : 'HTTP/1.1';
-    this.error = result.error?.message ?? '';
-    this.error_code = result.error?.code ?? 0;
-    this.timings = result.timings;
-    this.#method = method;
-    this.#requestHeaders = headers;
-    this.#requestBody = body;
-    this.#raw = result.body;
-    this.#rawHeaders = result.rawHeaders;
-    this.#type = type;
-  }
-
-  // Fields scripts rarely read are getters on the prototype, not per-response allocations.
-  get status_text(): string {
-    return this.status === 0 ? '' : `${this.status} ${this.#statusText}`.trim();
-  }
-  get remote_ip(): string {
-    return '';
-  }
-  get remote_port(): number {
-    return 0;
-  }
-  get tls_version(): string {
-    return '';
-  }
-  get tls_cipher_suite(): string {
-    return '';
-  }
-  get ocsp(): { status: string } {
-    return { status: 'unknown' };
-  }
-  get cookies(): Record<string, unknown> {
-    return (this.#cookies ??= {});
-  }
-
-  get body(): string | ArrayBuffer | null {
-    if (this.#body === undefined) {
-      const raw = this.#raw;
-      if (this.#type === 'none' || raw === null) this.#body = null;
-      else if (this.#type === 'binary') this.#body = raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength) as ArrayBuffer;
-      else this.#body = raw.toString('utf8');
-      this.#raw = null;
-    }
-    return this.#body;
-  }
-
-  /** The request as sent (headers by canonical name, as k6 shows them). */
-  get request(): RequestInfo {
-    if (this.#request === undefined) {
-      const headers: Record<string, string[]> = {};
-      const raw = this.#requestHeaders;
-      for (let i = 0; i + 1 < raw.length; i += 2) (headers[canonical(raw[i])] ??= []).push(raw[i + 1]);
-      const body = this.#requestBody;
-      this.#request = { method: this.#method, url: this.url, headers, body: typeof body === 'string' ? body : body === null ? '' : Buffer.from(body).toString(), cookies: {} };
-    }
-    return this.#request;
-  }
-
-  get headers(): Record<string, string> {
-    if (this.#headers === undefined) this.#headers = headerRecord(this.#rawHeaders);
-    return this.#headers;
-  }
-
-  json(selector?: string): unknown {
-    if (this.#json === undefined) {
-      const body = this.body;
-      if (body === null) throw new Error('the body is null so we can\'t transform it to JSON - this likely was because of a request error getting the response');
-      const text = typeof body === 'string' ? body : Buffer.from(body).toString('utf8');
-      try {
-        this.#json = JSON.parse(text);
-      } catch (err) {
-        throw new Error(`cannot parse json due to an error at offset: ${(err as Error).message}`);
-      }
-    }
-    return selector === undefined ? this.#json : select(this.#json, selector);
-  }
-
-  /** JSON.stringify(res) shows every field, getters included, as k6's Response object does. */
-  toJSON(): Record<string, unknown> {
-    const { status, status_text, url, proto, error, error_code, timings, remote_ip, remote_port, tls_version, tls_cipher_suite, ocsp, cookies, body, headers } = this;
-    return { status, status_text, url, proto, error, error_code, timings, remote_ip, remote_port, tls_version, tls_cipher_suite, ocsp, cookies, body, headers };
-  }
-
-  html(): never {
-    throw new Error('res.html() is not supported by the embedded engine');
-  }
-}
-
 /** What http.expectedStatuses() returns; pass it to setResponseCallback or params.responseCallback. */
 export class ExpectedStatuses {
-  constructor(readonly test: (status: number) => boolean) {}
+  readonly test: (status: number) => boolean;
+  constructor(readonly ranges: Array<[number, number]>) {
+    this.test = (status) => ranges.some(([min, max]) => status >= min && status <= max);
+  }
+}
+
+/** A callback as given by a script, or its plain form from a worker VU. */
+function callbackOf(value: unknown): ((status: number) => boolean) | null {
+  if (value === null) return null;
+  if (value instanceof ExpectedStatuses) return value.test;
+  const ranges = (value as { ranges?: unknown } | undefined)?.ranges;
+  if (Array.isArray(ranges)) return new ExpectedStatuses(ranges as Array<[number, number]>).test;
+  throw new Error('responseCallback: only the result of http.expectedStatuses() or null is supported');
 }
 
 export function expectedStatuses(...specs: Array<number | { min: number; max: number }>): ExpectedStatuses {
-  const ranges = specs.map((s, i) => {
-    if (typeof s === 'number') return [s, s] as const;
-    if (s && typeof s.min === 'number' && typeof s.max === 'number') return [s.min, s.max] as const;
+  const ranges = specs.map((s, i): [number, number] => {
+    if (typeof s === 'number') return [s, s];
+    if (s && typeof s.min === 'number' && typeof s.max === 'number') return [s.min, s.max];
     throw new Error(`http.expectedStatuses: argument ${i + 1} must be a status code or {min, max}`);
   });
-  return new ExpectedStatuses((status) => ranges.some(([min, max]) => status >= min && status <= max));
+  return new ExpectedStatuses(ranges);
 }
 
-export function setResponseCallback(callback: ExpectedStatuses | null): void {
-  if (callback !== null && !(callback instanceof ExpectedStatuses)) {
+export function setResponseCallback(callback: ExpectedStatuses | { ranges: Array<[number, number]> } | null): void {
+  try {
+    currentRun().expectedStatus = callbackOf(callback);
+  } catch {
     throw new Error('http.setResponseCallback: only the result of http.expectedStatuses() or null is supported');
   }
-  currentRun().expectedStatus = callback === null ? null : callback.test;
 }
 
 function encodeBody(body: Body, headers: string[]): string | Uint8Array | null {
@@ -218,6 +120,12 @@ function encodeBody(body: Body, headers: string[]): string | Uint8Array | null {
   if (body instanceof ArrayBuffer) return new Uint8Array(body);
   if (ArrayBuffer.isView(body)) return new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
   if (typeof body === 'object') {
+    // An object holding http.file() values is sent as multipart/form-data, as in k6.
+    if (Object.values(body).some(isFileData)) {
+      const { contentType, bytes } = multipartBody(body as Record<string, string | FileData>);
+      if (!hasHeader(headers, 'content-type')) headers.push('content-type', contentType);
+      return bytes;
+    }
     // k6 sends a plain object as an urlencoded form.
     if (!hasHeader(headers, 'content-type')) headers.push('content-type', 'application/x-www-form-urlencoded');
     const form = new URLSearchParams();
@@ -294,6 +202,19 @@ function requestTags(
 /** One request in flight: what undici reads (method, path, headers, body) plus what completion needs. */
 class PendingRequest implements TransportRequest {
   readonly stream = null;
+  /** Redirects this request may still follow. */
+  redirectsLeft = 0;
+  /** params.redirects given: no warning at the limit (k6 warns only for the global one). */
+  redirectsExplicit = false;
+  /** The cookie jar to read and fill (null = none yet: the VU's default jar is created on first use). */
+  jarRef: CookieJar | null = null;
+  useVuJar = true;
+  /** params.cookies, merged into the Cookie header. */
+  cookieParam: Params['cookies'] | undefined = undefined;
+  credentials: string | null = null;
+  authKind: 'basic' | 'digest' | null = null;
+  digestSent = false;
+  requestCookies: RequestCookies | null = null;
   constructor(
     readonly run: TestRun,
     readonly store: VuStore | undefined,
@@ -312,9 +233,19 @@ class PendingRequest implements TransportRequest {
   ) {}
 }
 
+function headerOf(raw: Buffer[] | null, lower: string): string | null {
+  if (raw === null) return null;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i];
+    if (name.length === lower.length && name.toString('latin1').toLowerCase() === lower) return raw[i + 1].toString('latin1');
+  }
+  return null;
+}
+
 /** Records the request's built-in metrics and builds its Response (called by the transport as the request ends). */
-function complete(req: PendingRequest, result: TransportResult): Response {
+function complete(req: PendingRequest, result: TransportResult): Response | Promise<Response> {
   const { run, store } = req;
+  (store?.vu ?? run.setupVu).settle();
   const callback = req.callback;
   const expected = callback === null ? null : result.status !== 0 && callback(result.status);
   const errorCode = result.error === null ? 0 : result.error.code;
@@ -339,7 +270,195 @@ function complete(req: PendingRequest, result: TransportResult): Response {
       if (result.bytesReceived > 0) registry.addTo(m.data_received, result.bytesReceived, base);
     }
   }
-  return new Response(result, req.url, req.method, req.headers, req.body, req.type);
+  if (run.httpDebug !== null) logHttp(req, result);
+  const status = result.status;
+  let cookies = null;
+  if (status !== 0) {
+    const setCookies = headerList(result.rawHeaders, 'set-cookie');
+    if (setCookies !== null) {
+      cookies = parseSetCookies(setCookies, req.url);
+      const jar = req.useVuJar ? jarFor(store?.vu ?? run.setupVu) : req.jarRef;
+      jar?.storeFromResponse(setCookies, req.url);
+    }
+    if (status === 401 && req.authKind === 'digest' && !req.digestSent && req.credentials !== null) {
+      const challenge = headerOf(result.rawHeaders, 'www-authenticate');
+      if (challenge !== null && /^digest\s/i.test(challenge)) return follow(req, req.url, req.method, req.body, digestAuthorization(challenge, req.credentials, req.method, req.path));
+    }
+    if (status >= 301 && status <= 308 && status !== 304 && status !== 305 && status !== 306) {
+      const location = headerOf(result.rawHeaders, 'location');
+      if (location !== null) {
+        if (req.redirectsLeft > 0) {
+          const next = new URL(location, req.url).href;
+          // Go's client: 301/302/303 turn into a GET without body (HEAD stays HEAD); 307/308 resend as is.
+          const keep = status === 307 || status === 308;
+          const method = keep || req.method === 'HEAD' ? req.method : 'GET';
+          return follow(req, next, method, keep ? req.body : null, null);
+        }
+        if (!req.redirectsExplicit) console.warn(`Stopped after ${redirectLimit(req)} redirects and returned the redirection; pass { redirects: n } in request params or set global maxRedirects to silence this`);
+      }
+    }
+  }
+  return new Response(result, req.url, req.method, req.headers, req.body, req.type, cookies, req.requestCookies);
+}
+
+/** --http-debug: the request and the response as k6 prints them (bodies with 'full'). */
+function logHttp(req: PendingRequest, result: TransportResult): void {
+  const full = req.run.httpDebug === 'full';
+  let request = `${req.method} ${req.path} HTTP/1.1\nHost: ${new URL(req.origin).host}\n`;
+  for (let i = 0; i + 1 < req.headers.length; i += 2) request += `${req.headers[i]}: ${req.headers[i + 1]}\n`;
+  if (full && req.body !== null) request += `\n${typeof req.body === 'string' ? req.body : Buffer.from(req.body).toString()}\n`;
+  console.info(`Request:\n${request}`);
+  if (result.status === 0) {
+    console.info(`Request error: ${result.error?.message ?? ''}`);
+    return;
+  }
+  let response = `HTTP/1.1 ${result.status} ${result.statusText}\n`;
+  const raw = result.rawHeaders ?? [];
+  for (let i = 0; i + 1 < raw.length; i += 2) response += `${raw[i].toString('latin1')}: ${raw[i + 1].toString('latin1')}\n`;
+  if (full && result.body !== null) response += `\n${result.body.toString('utf8')}\n`;
+  console.info(`Response:\n${response}`);
+}
+
+function redirectLimit(req: PendingRequest): number {
+  return req.run.maxRedirects;
+}
+
+function headerList(raw: Buffer[] | null, lower: string): string[] | null {
+  if (raw === null) return null;
+  let out: string[] | null = null;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i];
+    if (name.length === lower.length && name.toString('latin1').toLowerCase() === lower) (out ??= []).push(raw[i + 1].toString('utf8'));
+  }
+  return out;
+}
+
+/** The next hop of a redirect or the digest retry: a new request with the same params. */
+function follow(prev: PendingRequest, url: string, method: string, body: string | Uint8Array | null, authorization: string | null): Promise<Response> {
+  const { origin, path, clean } = parseUrl(url);
+  const headers: string[] = [];
+  const dropBody = body === null && prev.body !== null;
+  for (let i = 0; i + 1 < prev.headers.length; i += 2) {
+    const lower = prev.headers[i].toLowerCase();
+    if (lower === 'cookie') continue;
+    if (lower === 'authorization' && (authorization !== null || (origin !== prev.origin))) continue;
+    if (dropBody && (lower === 'content-type' || lower === 'content-length')) continue;
+    headers.push(prev.headers[i], prev.headers[i + 1]);
+  }
+  if (authorization !== null) headers.push('Authorization', authorization);
+  const name = prev.name === prev.url ? clean : prev.name;
+  const req = new PendingRequest(prev.run, prev.store, method, origin, path, headers, body, prev.timeoutMs, prev.keepBody, clean, name, prev.tagsParam, prev.callback, prev.type);
+  req.redirectsLeft = authorization !== null ? prev.redirectsLeft : prev.redirectsLeft - 1;
+  req.redirectsExplicit = prev.redirectsExplicit;
+  req.jarRef = prev.jarRef;
+  req.useVuJar = prev.useVuJar;
+  req.cookieParam = prev.cookieParam;
+  req.credentials = prev.credentials;
+  req.authKind = prev.authKind;
+  req.digestSent = prev.digestSent || authorization !== null;
+  addCookies(req, url);
+  const vu = prev.store?.vu ?? prev.run.setupVu;
+  if (vu.interrupted) return Promise.reject(new InterruptedError('iteration interrupted'));
+  const connections = (vu.connections ??= new VuConnections());
+  vu.pendingTimers++;
+  return send(connections, req, complete) as Promise<Response>;
+}
+
+/** Adds the Cookie header from the jar and params.cookies (k6: params win when `replace` is set). */
+function addCookies(req: PendingRequest, url: string): void {
+  const vu = req.store?.vu ?? req.run.setupVu;
+  const jar = req.useVuJar ? vu.cookieJar : req.jarRef;
+  const param = req.cookieParam;
+  if ((jar === null || jar.isEmpty()) && param === undefined) return;
+  const fromJar = jar === null ? [] : jar.cookiePairs(url);
+  const pairs: Array<[string, string]> = [];
+  const requestCookies: RequestCookies = {};
+  const replaced = new Set<string>();
+  if (param !== undefined && param !== null) {
+    for (const [name, spec] of Object.entries(param)) {
+      const value = typeof spec === 'object' && spec !== null ? String(spec.value) : String(spec);
+      const replace = typeof spec === 'object' && spec !== null && spec.replace === true;
+      if (replace) replaced.add(name);
+      pairs.push([name, value]);
+      (requestCookies[name] ??= []).push({ name, value, replace });
+    }
+  }
+  for (const [name, value] of fromJar) {
+    if (replaced.has(name)) continue;
+    pairs.push([name, value]);
+    (requestCookies[name] ??= []).push({ name, value, replace: false });
+  }
+  if (pairs.length > 0) req.headers.push('Cookie', pairs.map(([n, v]) => `${n}=${v}`).join('; '));
+  req.requestCookies = requestCookies;
+}
+
+/** Builds the request for `store`'s VU (throws on bad arguments). */
+function prepare(store: VuStore | undefined, method: string, url: unknown, body: Body, params: Params | null | undefined): { req: PendingRequest; connections: VuConnections } {
+  const run = currentRun();
+  if (run.phase === 'init') throw new Error('making HTTP requests in the init context is not supported; move the request into default(), setup() or teardown()');
+  const vu = store?.vu ?? run.setupVu;
+  if (vu.interrupted) throw new InterruptedError('iteration interrupted');
+  const urlText = typeof url === 'string' ? url : String((url as { url?: unknown } | null)?.url);
+  const upper = String(method).toUpperCase();
+  const parsed = parseUrl(urlText);
+  const headers: string[] = [];
+  let hasUserAgent = false;
+  let hasAuthorization = false;
+  let hasAcceptEncoding = false;
+  const userHeaders = params?.headers;
+  if (userHeaders !== undefined && userHeaders !== null) {
+    for (const k of Object.keys(userHeaders)) {
+      const v = userHeaders[k];
+      if (v === undefined || v === null) continue;
+      const lower = k.toLowerCase();
+      if (lower === 'user-agent') hasUserAgent = true;
+      else if (lower === 'authorization') hasAuthorization = true;
+      else if (lower === 'accept-encoding') hasAcceptEncoding = true;
+      headers.push(k, String(v));
+    }
+  }
+  if (!hasUserAgent && run.userAgent !== '') headers.push('User-Agent', run.userAgent);
+  // Go's transport asks for gzip when the script did not choose an encoding (and decodes it).
+  if (!hasAcceptEncoding && upper !== 'HEAD') headers.push('Accept-Encoding', 'gzip');
+  const auth = params?.auth;
+  if (auth !== undefined && auth !== 'basic' && auth !== 'digest') throw new Error(`auth "${String(auth)}" is not supported by the embedded engine (basic and digest are)`);
+  if (parsed.auth !== null && !hasAuthorization && auth !== 'digest') headers.push('Authorization', `Basic ${Buffer.from(parsed.auth).toString('base64')}`);
+  const encoded = encodeBody(body, headers);
+  const type: ResponseType = params?.responseType ?? (run.discardResponseBodies ? 'none' : 'text');
+  if (type !== 'text' && type !== 'binary' && type !== 'none') throw new Error(`invalid params.responseType "${String(type)}": expected text, binary or none`);
+  const tagsParam = params?.tags;
+  const named = typeof url === 'object' && url !== null ? (url as { name?: string }).name : undefined;
+  const name = tagsParam?.name !== undefined ? String(tagsParam.name) : named ? named : parsed.clean;
+  const callback = params?.responseCallback !== undefined ? callbackOf(params.responseCallback) : run.expectedStatus;
+  const connections = (vu.connections ??= new VuConnections());
+  const req = new PendingRequest(run, store, upper, parsed.origin, parsed.path, headers, encoded, timeoutMs(params?.timeout), type !== 'none', parsed.clean, name, tagsParam, callback, type);
+  const redirects = params?.redirects;
+  req.redirectsLeft = redirects === undefined || redirects === null ? run.maxRedirects : Number(redirects);
+  req.redirectsExplicit = redirects !== undefined && redirects !== null;
+  if (params?.jar !== undefined) {
+    req.useVuJar = false;
+    req.jarRef = params.jar;
+  }
+  if (params?.cookies !== undefined) req.cookieParam = params.cookies;
+  if (parsed.auth !== null) {
+    req.credentials = parsed.auth;
+    req.authKind = auth === 'digest' ? 'digest' : 'basic';
+  }
+  addCookies(req, urlText);
+  return { req, connections };
+}
+
+/** One request for the VU of `store` (the worker VUs' synchronous calls land here). */
+export function requestFor(store: VuStore | undefined, method: string, url: unknown, body: Body, params: Params | null | undefined): Promise<Response> {
+  let prepared: { req: PendingRequest; connections: VuConnections };
+  try {
+    prepared = prepare(store, method, url, body, params);
+  } catch (err) {
+    return Promise.reject(err);
+  }
+  // An un-awaited request keeps the iteration open until it ends (k6's event loop).
+  (prepared.req.store?.vu ?? prepared.req.run.setupVu).pendingTimers++;
+  return send(prepared.connections, prepared.req, complete) as Promise<Response>;
 }
 
 /**
@@ -348,61 +467,47 @@ function complete(req: PendingRequest, result: TransportResult): Response {
  * is the result (bad arguments still reject rather than throw, as from an async function).
  */
 export function asyncRequest(method: string, url: string | { url: string; name?: string }, body?: Body, params?: Params): Promise<Response> {
-  let req: PendingRequest;
-  let connections: VuConnections;
-  try {
-    const run = currentRun();
-    if (run.phase === 'init') throw new Error('making HTTP requests in the init context is not supported; move the request into default(), setup() or teardown()');
-    const store = currentStore();
-    const vu = store?.vu ?? run.setupVu;
-    if (vu.interrupted) throw new InterruptedError('iteration interrupted');
-    const urlText = typeof url === 'string' ? url : String(url?.url);
-    const upper = String(method).toUpperCase();
-    const { origin, path } = parseUrl(urlText);
-    const headers: string[] = [];
-    let hasUserAgent = false;
-    const userHeaders = params?.headers;
-    if (userHeaders !== undefined && userHeaders !== null) {
-      for (const k of Object.keys(userHeaders)) {
-        const v = userHeaders[k];
-        if (v === undefined || v === null) continue;
-        if (!hasUserAgent && k.length === 10 && k.toLowerCase() === 'user-agent') hasUserAgent = true;
-        headers.push(k, String(v));
-      }
-    }
-    if (!hasUserAgent) headers.push('user-agent', USER_AGENT);
-    const encoded = encodeBody(body, headers);
-    const type: ResponseType = params?.responseType ?? (run.discardResponseBodies ? 'none' : 'text');
-    if (type !== 'text' && type !== 'binary' && type !== 'none') throw new Error(`invalid params.responseType "${String(type)}": expected text, binary or none`);
-    const tagsParam = params?.tags;
-    const name = tagsParam?.name !== undefined ? String(tagsParam.name) : typeof url === 'object' && url?.name ? url.name : urlText;
-    const callback = params?.responseCallback !== undefined ? (params.responseCallback === null ? null : params.responseCallback.test) : run.expectedStatus;
-    connections = vu.connections ??= new VuConnections();
-    req = new PendingRequest(run, store, upper, origin, path, headers, encoded, timeoutMs(params?.timeout), type !== 'none', urlText, name, tagsParam, callback, type);
-  } catch (err) {
-    return Promise.reject(err);
-  }
-  return send(connections, req, complete);
+  return requestFor(currentStore(), method, url, body, params);
 }
 
-function refused(name: string, example: string): () => never {
+type BatchItem = string | [string, unknown, Body?, Params?] | { method?: string; url: unknown; body?: Body; params?: Params };
+
+/** http.batch's requests, all in flight at once; the result has the shape of the argument. */
+export async function batchFor(store: VuStore | undefined, requests: BatchItem[] | Record<string, BatchItem>): Promise<Response[] | Record<string, Response>> {
+  const one = (item: BatchItem): Promise<Response> => {
+    if (typeof item === 'string') return requestFor(store, 'GET', item, null, undefined);
+    if (Array.isArray(item)) return requestFor(store, String(item[0]), item[1], item[2] ?? null, item[3]);
+    if (item !== null && typeof item === 'object') return requestFor(store, item.method ?? 'GET', item.url, item.body ?? null, item.params);
+    return Promise.reject(new Error(`http.batch: invalid request ${JSON.stringify(item)}`));
+  };
+  if (Array.isArray(requests)) return Promise.all(requests.map(one));
+  if (requests === null || typeof requests !== 'object') throw new Error('http.batch: expected an array or an object of requests');
+  const keys = Object.keys(requests);
+  const results = await Promise.all(keys.map((k) => one(requests[k])));
+  return Object.fromEntries(keys.map((k, i) => [k, results[i]]));
+}
+
+function onlyOnWorkers(name: string): () => never {
   return () => {
-    throw new Error(
-      `http.${name}() is synchronous and not supported by the embedded engine (all VUs share one event loop); ` +
-        `use \`await http.asyncRequest(${example})\` in an async function instead`,
-    );
+    throw new Error(`http.${name}() is synchronous: the engine runs scripts that call it on worker VUs, and this call was not recognised ahead of the run (the module was passed around as a value?)`);
   };
 }
 
-export const request = refused('request', "'GET', url, null, params");
-export const get = refused('get', "'GET', url, null, params");
-export const post = refused('post', "'POST', url, body, params");
-export const put = refused('put', "'PUT', url, body, params");
-export const patch = refused('patch', "'PATCH', url, body, params");
-export const del = refused('del', "'DELETE', url, body, params");
-export const head = refused('head', "'HEAD', url, null, params");
-export const options = refused('options', "'OPTIONS', url, body, params");
-export const batch = refused('batch', '...) for each request with Promise.all(');
+export const request = onlyOnWorkers('request');
+export const get = onlyOnWorkers('get');
+export const post = onlyOnWorkers('post');
+export const put = onlyOnWorkers('put');
+export const patch = onlyOnWorkers('patch');
+export const del = onlyOnWorkers('del');
+export const head = onlyOnWorkers('head');
+export const options = onlyOnWorkers('options');
+export const batch = onlyOnWorkers('batch');
+
+/** http.cookieJar(): the VU's own jar. */
+export function cookieJar(): CookieJar {
+  const run = currentRun();
+  return jarFor(currentStore()?.vu ?? run.setupVu);
+}
 
 /** http.url`...` template: the URL plus a `name` tag that groups URLs differing in their values. */
 export function url(strings: TemplateStringsArray, ...values: unknown[]): { url: string; name: string } {
@@ -419,8 +524,8 @@ export function url(strings: TemplateStringsArray, ...values: unknown[]): { url:
   return { url: text, name };
 }
 
-export function file(data: string | ArrayBuffer, filename?: string, contentType = 'application/octet-stream'): Record<string, unknown> {
-  return { data, filename, content_type: contentType };
+export function file(data: string | ArrayBuffer | Uint8Array, filename?: string, contentType = 'application/octet-stream'): FileData {
+  return { data, filename, content_type: contentType, __k6file: true };
 }
 
 export default {
@@ -436,6 +541,8 @@ export default {
   batch,
   url,
   file,
+  cookieJar,
+  CookieJar,
   expectedStatuses,
   setResponseCallback,
 };

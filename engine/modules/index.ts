@@ -1,7 +1,9 @@
 // The k6 modules the engine provides, by import specifier.
 import * as crypto from './crypto.ts';
+import * as data from './data.ts';
 import * as encoding from './encoding.ts';
 import * as execution from './execution.ts';
+import * as html from './html.ts';
 import * as http from './http.ts';
 import * as k6 from './k6.ts';
 import * as metrics from './metrics.ts';
@@ -16,6 +18,8 @@ export const K6_MODULES: Record<string, Record<string, unknown>> = {
   'k6/timers': timers,
   'k6/encoding': encoding,
   'k6/crypto': crypto,
+  'k6/data': data,
+  'k6/html': html,
   // The xk6-sse extension exports a default object only.
   'k6/x/sse': { default: sse },
 };

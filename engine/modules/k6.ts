@@ -1,7 +1,28 @@
-// `k6`: check, group, fail, sleep (refused: one event loop cannot block), randomSeed.
+// `k6`: check, group, fail, sleep, randomSeed. On the event loop sleep() cannot block: scripts
+// that call it run on worker VUs, whose own k6 module records through recordCheck() and
+// recordGroupDuration() here.
 import { performance } from 'node:perf_hooks';
-import { currentRun } from '../runtime.ts';
-import { currentStore, vuStorage } from '../vu.ts';
+import { currentRun, type TestRun } from '../runtime.ts';
+import { isAsyncFunction } from '../script/compiled.ts';
+import { currentStore, vuStorage, type VuStore } from '../vu.ts';
+
+export const CHECK_ASYNC_MESSAGE =
+  'the built-in check() does not support async functions as arguments. Use the JavaScript utils library as a replacement. ' +
+  'Refer to https://grafana.com/docs/k6/latest/javascript-api/jslib/utils/check/ for more info';
+export const GROUP_ASYNC_MESSAGE = 'group() does not support async functions as arguments, please see https://grafana.com/docs/k6/latest/javascript-api/k6/group/#working-with-async-functions for more info';
+
+/** One check result: the group tree's counters and a `checks` sample. */
+export function recordCheck(run: TestRun, store: VuStore | undefined, name: string, passed: boolean, tags?: Record<string, string>): void {
+  if (store?.vu.interrupted) return;
+  const base = run.tagsFor(store);
+  run.groups.recordCheck(store?.group ?? '', name, passed);
+  run.add(run.m.checks, passed ? 1 : 0, tags ? { ...base, ...tags, check: name } : { ...base, check: name }, store);
+}
+
+/** group_duration of the group `store` is in. */
+export function recordGroupDuration(run: TestRun, store: VuStore, ms: number): void {
+  run.add(run.m.group_duration, ms, run.tagsFor(store), store);
+}
 
 type Checker = ((value: unknown) => unknown) | unknown;
 
@@ -14,6 +35,7 @@ export function check(value: unknown, sets: Record<string, Checker>, tags?: Reco
   let all = true;
   for (const name of Object.keys(sets)) {
     const checker = sets[name];
+    if (isAsyncFunction(checker)) throw new Error(CHECK_ASYNC_MESSAGE);
     const passed = Boolean(typeof checker === 'function' ? (checker as (v: unknown) => unknown)(value) : checker);
     if (!passed) all = false;
     if (store?.vu.interrupted) continue;
@@ -31,6 +53,7 @@ export function group<T>(name: string, fn: () => T): T {
   const run = currentRun();
   const store = currentStore();
   if (typeof fn !== 'function') throw new TypeError(`group "${name}": the second argument must be a function`);
+  if (isAsyncFunction(fn)) throw new Error(GROUP_ASYNC_MESSAGE);
   const parentPath = store?.group ?? '';
   const child = run.groups.ensureGroup(parentPath, name);
   const vu = store?.vu ?? run.setupVu;
@@ -57,10 +80,7 @@ export function fail(message?: string): never {
 }
 
 export function sleep(seconds?: number): never {
-  throw new Error(
-    `sleep(${seconds ?? ''}) is not supported by the embedded engine (all VUs share one event loop and cannot block); ` +
-      `use \`await new Promise((r) => setTimeout(r, ${seconds === undefined ? 'ms' : Number(seconds) * 1000}))\` in an async function instead`,
-  );
+  throw new Error(`sleep(${seconds ?? ''}) is synchronous: the engine runs scripts that call it on worker VUs, and this call was not recognised ahead of the run`);
 }
 
 /** Seeds Math.random for reproducible scripts (k6's randomSeed; here process-wide). */

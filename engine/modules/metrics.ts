@@ -1,7 +1,7 @@
 // `k6/metrics`: custom Counter, Gauge, Rate and Trend backed by the engine's metric registry.
 import type { Metric, MetricType } from '../metrics/index.ts';
-import { currentRun } from '../runtime.ts';
-import { currentStore } from '../vu.ts';
+import { currentRun, type TestRun } from '../runtime.ts';
+import { currentStore, type VuStore } from '../vu.ts';
 
 abstract class CustomMetric {
   readonly name: string;
@@ -17,11 +17,15 @@ abstract class CustomMetric {
   protected record(value: number, tags?: Record<string, string>): boolean {
     const run = currentRun();
     if (run.phase === 'init') throw new Error(`metric '${this.name}': samples cannot be added in the init context`);
-    const store = currentStore();
-    const base = run.tagsFor(store);
-    run.add(this.metric, value, tags ? { ...base, ...stringTags(tags) } : base, store);
+    recordCustom(run, currentStore(), this.metric, value, tags);
     return true;
   }
+}
+
+/** One sample of a custom metric for the VU of `store` (worker VUs' samples come through here). */
+export function recordCustom(run: TestRun, store: VuStore | undefined, metric: Metric, value: number, tags?: Record<string, unknown>): void {
+  const base = run.tagsFor(store);
+  run.add(metric, value, tags ? { ...base, ...stringTags(tags) } : base, store);
 }
 
 function stringTags(tags: Record<string, unknown>): Record<string, string> {

@@ -1,14 +1,16 @@
 // A k6 script for the engine's tests: options come from __ENV.OPTIONS (JSON), behaviour from
 // __ENV.MODE, and handleSummary writes what the VUs saw plus the summary data to __ENV.OUT.
 import http from 'k6/http';
-import { check, group, sleep } from 'k6';
+import { check, group } from 'k6';
 import exec from 'k6/execution';
 import { Counter, Trend } from 'k6/metrics';
 
 const MODE = __ENV.MODE || 'request';
 const LAT = __ENV.LAT || '0ms';
-const seen = [];
-const timingErrors = [];
+// Each VU evaluates this file on its own (k6's per-VU init context); what the VUs saw is gathered
+// on globalThis, which the engine's event-loop VUs share (k6's VUs would not).
+const seen = (globalThis.__probeSeen ??= []);
+const timingErrors = (globalThis.__probeTimingErrors ??= []);
 const extra = new Counter('probe_extra');
 const latency = new Trend('probe_latency', true);
 
@@ -31,12 +33,12 @@ export function setup() {
 
 async function iteration(data) {
   seen.push({ vu: __VU, iter: __ITER, scenario: exec.scenario.name, inTest: exec.scenario.iterationInTest, env: __ENV.SCEN_ENV || null, t: Date.now(), setupVu: data.startedBy });
-  if (MODE === 'sleep') sleep(1);
   if (MODE === 'log') {
     console.log('hello from vu', __VU);
     Promise.reject(new Error('stray rejection'));
   }
-  if (MODE === 'sync-http') http.get(`${__ENV.TARGET}/health`);
+  if (MODE === 'async-group') group('g', async () => {});
+  if (MODE === 'async-check') check(1, { 'async check': async () => true });
   if (MODE === 'abort' && exec.scenario.iterationInTest === 2) exec.test.abort('enough');
   if (MODE === 'fail-test') exec.test.fail('marked');
   if (MODE === 'hang') await new Promise((r) => setTimeout(r, 5000));
@@ -75,8 +77,7 @@ async function iteration(data) {
     'request as sent': (r) => r.request.method === 'POST' && r.request.headers['Content-Type'][0] === 'application/json' && r.request.body.includes('gpt-4o'),
     'canonical response headers': (r) => r.headers['Content-Type'].startsWith('application/json'),
   });
-  await group('outer', async () => {
-    await new Promise((r) => setTimeout(r, 20));
+  group('outer', () => {
     check(res, { 'status is 200': (r) => r.status === 200, 'has choices': (r) => Array.isArray(r.json('choices')) });
     extra.add(1, { kind: 'probe' });
   });

@@ -1,0 +1,73 @@
+// Worker VUs (synchronous k6 style: http.post, check) against event-loop VUs (async style:
+// await http.asyncRequest) on the same chat request to the mock (0 latency), side by side in
+// alternating rounds, the engine pinned to one core. Target: sync >= 50% of async req/s.
+// Prints req/s and CPU time per request (user + system of the whole engine process, all threads,
+// minus the CPU of a run where each VU makes one request: start-up, VU init and exit).
+//   node --import tsx bench/engine-sync-vs-async.ts [--rounds 5] [--seconds 10] [--vus 50]
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { machine, median, pinningNote, runEngineProcess, scratch, startMock } from './engine-common.ts';
+
+const { values } = parseArgs({ options: { rounds: { type: 'string', default: '5' }, seconds: { type: 'string', default: '10' }, vus: { type: 'string', default: '50' } } });
+const rounds = Number(values.rounds);
+const seconds = Number(values.seconds);
+const vus = Number(values.vus);
+
+const BODY = "JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Say hello' }], max_tokens: 16 })";
+const CHECKS = "{ 'status 200': (r) => r.status === 200, 'has content': (r) => r.json('choices.0.message.content').length > 0 }";
+const ASYNC = `import http from 'k6/http';
+import { check } from 'k6';
+const body = ${BODY};
+const params = { headers: { 'Content-Type': 'application/json' } };
+export default async function () {
+  const res = await http.asyncRequest('POST', __ENV.TARGET + '/v1/chat/completions', body, params);
+  check(res, ${CHECKS});
+}
+`;
+const SYNC = `import http from 'k6/http';
+import { check } from 'k6';
+const body = ${BODY};
+const params = { headers: { 'Content-Type': 'application/json' } };
+export default function () {
+  const res = http.post(__ENV.TARGET + '/v1/chat/completions', body, params);
+  check(res, ${CHECKS});
+}
+`;
+
+const tmp = scratch();
+const scripts = { async: tmp.write('async.js', ASYNC), sync: tmp.write('sync.js', SYNC) };
+const mock = await startMock(['--latency', '0ms']);
+try {
+  const fixed = { async: 0, sync: 0 };
+  for (const kind of ['async', 'sync'] as const) {
+    const one = await runEngineProcess(['-e', `TARGET=${mock.url}`, '--vus', String(vus), '--iterations', String(vus), scripts[kind]], join(tmp.dir, `fixed-${kind}.json`));
+    fixed[kind] = one.cpuMs ?? 0;
+  }
+  const ratios: number[] = [];
+  const cpu = { async: [] as number[], sync: [] as number[] };
+  const rps = { async: [] as number[], sync: [] as number[] };
+  for (let round = 1; round <= rounds; round++) {
+    const line: string[] = [];
+    for (const kind of ['async', 'sync'] as const) {
+      const run = await runEngineProcess(['-e', `TARGET=${mock.url}`, '--vus', String(vus), '--duration', `${seconds}s`, scripts[kind]], join(tmp.dir, `${kind}-${round}.json`));
+      if (run.code !== 0 || !run.summary) throw new Error(`${kind} run failed (exit ${run.code}): ${run.stderr.slice(-500)}`);
+      const m = run.summary.metrics;
+      if ((m.checks?.fails ?? 0) > 0) console.error(`${kind}: ${m.checks.fails} failed checks`);
+      const r = m.http_reqs.rate as number;
+      const perReq = run.cpuMs === null ? NaN : (Math.max(0, run.cpuMs - fixed[kind]) * 1000) / (m.http_reqs.count as number);
+      rps[kind].push(r);
+      cpu[kind].push(perReq);
+      line.push(`${kind} ${r.toFixed(0)} req/s (${perReq.toFixed(1)} µs CPU/req, peak RSS ${((run.peakRssBytes ?? NaN) / 1048576).toFixed(0)} MB)`);
+    }
+    ratios.push(rps.sync[round - 1] / rps.async[round - 1]);
+    console.log(`round ${round}: ${line.join(', ')}, sync/async ${(ratios[round - 1] * 100).toFixed(1)}%`);
+  }
+  console.log(`machine: ${machine()}; ${pinningNote()}; shared machine, other load present`);
+  console.log(`${vus} VUs, ${seconds}s per run, ${rounds} interleaved rounds`);
+  console.log(`median async ${median(rps.async).toFixed(0)} req/s (${median(cpu.async).toFixed(1)} µs CPU/req), sync ${median(rps.sync).toFixed(0)} req/s (${median(cpu.sync).toFixed(1)} µs CPU/req)`);
+  const ratio = median(ratios);
+  console.log(`median of per-round ratios sync/async: ${(ratio * 100).toFixed(1)}% (target >= 50%: ${ratio >= 0.5 ? 'met' : 'NOT met'})`);
+} finally {
+  await mock.stop();
+  tmp.cleanup();
+}

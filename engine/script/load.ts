@@ -1,0 +1,115 @@
+// Loads a k6 script for a run: bundles it, evaluates its init code once on the main thread (the
+// options, setup/teardown/handleSummary and the choice of VU kind come from that evaluation),
+// then once more per VU. Scripts whose scenario functions are all async and that never call a
+// synchronous k6 API run their VUs on the main event loop; the others run each VU on a worker
+// thread (engine/sync/), where synchronous calls can block.
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { K6_MODULES } from '../modules/index.ts';
+import { currentRun, maybeCurrentRun, type TestRun } from '../runtime.ts';
+import { currentStore, vuStorage, type Vu } from '../vu.ts';
+import { bundleScript, type ScriptBundle } from './bundle.ts';
+import { CompiledScript, isAsyncFunction, moduleRequire, type InitScope, type ScriptExports } from './compiled.ts';
+
+export type VuKind = 'event-loop' | 'worker';
+
+export interface LoadedScript {
+  bundle: ScriptBundle;
+  compiled: CompiledScript;
+  /** The main thread's own evaluation (options, setup, teardown, handleSummary). */
+  exports: ScriptExports;
+}
+
+/** k6's open(): files relative to the script, in the init stage only; 'b' returns an ArrayBuffer. */
+export function openFile(scriptPath: string, path: string, mode?: string): string | ArrayBuffer {
+  const full = resolve(dirname(scriptPath), String(path));
+  const buf = readFileSync(full);
+  if (mode === 'b') return buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer;
+  return buf.toString('utf8');
+}
+
+function open(path: string, mode?: string): string | ArrayBuffer {
+  const run = currentRun();
+  if (run.phase !== 'init') throw new Error('the "open" function is only available in the init stage (i.e. the global scope)');
+  return openFile(run.scriptPath, path, mode);
+}
+
+function installGlobals(): void {
+  const define = (name: string, get: () => unknown) => Object.defineProperty(globalThis, name, { get, configurable: true, enumerable: false });
+  define('__VU', () => currentStore()?.vu.id ?? 0);
+  define('__ITER', () => {
+    const vu = currentStore()?.vu;
+    return vu ? Math.max(vu.iteration, 0) : 0;
+  });
+  define('__ENV', () => currentStore()?.vu.env ?? maybeCurrentRun()?.env ?? {});
+}
+
+// Timers a VU's iteration starts keep the iteration open until they ran or were cleared (k6's event loop).
+const timerOwner = new WeakMap<object, Vu>();
+
+function tracked(kind: 'timeout' | 'interval') {
+  const start = kind === 'timeout' ? setTimeout : setInterval;
+  return (fn: (...a: unknown[]) => void, ms?: number, ...args: unknown[]): unknown => {
+    const vu = currentStore()?.vu;
+    if (vu === undefined || !vu.busy || typeof fn !== 'function') return start(fn, ms, ...args);
+    vu.pendingTimers++;
+    const timer: NodeJS.Timeout = start(() => {
+      try {
+        fn(...args);
+      } finally {
+        if (kind === 'timeout' && timerOwner.delete(timer)) vu.settle();
+      }
+    }, ms);
+    timerOwner.set(timer, vu);
+    return timer;
+  };
+}
+
+function clearTracked(kind: 'timeout' | 'interval') {
+  const clear = kind === 'timeout' ? clearTimeout : clearInterval;
+  return (timer: NodeJS.Timeout | undefined): void => {
+    clear(timer);
+    if (timer === undefined || timer === null) return;
+    const vu = timerOwner.get(timer);
+    if (vu !== undefined && timerOwner.delete(timer)) vu.settle();
+  };
+}
+
+export const trackedTimers = {
+  setTimeout: tracked('timeout'),
+  clearTimeout: clearTracked('timeout'),
+  setInterval: tracked('interval'),
+  clearInterval: clearTracked('interval'),
+};
+
+const scope: InitScope = {
+  require: moduleRequire(K6_MODULES),
+  open,
+  ...trackedTimers,
+} as unknown as InitScope;
+
+/** Bundles and evaluates the script's init code once (errors propagate as script errors). */
+export async function loadScript(path: string, run: TestRun, opts: { insecureRemote?: boolean } = {}): Promise<LoadedScript> {
+  installGlobals();
+  const bundle = await bundleScript(path, opts);
+  const compiled = new CompiledScript(bundle.path, bundle.code);
+  const exports = vuStorage.run(run.setupVu.rootStore, () => compiled.instantiate(scope));
+  return { bundle, compiled, exports };
+}
+
+/** Where the script's VUs run: the event loop when every scenario function is async and no sync API is called. */
+export function vuKind(loaded: LoadedScript, execs: string[]): VuKind {
+  if (loaded.bundle.callsSyncApis) return 'worker';
+  return execs.every((name) => isAsyncFunction(loaded.exports[name])) ? 'event-loop' : 'worker';
+}
+
+/** Evaluates the init code for an event-loop VU (its own module state, as in k6). */
+export function initEventLoopVu(loaded: LoadedScript, run: TestRun, vu: Vu): void {
+  const phase = run.phase;
+  run.phase = 'init';
+  try {
+    vu.exports = vuStorage.run(vu.rootStore, () => loaded.compiled.instantiate(scope));
+  } finally {
+    run.phase = phase;
+  }
+}

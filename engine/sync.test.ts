@@ -1,0 +1,144 @@
+// Scripts in k6's synchronous style (worker VUs) through the real CLI, against the real mock and a
+// small local server for redirects, cookies, compression, auth, multipart, HTML and remote modules.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFeaturesServer, type FeaturesServer } from './testdata/sync/features-server.ts';
+import { mockFixture, ROOT, runEngine } from './test-helpers.ts';
+
+const fx = mockFixture();
+const SYNC = join(ROOT, 'engine', 'testdata', 'sync');
+let server: FeaturesServer;
+
+beforeAll(async () => {
+  server = await startFeaturesServer({ 'lib.js': "import { twice } from './nested.js';\nexport const answer = twice(21);\n", 'nested.js': 'export const twice = (n) => n * 2;\n' });
+});
+afterAll(async () => {
+  await server?.close();
+});
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const summaryOf = (file: string): any => JSON.parse(readFileSync(file, 'utf8'));
+
+describe('engine run: synchronous scripts on worker VUs', () => {
+  it('runs http, check, group, sleep, batch, SharedArray with per-VU init and per-VU setup data', async () => {
+    const file = fx.out();
+    const r = await runEngine(['run', '-q', '-e', `TARGET=${fx.mock.url}`, '--summary-export', file, join(SYNC, 'basic.js')], { timeoutMs: 120_000 });
+    expect(r.stderr).not.toContain('ERRO');
+    expect(r.code).toBe(0);
+    const m = summaryOf(file).metrics;
+    expect(m.checks).toMatchObject({ passes: 30, fails: 0 });
+    // 1 request in setup + 2 VUs x 3 iterations x (1 chat + 2 batch)
+    expect(m.http_reqs.count).toBe(19);
+    expect(m.per_vu_state.count).toBe(6);
+    expect(m.iterations.count).toBe(6);
+    expect(m['http_req_failed'].value).toBe(0);
+    const groups = summaryOf(file).root_group.groups;
+    expect(groups.chat.checks['chat 200']).toMatchObject({ passes: 6, fails: 0 });
+  });
+
+  it("follows k6's HTTP client: redirects, cookies, compression, basic and digest auth, multipart, userAgent, res.html()", async () => {
+    const file = fx.out();
+    const r = await runEngine(['run', '-q', '-e', `TARGET=${server.url}`, '--summary-export', file, join(SYNC, 'http-client.js')], { timeoutMs: 120_000 });
+    expect(r.stderr).not.toContain('ERRO');
+    expect(r.code).toBe(0);
+    const m = summaryOf(file).metrics;
+    expect(m.checks).toMatchObject({ passes: 22, fails: 0 });
+    // The global limit warns once (maxRedirects 3); an explicit `redirects: 0` does not.
+    expect(r.stderr.match(/Stopped after 3 redirects/g)).toHaveLength(1);
+    const digest = server.seen.filter((s) => s.url === '/digest');
+    expect(digest.map((s) => (s.headers.authorization ?? '').split(' ')[0])).toEqual(['', 'Digest']);
+  });
+
+  it('stops a synchronous busy loop at duration + gracefulStop, and on SIGINT (exit 105)', async () => {
+    const started = Date.now();
+    const r = await runEngine(['run', '-e', 'DURATION=1s', '-e', 'GRACEFUL_STOP=1s', join(SYNC, 'busy-loop.js')], { timeoutMs: 60_000 });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/test run duration: 2\.\d+s|test run duration: 2s/);
+    expect(Date.now() - started).toBeLessThan(45_000);
+
+    let sentAt = 0;
+    const interrupted = await runEngine(['run', join(SYNC, 'busy-loop.js')], {
+      timeoutMs: 60_000,
+      onStart: (child) => {
+        let err = '';
+        child.stderr!.on('data', (d) => {
+          err += d;
+          if (sentAt === 0 && err.includes('scenarios:')) {
+            sentAt = Date.now();
+            setTimeout(() => child.kill('SIGINT'), 1000);
+          }
+        });
+      },
+    });
+    expect(interrupted.code).toBe(105);
+    // 1 s before the signal, 2 s of grace, then the worker is terminated.
+    expect(Date.now() - sentAt).toBeLessThan(15_000);
+    expect(interrupted.stderr).toContain('stopping: interrupted');
+  });
+
+  it('ends a process whose async function blocks the event loop past the deadline, saying why', async () => {
+    const started = Date.now();
+    const r = await runEngine(['run', '-q', join(SYNC, 'async-busy-loop.js')], { timeoutMs: 60_000 });
+    expect(r.signal).toBe('SIGKILL');
+    expect(r.stderr).toContain('the script has blocked the event loop');
+    expect(Date.now() - started).toBeLessThan(40_000);
+  });
+
+  it('warns loudly when every iteration threw and no request was made; a Rate threshold without samples fails', async () => {
+    const r = await runEngine(['run', '-q', join(SYNC, 'throws.js')], { timeoutMs: 60_000 });
+    expect(r.stderr).toContain('!!! WARNING: the test made no HTTP request: every one of the 3 iterations threw an error');
+    expect(r.stderr).toContain('invalid URL "not a url"');
+    expect(r.code).toBe(99);
+  });
+
+  it('--no-summary, --tag, --stage, --out csv and --summary-trend-stats, as k6', async () => {
+    const csv = join(fx.dir, 'points.csv');
+    const r = await runEngine(['run', '--no-summary', '--tag', 'team=llmux', '--stage', '1s:2', '--out', `csv=${csv}`, '-e', `TARGET=${fx.mock.url}`, join(SYNC, 'stage.js')], { timeoutMs: 60_000 });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain('Up to 2 looping VUs over 1 stages');
+    const file = fx.out();
+    const t = await runEngine(['run', '-q', '-i', '1', '--summary-trend-stats', 'avg,p(99)', '--summary-export', file, '-e', `TARGET=${fx.mock.url}`, join(SYNC, 'stage.js')], { timeoutMs: 60_000 });
+    expect(t.code).toBe(0);
+    expect(Object.keys(summaryOf(file).metrics.http_req_duration).sort()).toEqual(['avg', 'p(99)']);
+    const lines = readFileSync(csv, 'utf8').trim().split('\n');
+    expect(lines[0]).toBe('metric_name,timestamp,metric_value,check,error,error_code,expected_response,group,method,name,proto,scenario,service,status,subproto,tls_version,url,extra_tags,metadata');
+    const req = lines.find((l) => l.startsWith('http_reqs,'))!;
+    expect(req).toContain(',GET,');
+    expect(req).toContain('team=llmux');
+  });
+
+  it('imports remote modules once and reruns offline from the cache; runs .ts entry scripts', async () => {
+    const cache = join(fx.dir, 'module-cache');
+    const remote = await startFeaturesServer({ 'lib.js': "import { twice } from './nested.js';\nexport const answer = twice(21);\n", 'nested.js': 'export const twice = (n) => n * 2;\n' });
+    const script = join(fx.dir, 'remote.ts');
+    writeFileSync(
+      script,
+      [
+        "import { check } from 'k6';",
+        `import { answer } from '${remote.url}/modules/lib.js';`,
+        'const typed: number = answer;',
+        'export const options = { iterations: 1 };',
+        "export default function (): void { check(typed, { 'remote answer': (v: number) => v === 42 }); }",
+      ].join('\n'),
+    );
+    const file = fx.out();
+    const prev = process.env.LLMUX_MODULE_CACHE;
+    process.env.LLMUX_MODULE_CACHE = cache;
+    try {
+      const first = await runEngine(['run', '-q', '--summary-export', file, script], { timeoutMs: 60_000 });
+      expect(first.stderr).not.toContain('error');
+      expect(summaryOf(file).metrics.checks.passes).toBe(1);
+      expect(remote.seen.map((s) => s.url)).toEqual(['/modules/lib.js', '/modules/nested.js']);
+      await remote.close();
+      const file2 = fx.out();
+      const second = await runEngine(['run', '-q', '--summary-export', file2, script], { timeoutMs: 60_000 });
+      expect(second.code).toBe(0);
+      expect(summaryOf(file2).metrics.checks.passes).toBe(1);
+    } finally {
+      if (prev === undefined) delete process.env.LLMUX_MODULE_CACHE;
+      else process.env.LLMUX_MODULE_CACHE = prev;
+    }
+  });
+});

@@ -1,0 +1,54 @@
+// Messages between the main thread and a worker VU. The worker blocks on `flag` (Atomics.wait)
+// after posting a `sync` message; the main thread answers on `replies` and then wakes it.
+import type { MessagePort } from 'node:worker_threads';
+
+export interface WorkerInit {
+  code: string;
+  path: string;
+  id: number;
+  env: Record<string, string>;
+  flag: SharedArrayBuffer;
+  replies: MessagePort;
+  /** A file URL inside the engine (for the worker's own require of cheerio). */
+  moduleBase: string;
+}
+
+export interface ScenarioInfo {
+  name: string;
+  executor: string;
+  startTime: number;
+  progress: number;
+}
+
+/** Main → worker. */
+export type ToWorker =
+  | {
+      t: 'iter';
+      exec: string;
+      iter: number;
+      iterInScenario: number;
+      iterInTest: number;
+      scenario: ScenarioInfo;
+      env?: Record<string, string>;
+      /** setup()'s data as JSON, sent once (each VU parses its own copy). */
+      data?: string;
+    }
+  | { t: 'call'; fn: 'setup' | 'teardown' | 'handleSummary'; arg?: string | null }
+  | { t: 'reply'; id: number; value?: unknown; error?: string };
+
+/** Worker → main. */
+export type FromWorker =
+  | { t: 'ready' }
+  | { t: 'initError'; error: string }
+  | { t: 'done'; error?: string; aborted?: boolean }
+  | { t: 'result'; value?: unknown; error?: string; aborted?: boolean }
+  | { t: 'sync'; op: string; args: unknown[]; group: string }
+  | { t: 'async'; id: number; op: string; args: unknown[]; group: string }
+  | { t: 'check'; group: string; name: string; passed: boolean; tags?: Record<string, string> }
+  | { t: 'metric'; group: string; name: string; type: string; isTime: boolean; value: number; tags?: Record<string, unknown> }
+  | { t: 'defineMetric'; name: string; type: string; isTime: boolean }
+  | { t: 'group'; parent: string; name: string }
+  | { t: 'groupDuration'; group: string; ms: number }
+  | { t: 'log'; level: 'log' | 'info' | 'warn' | 'error' | 'debug'; text: string }
+  | { t: 'tag'; key: string; value: string | null }
+  | { t: 'fail'; reason?: string };

@@ -1,0 +1,473 @@
+// One worker VU: runs the script's init code in its own thread, then the iterations the main
+// thread asks for. Synchronous k6 calls (http.get, http.batch, SharedArray, ...) post a message
+// and block on Atomics.wait until the main thread, which owns the transport, the metrics and the
+// checks, has answered. sleep() blocks this thread alone. Bundled by esbuild into a string at
+// run time (see host.ts); it must not import the main thread's modules (undici, the registry).
+import { Console } from 'node:console';
+import { format } from 'node:util';
+import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
+import * as crypto from '../modules/crypto.ts';
+import * as encoding from '../modules/encoding.ts';
+import html from '../modules/html.ts';
+import { Response, type ResponseWire } from '../modules/response.ts';
+import { SHARED_ARRAY_ASYNC_MESSAGE, encodeSharedArray, sharedArrayView, type SharedArrayData } from '../modules/shared-array.ts';
+import { CompiledScript, isAsyncFunction, moduleRequire, type ScriptExports } from '../script/compiled.ts';
+import type { FromWorker, ScenarioInfo, ToWorker, WorkerInit } from './protocol.ts';
+
+const init = workerData as WorkerInit;
+// The engine exposes gc() to its workers for one collection after the init code (V8 installs it
+// as a fixed global, so scripts could see it too).
+const collect = (globalThis as { gc?: () => void }).gc;
+const port = parentPort!;
+const flag = new Int32Array(init.flag);
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
+(globalThis as { __llmuxModuleBase?: string }).__llmuxModuleBase = init.moduleBase;
+
+const CHECK_ASYNC_MESSAGE =
+  'the built-in check() does not support async functions as arguments. Use the JavaScript utils library as a replacement. ' +
+  'Refer to https://grafana.com/docs/k6/latest/javascript-api/jslib/utils/check/ for more info';
+const GROUP_ASYNC_MESSAGE = 'group() does not support async functions as arguments, please see https://grafana.com/docs/k6/latest/javascript-api/k6/group/#working-with-async-functions for more info';
+
+class TestAbortError extends Error {
+  override name = 'TestAbortError';
+}
+
+// --- state of this VU
+let phase: 'init' | 'vu' = 'init';
+let group = '';
+let iteration = -1;
+let iterInScenario = -1;
+let iterInTest = -1;
+let scenario: ScenarioInfo | null = null;
+let env: Record<string, string> = init.env;
+let data: unknown = undefined;
+const userTags: Record<string, string> = {};
+const metadata: Record<string, string> = {};
+
+const post = (msg: FromWorker): void => port.postMessage(msg);
+
+/** A synchronous call into the main thread. */
+function call(op: string, ...args: unknown[]): unknown {
+  post({ t: 'sync', op, args, group });
+  Atomics.wait(flag, 0, 0);
+  Atomics.store(flag, 0, 0);
+  const reply = receiveMessageOnPort(init.replies)?.message as { value?: unknown; error?: string } | undefined;
+  if (reply === undefined) throw new Error(`internal error: no answer to ${op}`);
+  if (reply.error !== undefined) throw new Error(reply.error);
+  return reply.value;
+}
+
+// --- asynchronous calls (http.asyncRequest): answered on the worker's own event loop
+let nextId = 0;
+const waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>();
+let pending = 0;
+let idle: (() => void) | null = null;
+const settle = (): void => {
+  if (--pending === 0 && idle !== null) {
+    const wake = idle;
+    idle = null;
+    wake();
+  }
+};
+
+function callAsync(op: string, ...args: unknown[]): Promise<unknown> {
+  const id = ++nextId;
+  pending++;
+  post({ t: 'async', id, op, args, group });
+  return new Promise((resolve, reject) => waiting.set(id, { resolve, reject })).finally(settle);
+}
+
+// --- timers: an iteration ends once the timers it started ran or were cleared
+const owned = new Set<unknown>();
+const trackedTimers = {
+  setTimeout: (fn: (...a: unknown[]) => void, ms?: number, ...args: unknown[]) => {
+    if (phase !== 'vu' || typeof fn !== 'function') return setTimeout(fn, ms, ...args);
+    pending++;
+    const t = setTimeout(() => {
+      try {
+        fn(...args);
+      } finally {
+        if (owned.delete(t)) settle();
+      }
+    }, ms);
+    owned.add(t);
+    return t;
+  },
+  clearTimeout: (t: NodeJS.Timeout) => {
+    clearTimeout(t);
+    if (owned.delete(t)) settle();
+  },
+  setInterval: (fn: (...a: unknown[]) => void, ms?: number, ...args: unknown[]) => {
+    if (phase !== 'vu' || typeof fn !== 'function') return setInterval(fn, ms, ...args);
+    pending++;
+    const t = setInterval(fn, ms, ...args);
+    owned.add(t);
+    return t;
+  },
+  clearInterval: (t: NodeJS.Timeout) => {
+    clearInterval(t);
+    if (owned.delete(t)) settle();
+  },
+};
+
+// --- console: lines go to the main thread, which prints them in k6's log format
+const scriptConsole = new Console({ stdout: process.stderr, stderr: process.stderr });
+for (const level of ['log', 'info', 'warn', 'error', 'debug'] as const) {
+  (scriptConsole as unknown as Record<string, unknown>)[level] = (...args: unknown[]) => post({ t: 'log', level, text: format(...args) });
+}
+globalThis.console = scriptConsole;
+
+// --- k6
+function check(value: unknown, sets: Record<string, unknown>, tags?: Record<string, string>): boolean {
+  if (phase === 'init') throw new Error('Using check() in the init context is not supported');
+  let all = true;
+  for (const name of Object.keys(sets)) {
+    if (name.includes('::')) throw new Error(`group and check names may not contain '::' (check "${name}")`);
+    const checker = sets[name];
+    if (isAsyncFunction(checker)) throw new Error(CHECK_ASYNC_MESSAGE);
+    const passed = Boolean(typeof checker === 'function' ? (checker as (v: unknown) => unknown)(value) : checker);
+    if (!passed) all = false;
+    post({ t: 'check', group, name, passed, tags: tags ? Object.fromEntries(Object.entries(tags).map(([k, v]) => [k, String(v)])) : undefined });
+  }
+  return all;
+}
+
+function groupFn<T>(name: string, fn: () => T): T {
+  if (phase === 'init') throw new Error('Using group() in the init context is not supported');
+  if (typeof fn !== 'function') throw new TypeError(`group "${name}": the second argument must be a function`);
+  if (isAsyncFunction(fn)) throw new Error(GROUP_ASYNC_MESSAGE);
+  if (String(name).includes('::')) throw new Error(`group and check names may not contain '::' (group "${name}")`);
+  const parent = group;
+  post({ t: 'group', parent, name: String(name) });
+  group = `${parent}::${name}`;
+  const start = performance.now();
+  try {
+    return fn();
+  } finally {
+    post({ t: 'groupDuration', group, ms: performance.now() - start });
+    group = parent;
+  }
+}
+
+function sleep(seconds: number): void {
+  const ms = Number(seconds) * 1000;
+  if (ms > 0) Atomics.wait(sleeper, 0, 0, ms);
+}
+
+function fail(message?: string): never {
+  throw new Error(message === undefined ? 'fail' : String(message));
+}
+
+function randomSeed(seed: number): void {
+  let s = Number(seed) >>> 0 || 1;
+  Math.random = () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+// --- k6/http
+type Params = Record<string, unknown> & { jar?: unknown; responseCallback?: unknown };
+
+/** Params as they cross to the main thread (jars by id, expectedStatuses by ranges). */
+function wireParams(params: unknown): unknown {
+  if (params === null || typeof params !== 'object') return params;
+  const p = { ...(params as Params) };
+  if (p.jar instanceof WorkerCookieJar) p.jar = { __jarId: p.jar.id };
+  if (p.responseCallback instanceof ExpectedStatuses) p.responseCallback = { ranges: p.responseCallback.ranges };
+  return p;
+}
+
+function request(method: string, url: unknown, body?: unknown, params?: unknown): Response {
+  if (phase === 'init') throw new Error('making HTTP requests in the init context is not supported; move the request into default(), setup() or teardown()');
+  return Response.fromWire(call('http', method, url, body ?? null, wireParams(params)) as ResponseWire);
+}
+
+function asyncRequest(method: string, url: unknown, body?: unknown, params?: unknown): Promise<Response> {
+  if (phase === 'init') return Promise.reject(new Error('making HTTP requests in the init context is not supported; move the request into default(), setup() or teardown()'));
+  return callAsync('http', method, url, body ?? null, wireParams(params)).then((w) => Response.fromWire(w as ResponseWire));
+}
+
+function batch(requests: unknown): unknown {
+  if (phase === 'init') throw new Error('making HTTP requests in the init context is not supported; move the request into default(), setup() or teardown()');
+  const wire = (item: unknown): unknown => {
+    if (Array.isArray(item)) return [item[0], item[1], item[2] ?? null, wireParams(item[3])];
+    if (item !== null && typeof item === 'object') return { ...(item as object), params: wireParams((item as { params?: unknown }).params) };
+    return item;
+  };
+  const list = Array.isArray(requests) ? requests.map(wire) : Object.fromEntries(Object.entries(requests as object).map(([k, v]) => [k, wire(v)]));
+  const out = call('batch', list) as ResponseWire[] | Record<string, ResponseWire>;
+  if (Array.isArray(out)) return out.map((w) => Response.fromWire(w));
+  return Object.fromEntries(Object.entries(out).map(([k, w]) => [k, Response.fromWire(w)]));
+}
+
+class ExpectedStatuses {
+  constructor(readonly ranges: Array<[number, number]>) {}
+}
+
+function expectedStatuses(...specs: Array<number | { min: number; max: number }>): ExpectedStatuses {
+  return new ExpectedStatuses(
+    specs.map((s, i): [number, number] => {
+      if (typeof s === 'number') return [s, s];
+      if (s && typeof s.min === 'number' && typeof s.max === 'number') return [s.min, s.max];
+      throw new Error(`http.expectedStatuses: argument ${i + 1} must be a status code or {min, max}`);
+    }),
+  );
+}
+
+class WorkerCookieJar {
+  readonly id: number;
+  constructor(id?: number) {
+    this.id = id ?? (call('jarNew') as number);
+  }
+  cookiesForURL(url: string): Record<string, string[]> {
+    return call('jar', this.id, 'cookiesForURL', url) as Record<string, string[]>;
+  }
+  set(url: string, name: string, value: string, opts?: unknown): void {
+    call('jar', this.id, 'set', url, name, value, opts);
+  }
+  clear(url: string): void {
+    call('jar', this.id, 'clear', url);
+  }
+  delete(url: string, name: string): void {
+    call('jar', this.id, 'delete', url, name);
+  }
+}
+
+function url(strings: TemplateStringsArray, ...values: unknown[]): { url: string; name: string } {
+  let text = '';
+  let name = '';
+  strings.forEach((s, i) => {
+    text += s;
+    name += s;
+    if (i < values.length) {
+      text += String(values[i]);
+      name += '${}';
+    }
+  });
+  return { url: text, name };
+}
+
+const http = {
+  request,
+  get: (u: unknown, p?: unknown) => request('GET', u, null, p),
+  head: (u: unknown, p?: unknown) => request('HEAD', u, null, p),
+  post: (u: unknown, b?: unknown, p?: unknown) => request('POST', u, b, p),
+  put: (u: unknown, b?: unknown, p?: unknown) => request('PUT', u, b, p),
+  patch: (u: unknown, b?: unknown, p?: unknown) => request('PATCH', u, b, p),
+  del: (u: unknown, b?: unknown, p?: unknown) => request('DELETE', u, b, p),
+  options: (u: unknown, b?: unknown, p?: unknown) => request('OPTIONS', u, b, p),
+  batch,
+  asyncRequest,
+  url,
+  file: (data: unknown, filename?: string, contentType = 'application/octet-stream') => ({ data, filename, content_type: contentType, __k6file: true }),
+  cookieJar: () => new WorkerCookieJar(0),
+  CookieJar: WorkerCookieJar,
+  expectedStatuses,
+  setResponseCallback: (cb: ExpectedStatuses | null) => {
+    call('setResponseCallback', cb === null ? null : { ranges: cb.ranges });
+  },
+};
+
+// --- k6/metrics
+function metricClass(type: 'counter' | 'gauge' | 'rate' | 'trend') {
+  return class {
+    readonly name: string;
+    readonly #isTime: boolean;
+    constructor(name: string, isTime = false) {
+      if (phase !== 'init') throw new Error(`metric '${name}': custom metrics can only be created in the init context`);
+      this.name = String(name);
+      this.#isTime = type === 'trend' && Boolean(isTime);
+      post({ t: 'defineMetric', name: this.name, type, isTime: this.#isTime });
+    }
+    add(value: unknown, tags?: Record<string, unknown>): boolean {
+      if (phase === 'init') throw new Error(`metric '${this.name}': samples cannot be added in the init context`);
+      const v = type === 'rate' ? (value ? 1 : 0) : typeof value === 'boolean' ? (value ? 1 : 0) : Number(value);
+      post({ t: 'metric', group, name: this.name, type, isTime: this.#isTime, value: v, tags });
+      return true;
+    }
+  };
+}
+
+// --- k6/execution
+const outside = (what: string): never => {
+  throw new Error(`exec.${what} is only available while a scenario runs (not in the init context, setup or teardown)`);
+};
+const scenarioOf = (what: string): ScenarioInfo => scenario ?? outside(`scenario.${what}`);
+const tagsProxy = () =>
+  new Proxy(userTags, {
+    set(target, key, value) {
+      if (typeof key !== 'string') return false;
+      target[key] = String(value);
+      post({ t: 'tag', key, value: String(value) });
+      return true;
+    },
+    deleteProperty(target, key) {
+      if (typeof key === 'string' && key in target) {
+        delete target[key];
+        post({ t: 'tag', key, value: null });
+      }
+      return true;
+    },
+  });
+const instanceStat = (key: string) => () => (call('instance') as Record<string, number>)[key];
+const execution = {
+  instance: Object.defineProperties({}, Object.fromEntries(['iterationsInterrupted', 'iterationsCompleted', 'vusActive', 'vusInitialized', 'currentTestRunDuration'].map((k) => [k, { get: instanceStat(k), enumerable: true }]))),
+  scenario: {
+    get name() {
+      return scenarioOf('name').name;
+    },
+    get executor() {
+      return scenarioOf('executor').executor;
+    },
+    get startTime() {
+      return scenarioOf('startTime').startTime;
+    },
+    get progress() {
+      return scenarioOf('progress').progress;
+    },
+    get iterationInInstance() {
+      return scenario ? iterInTest : outside('scenario.iterationInInstance');
+    },
+    get iterationInTest() {
+      return scenario ? iterInTest : outside('scenario.iterationInTest');
+    },
+  },
+  vu: {
+    get iterationInInstance() {
+      return iteration;
+    },
+    get iterationInScenario() {
+      return iterInScenario;
+    },
+    get idInInstance() {
+      return init.id;
+    },
+    get idInTest() {
+      return init.id;
+    },
+    get tags() {
+      return tagsProxy();
+    },
+    metrics: {
+      get tags() {
+        return tagsProxy();
+      },
+      get metadata() {
+        return metadata;
+      },
+    },
+  },
+  test: {
+    abort(reason?: string): never {
+      const message = reason ? `test aborted: ${reason}` : 'test aborted';
+      call('abort', message);
+      throw new TestAbortError(message);
+    },
+    fail(reason?: string): void {
+      post({ t: 'fail', reason });
+    },
+    get options(): Record<string, unknown> {
+      return call('options') as Record<string, unknown>;
+    },
+  },
+};
+
+// --- k6/data
+const SharedArray = function SharedArray(name: string, fn: () => unknown) {
+  if (!new.target) throw new TypeError("SharedArray must be called with 'new'");
+  if (phase !== 'init') throw new Error('new SharedArray must be called in the init context');
+  if (typeof name !== 'string' || name === '') throw new Error("empty name provided to SharedArray's constructor");
+  if (isAsyncFunction(fn)) throw new Error(SHARED_ARRAY_ASYNC_MESSAGE);
+  if (typeof fn !== 'function') throw new Error("a function is expected as the second argument of SharedArray's constructor");
+  let shared = call('sharedArray', name) as SharedArrayData | null;
+  if (shared === null) shared = call('sharedArraySet', name, encodeSharedArray(fn())) as SharedArrayData;
+  return sharedArrayView(shared);
+} as unknown as new (name: string, fn: () => unknown) => unknown;
+
+const k6 = { check, group: groupFn, sleep, fail, randomSeed };
+const modules: Record<string, Record<string, unknown>> = {
+  k6,
+  'k6/http': http,
+  'k6/metrics': { Counter: metricClass('counter'), Gauge: metricClass('gauge'), Rate: metricClass('rate'), Trend: metricClass('trend') },
+  'k6/execution': execution,
+  'k6/timers': trackedTimers,
+  'k6/encoding': encoding,
+  'k6/crypto': crypto,
+  'k6/data': { SharedArray },
+  'k6/html': html,
+};
+
+function open(path: string, mode?: string): string | ArrayBuffer {
+  if (phase !== 'init') throw new Error('the "open" function is only available in the init stage (i.e. the global scope)');
+  return call('open', path, mode) as string | ArrayBuffer;
+}
+
+const g = globalThis as Record<string, unknown>;
+g.__VU = init.id;
+g.__ITER = 0;
+g.__ENV = env;
+
+function errorText(e: unknown): string {
+  if (e instanceof Error) return e.stack ?? `${e.name}: ${e.message}`;
+  return String(e);
+}
+
+let exports: ScriptExports = {};
+try {
+  const compiled = new CompiledScript(init.path, init.code);
+  exports = compiled.instantiate({ require: moduleRequire(modules), open, ...trackedTimers } as never);
+  phase = 'vu';
+  collect?.();
+  post({ t: 'ready' });
+} catch (e) {
+  post({ t: 'initError', error: errorText(e) });
+}
+
+/** Runs `fn` and waits for the promises and timers it started (k6's event loop). */
+async function runToIdle(fn: () => unknown): Promise<unknown> {
+  let value = fn();
+  if (value !== null && typeof value === 'object' && typeof (value as Promise<unknown>).then === 'function') value = await value;
+  if (pending > 0) await new Promise<void>((r) => (idle = r));
+  return value;
+}
+
+port.on('message', (msg: ToWorker) => {
+  if (msg.t === 'reply') {
+    const w = waiting.get(msg.id);
+    waiting.delete(msg.id);
+    if (msg.error !== undefined) w?.reject(new Error(msg.error));
+    else w?.resolve(msg.value);
+    return;
+  }
+  if (msg.t === 'iter') {
+    iteration = msg.iter;
+    iterInScenario = msg.iterInScenario;
+    iterInTest = msg.iterInTest;
+    scenario = msg.scenario;
+    if (msg.env !== undefined) g.__ENV = env = msg.env;
+    if (msg.data !== undefined) data = msg.data === '' ? undefined : JSON.parse(msg.data);
+    g.__ITER = iteration;
+    group = '';
+    const fn = exports[msg.exec] as (d: unknown) => unknown;
+    runToIdle(() => fn(data)).then(
+      () => post({ t: 'done' }),
+      (e: unknown) => post({ t: 'done', error: errorText(e), aborted: e instanceof TestAbortError }),
+    );
+    return;
+  }
+  if (msg.t === 'call') {
+    phase = 'vu';
+    scenario = null;
+    group = '';
+    const fn = exports[msg.fn] as ((arg?: unknown) => unknown) | undefined;
+    const arg = msg.arg === undefined || msg.arg === null ? undefined : JSON.parse(msg.arg);
+    runToIdle(() => fn?.(arg)).then(
+      (value) => post({ t: 'result', value: msg.fn === 'handleSummary' ? value : value === undefined ? undefined : JSON.stringify(value) }),
+      (e: unknown) => post({ t: 'result', error: errorText(e), aborted: e instanceof TestAbortError }),
+    );
+  }
+});
