@@ -20,6 +20,7 @@ export const K6_MODULES: Record<string, Record<string, unknown>> = {
   'k6/crypto': crypto,
   'k6/data': data,
   'k6/html': html,
-  // The xk6-sse extension exports a default object only.
-  'k6/x/sse': { default: sse },
+  // The xk6-sse extension exports a default object; its members are named exports too, so a
+  // default import works under either of esbuild's CommonJS interop modes (Node's or Babel's).
+  'k6/x/sse': { ...sse, default: sse },
 };

@@ -7,7 +7,9 @@ import { group } from 'k6';
 
 const PARAMS = JSON.parse(__ENV.PARAMS || 'null');
 const CLOSE_AFTER = __ENV.CLOSE_AFTER ? Number(__ENV.CLOSE_AFTER) : 0;
-const records = [];
+// Per-VU init contexts keep module state apart: what the VU saw reaches handleSummary through
+// globalThis, which the engine's event-loop VUs share (k6's VUs would not).
+const records = (globalThis.__sseProbeRecords ??= []);
 
 export const options = {
   scenarios: { s: { executor: 'shared-iterations', vus: 1, iterations: Number(__ENV.ITERATIONS || 1) } },
@@ -43,8 +45,11 @@ async function stream() {
 }
 
 export default async function () {
-  if (__ENV.GROUP) await group(__ENV.GROUP, stream);
-  else await stream();
+  // group() refuses async functions, as k6's does: the stream starts inside a plain callback.
+  let pending;
+  if (__ENV.GROUP) group(__ENV.GROUP, () => (pending = stream()));
+  else pending = stream();
+  await pending;
 }
 
 export function handleSummary(data) {
