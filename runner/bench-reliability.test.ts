@@ -8,9 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startMockServer, type RunningMock } from '../mock/server.ts';
 import type { Result } from '../reporter/index.ts';
-import { BIN, newMark, resultFiles, runBench, startBench, watchFamily } from './bench-test-helpers.ts';
+import { BIN, freePort, HEADER_PROXY, newMark, resultFiles, runBench, startBench, watchFamily } from './bench-test-helpers.ts';
 import { errorLine } from './errors.ts';
 import { isAlive, killTree } from './processes/process-tree.ts';
 
@@ -135,21 +134,20 @@ describe('bench: --output that cannot take the results', () => {
 });
 
 describe('bench: two quick Ctrl-C', () => {
-  let target: RunningMock;
-  beforeAll(async () => {
-    target = await startMockServer({ port: 0, latencyMs: 20, itlMs: 0, tokens: 3 });
-  });
-  afterAll(async () => {
-    await target?.close();
-  });
+  // The target is a real forwarding proxy started by the runner, so the run's own mock sees the
+  // readiness canary and the target phase really starts.
+  const proxy = async () => {
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    return { url, args: ['--target', url, '--target-cmd', `exec node ${HEADER_PROXY} --port ${port} --upstream "$MOCK_URL"`] };
+  };
 
-  // Skipped: since the readiness check (a canary the run's own mock must see) these runs never reach
-  // their target phase against this test's stand-in proxy; the test needs a proxy that forwards to the run's mock.
-  it.skip('writes the finished baseline before exiting 130; no temp file or directory, no process left', async () => {
+  it('writes the finished baseline before exiting 130; no temp file or directory, no process left', async () => {
     const out = join(dir, 'ctrl-c');
     const mark = newMark();
     const seen = family(mark);
-    const bench = startBench(['--target', target.url, '--name', 'proxy', '--duration', '3', '--output', out, ...QUICK], mark, undefined, { TMPDIR: tmp });
+    const target = await proxy();
+    const bench = startBench([...target.args, '--name', 'proxy', '--duration', '3', '--output', out, ...QUICK], mark, undefined, { TMPDIR: tmp });
     const engines = () => new Set([...seen.commandLines()].filter(([, line]) => line.includes(' engine run ')).map(([pid]) => pid));
     try {
       // The baseline's engine has finished and the target's is running.
@@ -176,12 +174,13 @@ describe('bench: two quick Ctrl-C', () => {
     }
   }, 240_000); // two runs of 3 s, and start-up on a loaded 2-core machine
 
-  it.skip('--sweep: writes the finished baseline side (with its capacity curve) before exiting 130', async () => {
+  it('--sweep: writes the finished baseline side (with its capacity curve) before exiting 130', async () => {
     const out = join(dir, 'ctrl-c-sweep');
     const mark = newMark();
     const seen = family(mark);
+    const target = await proxy();
     const bench = startBench(
-      ['--sweep', '--target', target.url, '--name', 'proxy', '--start-rate', '20', '--max-rate', '40', '--step-duration', '1', '--slo-p99', '2s', '--output', out, '--engine', 'embedded', '--quiet', '--mock-latency', '20ms'],
+      ['--sweep', ...target.args, '--name', 'proxy', '--start-rate', '20', '--max-rate', '40', '--step-duration', '1', '--slo-p99', '2s', '--output', out, '--engine', 'embedded', '--quiet', '--mock-latency', '20ms'],
       mark,
       undefined,
       { TMPDIR: tmp },
