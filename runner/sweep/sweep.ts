@@ -106,6 +106,8 @@ export interface SideOutcome {
   /** The step the result's headline numbers come from: the best pass, else the first step. */
   best: StepRun | null;
   interrupted: boolean;
+  /** Why the rig set the ceiling, when it did (the failing step's rig reasons). */
+  rigCeiling: string[];
 }
 
 /** Runs the sweep on each side in turn, writes one result per side, prints the step tables. */
@@ -205,7 +207,12 @@ async function sweepSide(ctx: SweepRig, side: SweepSide, sweep: SweepOptions, kn
     step_duration_s: sweep.stepDurationS,
     steps,
   };
-  return { side, capacity, best: max !== null ? measured.get(max)! : first, interrupted };
+  const rigCeiling: string[] = [];
+  if (limitedBy === 'rig' && ceiling !== null) {
+    const reasons = measured.get(ceiling.offered_rps)?.rigReasons ?? [];
+    for (const why of reasons.length > 0 ? reasons : [`iterations were dropped with ${ceiling.vus} VUs`]) rigCeiling.push(`at ${ceiling.offered_rps} rps the rig set the ceiling: ${why}`);
+  }
+  return { side, capacity, best: max !== null ? measured.get(max)! : first, interrupted, rigCeiling };
 }
 
 async function writeSide(ctx: SweepRig, outcome: SideOutcome, baseline: Written | null): Promise<Written> {
@@ -219,7 +226,7 @@ async function writeSide(ctx: SweepRig, outcome: SideOutcome, baseline: Written 
   // Overhead needs the same load on both sides; the best steps of two sweeps differ in rate.
   result.overhead = null;
   result.capacity = outcome.capacity;
-  result.warnings = [...warnings, ...best.rigReasons.map((r) => `rig: ${r}`)];
+  result.warnings = [...warnings, ...best.rigReasons.map((r) => `rig: ${r}`), ...outcome.rigCeiling.map((r) => `rig: ${r}`)];
   if (outcome.capacity.max_rps_within_slo === null) result.warnings.push('capacity: no step met the SLO; the numbers are those of the first step');
   const file = await writeResultFile(result, ctx.output);
   return { result, file };

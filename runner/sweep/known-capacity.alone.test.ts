@@ -1,0 +1,95 @@
+// End to end: `bench --sweep` finds a known capacity. The mock with --max-concurrency 20 and
+// 50 ms latency serves at most 20 / 0.05 s = 400 requests per second; beyond that its queue
+// grows and p99 leaves any SLO near 50 ms. Measured directly (the baseline side) and through
+// a real nginx (the target side) in one run.
+import { chmod, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Result } from '../../reporter/index.ts';
+import { freePort, newMark, nginxTargetCmd, resultFiles, runBench, watchFamily, writeNginxConfig } from '../bench-test-helpers.ts';
+import { isAlive } from '../processes/process-tree.ts';
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'bench-sweep-'));
+  await chmod(dir, 0o755); // nginx workers run as an unprivileged user when the master is root
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+const readResult = async (file: string) => JSON.parse(await readFile(file, 'utf8')) as Result;
+
+// The check needs the machine to itself (another test file's load moves p99 enough to fail a step
+// early): as an *.alone.test.ts file it runs after the parallel suite, one file at a time.
+describe('bench --sweep', () => {
+  it('finds the 400 rps capacity of a 20-slot, 50 ms mock, directly and through nginx', async () => {
+    const prefix = join(dir, 'nginx');
+    const out = join(dir, 'results');
+    await mkdir(prefix, { mode: 0o755 });
+    const port = await freePort();
+    await writeNginxConfig(prefix, port, '$MOCK_PORT');
+    const mark = newMark();
+    const family = watchFamily(mark, prefix);
+    const run = await runBench(
+      [
+        '--sweep', '--target', `http://127.0.0.1:${port}`, '--target-cmd', nginxTargetCmd(prefix), '--name', 'nginx', '--output', out,
+        '--mock-max-concurrency', '20', '--mock-latency', '50ms', '--start-rate', '50', '--step-duration', '3',
+        '--engine', 'embedded', '--quiet',
+      ],
+      mark,
+    );
+    const pids = family.stop();
+    expect(run.code, run.stderr).toBe(0);
+    expect(pids.filter(isAlive)).toEqual([]);
+    // The SLO is derived and stated: 2x the baseline's p99 at the start rate.
+    expect(run.stderr).toMatch(/^SLO: p99 <= \d+\.\d ms \(2x the baseline p99 of \d+\.\d ms at 50 rps\), errors <= 1\.00%$/m);
+
+    const files = resultFiles(out);
+    expect(files).toHaveLength(2);
+    const baseline = await readResult(join(out, files.find((f) => f.startsWith('baseline_'))!));
+    const nginx = await readResult(join(out, files.find((f) => f.startsWith('nginx_'))!));
+    for (const r of [baseline, nginx]) {
+      const capacity = r.capacity!;
+      if (capacity.limited_by === 'rig') {
+        // A machine busy with other work (another test file on the second core) stops the sweep
+        // honestly as the rig's limit: then the known capacity cannot be checked in this run.
+        console.warn(`runner/sweep/known-capacity.alone.test.ts: ${r.name}: the rig set the limit (${(r.warnings ?? []).filter((w) => w.startsWith('rig: ')).join('; ')}); capacity check SKIPPED`);
+        expect((r.warnings ?? []).some((w) => w.startsWith('rig: '))).toBe(true);
+        expect(run.stdout).toContain('limited by the RIG');
+        continue;
+      }
+      expect(capacity.limited_by).toBe('target');
+      expect(capacity.max_rps_within_slo).toBeGreaterThanOrEqual(380);
+      expect(capacity.max_rps_within_slo).toBeLessThanOrEqual(420);
+      expect(capacity.slo.error_rate).toBe(0.01);
+      expect(capacity.slo.p99_ms).toBeGreaterThan(100);
+      expect(capacity.slo.p99_ms).toBeLessThan(110);
+      // Doubling from 50: 50, 100, 200, 400 pass and 800 fails; bisection stays between 400 and 800.
+      const offered = capacity.steps.map((s) => s.offered_rps);
+      expect(offered.slice(0, 5)).toEqual([50, 100, 200, 400, 800]);
+      expect(capacity.steps[4]).toMatchObject({ ok: false });
+      expect(capacity.steps[4].failed_on).toContain('p99');
+      for (const step of capacity.steps) {
+        expect(step.ok).toBe(step.failed_on.length === 0);
+        if (step.offered_rps <= 200) expect(step).toMatchObject({ ok: true, dropped: 0, error_rate: 0 });
+      }
+      // The headline numbers are those of the best passing step.
+      expect(r.load?.offered_rps).toBe(capacity.max_rps_within_slo);
+      expect(r.overhead ?? null).toBeNull();
+    }
+    expect(nginx.baseline_file).toContain('baseline_');
+    // The step table with its sparkline, and the side-by-side line.
+    expect(run.stdout).toMatch(/Capacity sweep of baseline \(http:\/\/127\.0\.0\.1:\d+\), 3 s per step:/);
+    expect(run.stdout).toMatch(/offered +achieved +p50 +p99 +errors +dropped +verdict/);
+    // One sparkline bar per step, per side.
+    const sparks = [...run.stdout.matchAll(/p99 by offered rate: ([▁▂▃▄▅▆▇█·]+)/g)].map((m) => [...m[1]].length);
+    expect(sparks).toEqual([baseline.capacity!.steps.length, nginx.capacity!.steps.length]);
+    if (nginx.capacity!.limited_by === 'target') expect(run.stdout).toMatch(/nginx: \d+ rps within the SLO \(limited by the target\)/);
+    if (nginx.capacity!.max_rps_within_slo !== null && baseline.capacity!.max_rps_within_slo !== null) {
+      expect(run.stdout).toMatch(/nginx sustains \d+\.\d% of the baseline's capacity within the same SLO\./);
+    }
+  }, 240_000);
+
+});
