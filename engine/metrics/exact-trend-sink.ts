@@ -8,11 +8,12 @@ const INITIAL_CAPACITY = 1024;
 export class ExactTrendSink {
   readonly type = 'trend' as const;
   count = 0;
-  sum = 0;
   min = 0;
   max = 0;
   private values = new Float64Array(INITIAL_CAPACITY);
   private sorted = true;
+  /** Sum of the samples in sorted order, cached until the next add. */
+  private total: number | null = null;
 
   add(value: number): void {
     if (this.count === 0) {
@@ -30,15 +31,23 @@ export class ExactTrendSink {
     }
     if (this.sorted && this.count > 0 && value < this.values[this.count - 1]) this.sorted = false;
     this.values[this.count++] = value;
-    this.sum += value;
+    this.total = null;
   }
 
   isEmpty(): boolean {
     return this.count === 0;
   }
 
+  /** Summed in sorted order: the same samples arriving in another order (from other files) give the same mean. */
   get avg(): number {
-    return this.count > 0 ? this.sum / this.count : 0;
+    if (this.count === 0) return 0;
+    if (this.total === null) {
+      this.sort();
+      let total = 0;
+      for (let i = 0; i < this.count; i++) total += this.values[i];
+      this.total = total;
+    }
+    return this.total / this.count;
   }
 
   get med(): number {
@@ -54,15 +63,18 @@ export class ExactTrendSink {
     const n = this.count;
     if (n === 0) return fractions.map(() => 0);
     if (n === 1) return fractions.map(() => this.values[0]);
-    if (!this.sorted) {
-      this.values.subarray(0, n).sort(); // a typed array sorts numerically
-      this.sorted = true;
-    }
+    this.sort();
     return fractions.map((f) => {
       const i = Math.min(Math.max(f, 0), 1) * (n - 1);
       const lo = this.values[Math.floor(i)];
       const hi = this.values[Math.ceil(i)];
       return lo + (hi - lo) * (i - Math.floor(i));
     });
+  }
+
+  private sort(): void {
+    if (this.sorted) return;
+    this.values.subarray(0, this.count).sort(); // a typed array sorts numerically
+    this.sorted = true;
   }
 }
