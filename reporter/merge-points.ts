@@ -5,7 +5,7 @@
 // over the merged metrics. Files are streamed line by line; memory grows with Trend samples only.
 import { GroupTree } from '../engine/metrics/groups.ts';
 import { METRIC_TYPES, type Metric, type MetricType, type ValueType } from '../engine/metrics/metric.ts';
-import { MetricRegistry } from '../engine/metrics/registry.ts';
+import { DEFAULT_SUBMETRIC, MetricRegistry } from '../engine/metrics/registry.ts';
 import { buildSummaryData, type SummaryData } from '../engine/metrics/summary.ts';
 import { parseThresholds, type ThresholdInput } from '../engine/metrics/thresholds.ts';
 import { InputError, resultFromSummary, type Conversion, type ResultMeta } from './from-summary.ts';
@@ -189,9 +189,12 @@ export async function mergePoints(files: string[]): Promise<MergedRun> {
     throw new InputFileError(`${files[0]}: thresholds: ${(error as Error).message}`);
   }
   const warnings: string[] = [];
-  const withSubmetricThresholds = [...declared].filter(([, d]) => d.submetrics.some((s) => s !== 'http_req_duration{expected_response:true}'));
-  if (withSubmetricThresholds.length > 0) {
-    warnings.push('thresholds: only those on whole metrics (k6 --out json does not record the thresholds of submetrics)');
+  // A submetric exists because a threshold names it (but for the one k6 always makes), and the
+  // Metric lines carry the parent's thresholds only: say which ones are left out.
+  const unknown = [...declared.values()].flatMap((d) => d.submetrics).filter((s) => s !== DEFAULT_SUBMETRIC);
+  if (unknown.length > 0) {
+    const named = unknown.length > 3 ? `${unknown.slice(0, 3).join(', ')} and ${unknown.length - 3} more` : unknown.join(', ');
+    warnings.push(`thresholds: those of submetrics (${named}) are not in k6 --out json; only whole-metric thresholds are listed`);
   }
   return {
     summary: buildSummaryData(registry, { thresholds, groups, testRunDurationMs, summaryTrendStats: MERGED_TREND_STATS }),
