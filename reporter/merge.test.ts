@@ -7,7 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { loadMergedResult } from './merge-points.ts';
+import { loadMergedResult, mergePoints } from './merge-points.ts';
 import { main as report } from './report-cli.ts';
 import type { Result } from './schema.ts';
 import { msToNs } from './time.ts';
@@ -185,6 +185,31 @@ describe('report --merge', () => {
     expect(single.points_file).toBe(WHOLE);
     expect(single.concurrency).toBe(6); // vus_max of the one run
     expect(await readFile(html, 'utf8')).toContain('<html');
+  });
+
+  it('merges each metric type as one run would: gauges by latest time, counters over the merged span, checks by group', async () => {
+    const metric = (name: string, type: string, extra = '') => `{"type":"Metric","data":{"name":"${name}","type":"${type}","contains":"default","thresholds":[${extra}],"submetrics":null},"metric":"${name}"}`;
+    const point = (name: string, time: string, value: number, tags = '{}') => `{"type":"Point","data":{"time":"${time}","value":${value},"tags":${tags}},"metric":"${name}"}`;
+    const a = path.join(dir, 'a.ndjson');
+    const b = path.join(dir, 'b.ndjson');
+    await writeFile(a, [
+      metric('vus', 'gauge'), point('vus', '2026-11-28T06:00:10Z', 5), point('vus', '2026-11-28T07:00:12.5+01:00', 2),
+      metric('hits', 'counter', '"count>6"'), point('hits', '2026-11-28T06:00:10.5Z', 3),
+      metric('checks', 'rate'), point('checks', '2026-11-28T06:00:11Z', 0, '{"check":"ok","group":"::g"}'),
+    ].join('\n'));
+    await writeFile(b, [
+      metric('vus', 'gauge'), point('vus', '2026-11-28T06:00:11Z', 9),
+      metric('hits', 'counter', '"count>6"'), point('hits', '2026-11-28T06:00:11.5Z', 4),
+      metric('checks', 'rate'), point('checks', '2026-11-28T06:00:10.25Z', 1, '{"check":"ok","group":"::g"}'), point('checks', '2026-11-28T06:00:12Z', 1, '{"check":"first","group":""}'),
+    ].join('\n'));
+    const run = await mergePoints([a, b]);
+    expect([run.start_time, run.end_time, run.summary.state.testRunDurationMs]).toEqual(['2026-11-28T06:00:10.000000000Z', '2026-11-28T06:00:12.500000000Z', 2500]);
+    expect(run.summary.metrics.vus.values).toEqual({ value: 2, min: 2, max: 9 }); // the latest point is file a's
+    expect(run.summary.metrics.hits).toEqual({ type: 'counter', contains: 'default', values: { count: 7, rate: 7 / 2.5 }, thresholds: { 'count>6': { ok: true } } });
+    expect(run.summary.metrics.checks.values).toEqual({ rate: 2 / 3, passes: 2, fails: 1 });
+    expect(run.summary.root_group.checks.map((c) => [c.name, c.passes, c.fails])).toEqual([['first', 1, 0]]);
+    expect(run.summary.root_group.groups.map((g) => [g.path, g.checks.map((c) => [c.name, c.passes, c.fails])])).toEqual([['::g', [['ok', 1, 1]]]]);
+    expect(run.points).toEqual([4, 4]);
   });
 
   describe('refuses inputs that are not one split test, writing nothing', () => {
