@@ -89,6 +89,7 @@ export async function mergePoints(files: string[]): Promise<MergedRun> {
   const span: { first: PointTime | null; last: PointTime | null } = { first: null, last: null };
   const points: number[] = [];
   const vusMax: (number | null)[] = [];
+  const spans: { first: number; last: number }[] = [];
   const clock = new PointClock();
 
   for (const file of files) {
@@ -96,6 +97,7 @@ export async function mergePoints(files: string[]): Promise<MergedRun> {
     let lineNo = 0;
     let count = 0;
     let fileVusMax: number | null = null;
+    const fileSpan = { first: Infinity, last: -Infinity };
     const fail = (detail: string): never => {
       throw new InputFileError(`${file}: line ${lineNo}: ${detail}`);
     };
@@ -135,6 +137,8 @@ export async function mergePoints(files: string[]): Promise<MergedRun> {
       const at = { ms, text: time as string };
       if (span.first === null || ms < span.first.ms) span.first = at;
       if (span.last === null || ms >= span.last.ms) span.last = at;
+      if (ms < fileSpan.first) fileSpan.first = ms;
+      if (ms > fileSpan.last) fileSpan.last = ms;
       const metric = registry.get(name)!;
       registry.addTo(metric, value as number, tags);
       if (metric.type === 'gauge') keepLatest(metric, ms, value as number, tags);
@@ -157,6 +161,7 @@ export async function mergePoints(files: string[]): Promise<MergedRun> {
     if (count === 0) throw new InputFileError(`${file}: no points (not the output of k6 run --out json=FILE, or a run that recorded nothing)`);
     points.push(count);
     vusMax.push(fileVusMax);
+    spans.push(fileSpan);
   }
 
   // Checks (and their groups) in the order one run would have met them first: by time.
@@ -189,6 +194,13 @@ export async function mergePoints(files: string[]): Promise<MergedRun> {
     throw new InputFileError(`${files[0]}: thresholds: ${(error as Error).message}`);
   }
   const warnings: string[] = [];
+  // Parts of one test run at the same time: a part that starts after another ended is more
+  // likely a second test (or a clock far off) than a segment of this one.
+  for (const [i, a] of spans.entries()) {
+    for (const [j, b] of spans.entries()) {
+      if (b.first > a.last) warnings.push(`${files[j]} starts ${((b.first - a.last) / 1000).toFixed(1)} s after ${files[i]} ends: parts of one test run at the same time (are the machines' clocks in sync?)`);
+    }
+  }
   // A submetric exists because a threshold names it (but for the one k6 always makes), and the
   // Metric lines carry the parent's thresholds only: say which ones are left out.
   const unknown = [...declared.values()].flatMap((d) => d.submetrics).filter((s) => s !== DEFAULT_SUBMETRIC);

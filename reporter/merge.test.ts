@@ -210,6 +210,14 @@ describe('report --merge', () => {
     expect(run.summary.root_group.checks.map((c) => [c.name, c.passes, c.fails])).toEqual([['first', 1, 0]]);
     expect(run.summary.root_group.groups.map((g) => [g.path, g.checks.map((c) => [c.name, c.passes, c.fails])])).toEqual([['::g', [['ok', 1, 1]]]]);
     expect(run.points).toEqual([4, 4]);
+    expect(run.warnings).toEqual([]);
+
+    // A part that starts after another ended was not run beside it.
+    const later = path.join(dir, 'later.ndjson');
+    await writeFile(later, [metric('hits', 'counter', '"count>6"'), point('hits', '2026-11-28T06:01:00Z', 1)].join('\n'));
+    expect((await mergePoints([a, later])).warnings).toEqual([
+      `${later} starts 47.5 s after ${a} ends: parts of one test run at the same time (are the machines' clocks in sync?)`,
+    ]);
   });
 
   describe('refuses inputs that are not one split test, writing nothing', () => {
