@@ -12,7 +12,9 @@ describe('docs/reporter.md', () => {
     const known = new Set(['--help', ...[reportSpec, compareSpec].flatMap((spec) => Object.keys(spec.flags).map((k) => `--${kebab(k)}`))]);
     const mentioned = new Set(section.match(/(?<![\w-])--[a-z][a-z-]+/g) ?? []);
     // Flags of k6, node, the benchmark script and `bench` that the section talks about.
-    for (const other of ['--summary-export', '--out', '--import', '--gzip', '--compare', '--warmup']) mentioned.delete(other);
+    for (const other of ['--summary-export', '--out', '--execution-segment', '--execution-segment-sequence', '--import', '--gzip', '--compare', '--warmup']) {
+      mentioned.delete(other);
+    }
     expect([...mentioned].filter((flag) => !known.has(flag))).toEqual([]);
     for (const flag of known) if (flag !== '--help' && flag !== '--quiet') expect(section, flag).toContain(flag);
   });

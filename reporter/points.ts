@@ -3,10 +3,10 @@
 // the file size: lines are scanned in place in the read Buffers (a fast path for the keys we need,
 // JSON.parse only for lines it does not recognise), and a second's histograms are reduced to
 // percentiles once the stream has moved WINDOW_S seconds past it.
-import { createReadStream } from 'node:fs';
-import { open } from 'node:fs/promises';
-import { createGunzip } from 'node:zlib';
 import * as hdr from 'hdr-histogram-js';
+import { MAX_LINE_BYTES, readLines } from './ndjson-lines.ts';
+
+export { MAX_LINE_BYTES } from './ndjson-lines.ts';
 
 /** Seconds a bucket stays open for points that arrive out of order (k6 flushes in batches). */
 const WINDOW_S = 30;
@@ -14,11 +14,6 @@ const WINDOW_S = 30;
 const HIST_MAX_US = 3_600_000_000;
 /** 30 days of one-second buckets; a wider span means a broken clock or a wrong file. */
 const MAX_BUCKETS = 30 * 86_400;
-/**
- * Longest line read. k6 writes points of a few hundred bytes (a Metric line with many thresholds a
- * few KB); a longer line is not k6 output, and is skipped (counted) rather than held in memory.
- */
-export const MAX_LINE_BYTES = 1 << 20;
 
 export interface PointSeries {
   file: string;
@@ -353,87 +348,17 @@ function parseNumber(buf: Buffer, at: number): number {
   return negative ? -value : value;
 }
 
-async function isGzip(file: string): Promise<boolean> {
-  const handle = await open(file, 'r');
-  try {
-    const { bytesRead, buffer } = await handle.read(Buffer.alloc(2), 0, 2, 0);
-    return bytesRead === 2 && buffer[0] === 0x1f && buffer[1] === 0x8b;
-  } finally {
-    await handle.close();
-  }
-}
-
 /** Reads a k6 NDJSON points file (gzip detected by its magic bytes) into per-second series. */
 export async function readPoints(file: string): Promise<PointSeries> {
   const agg = new PointAggregator();
-  // Opening the file first makes a missing or unreadable file a rejection, not a stream 'error' event.
-  const gzip = await isGzip(file);
-  const raw = createReadStream(file, { highWaterMark: 1 << 20 });
-  let stream: NodeJS.ReadableStream = raw;
-  if (gzip) {
-    const gunzip = createGunzip({ chunkSize: 1 << 20 });
-    raw.on('error', (error) => gunzip.destroy(error)); // pipe() does not forward read errors
-    stream = raw.pipe(gunzip);
-  }
-  // The start of a line that continues in the next chunk, as the chunks' own pieces (joined once,
-  // when the line ends: linear in the line's length), or null when skipping an over-long line.
-  const carry: Buffer[] = [];
-  let carried = 0;
-  let skipping = false;
-  for await (const chunk of stream as AsyncIterable<Buffer>) {
-    agg.stats.bytes += chunk.length;
-    let pos = 0;
-    if (carried > 0 || skipping) {
-      const nl = chunk.indexOf(0x0a);
-      if (nl < 0) {
-        if (!skipping && carried + chunk.length <= MAX_LINE_BYTES) {
-          carry.push(Buffer.from(chunk)); // copy: the stream may reuse the chunk
-          carried += chunk.length;
-        } else startSkipping();
-        continue;
-      }
-      if (skipping || carried + nl > MAX_LINE_BYTES) longLine();
-      else {
-        carry.push(chunk.subarray(0, nl));
-        const line = Buffer.concat(carry, carried + nl);
-        scanLine(agg, line, 0, line.length);
-      }
-      carry.length = 0;
-      carried = 0;
-      skipping = false;
-      pos = nl + 1;
-    }
-    for (;;) {
-      const nl = chunk.indexOf(0x0a, pos);
-      if (nl < 0) break;
-      if (nl - pos > MAX_LINE_BYTES) longLine();
-      else scanLine(agg, chunk, pos, nl);
-      pos = nl + 1;
-    }
-    if (pos < chunk.length) {
-      if (chunk.length - pos > MAX_LINE_BYTES) startSkipping();
-      else {
-        carry.push(Buffer.from(chunk.subarray(pos))); // copy: the chunk is released
-        carried = chunk.length - pos;
-      }
-    }
-  }
-  if (skipping) longLine();
-  else if (carried > 0) {
-    const line = Buffer.concat(carry, carried);
-    scanLine(agg, line, 0, line.length);
-  }
+  agg.stats.bytes = await readLines(file, {
+    line: (buf, start, end) => scanLine(agg, buf, start, end),
+    longLine: () => {
+      agg.stats.lines++;
+      agg.stats.long_lines++;
+    },
+  });
   return agg.finish(file);
-
-  function startSkipping(): void {
-    carry.length = 0;
-    carried = 0;
-    skipping = true;
-  }
-  function longLine(): void {
-    agg.stats.lines++;
-    agg.stats.long_lines++;
-  }
 }
 
 /** One warning for the lines a points file had that could not be read, or null when there were none. */

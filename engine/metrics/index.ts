@@ -1,6 +1,7 @@
 // Metrics, thresholds and end-of-test output of the embedded engine.
 export { Metric, Submetric, METRIC_TYPES, type MetricType, type ValueType } from './metric.ts';
-export { CounterSink, GaugeSink, RateSink, TrendSink, type Sink } from './sinks.ts';
+export { CounterSink, GaugeSink, RateSink, TrendSink, type AnyTrendSink, type Sink } from './sinks.ts';
+export { ExactTrendSink } from './exact-trend-sink.ts';
 export { parseMetricSelector, parseSubmetricTags } from './selector.ts';
 export { MetricRegistry, BUILTIN_METRICS, DEFAULT_SUBMETRIC, createSink, type SampleListener } from './registry.ts';
 export { GroupTree, Group, Check, GROUP_SEPARATOR, type GroupData, type CheckData } from './groups.ts';

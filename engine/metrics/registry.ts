@@ -2,6 +2,7 @@
 // hot path every sample goes through.
 import { performance } from 'node:perf_hooks';
 import { Metric, Submetric, type MetricType, type ValueType } from './metric.ts';
+import { ExactTrendSink } from './exact-trend-sink.ts';
 import { CounterSink, GaugeSink, RateSink, TrendSink, type Sink } from './sinks.ts';
 import { parseMetricSelector, parseSubmetricTags } from './selector.ts';
 
@@ -40,7 +41,8 @@ export class MetricRegistry {
   /** Samples ignored because their value was not a finite number. */
   invalidSamples = 0;
 
-  constructor() {
+  /** exactTrends: Trends keep every sample (exact percentiles, memory grows with samples). */
+  constructor(private readonly opts: { exactTrends?: boolean } = {}) {
     for (const [name, type, contains] of BUILTIN_METRICS) this.define(name, type, contains);
     this.addSubmetric(DEFAULT_SUBMETRIC);
   }
@@ -67,7 +69,7 @@ export class MetricRegistry {
           'or underscores and start with a letter or an underscore.',
       );
     }
-    const metric = new Metric(name, type, contains, createSink(type));
+    const metric = new Metric(name, type, contains, createSink(type, this.opts.exactTrends));
     this.metrics.set(name, metric);
     return metric;
   }
@@ -95,7 +97,7 @@ export class MetricRegistry {
     const tags = parseSubmetricTags(suffix);
     const existing = parent.submetrics.find((s) => s.sameTags(tags));
     if (existing !== undefined) return existing.metric;
-    const metric = new Metric(`${name}{${suffix}}`, parent.type, parent.contains, createSink(parent.type));
+    const metric = new Metric(`${name}{${suffix}}`, parent.type, parent.contains, createSink(parent.type, this.opts.exactTrends));
     const sub = new Submetric(parent, suffix, tags, metric);
     metric.sub = sub;
     parent.submetrics.push(sub);
@@ -146,7 +148,7 @@ export class MetricRegistry {
   }
 }
 
-export function createSink(type: MetricType): Sink {
+export function createSink(type: MetricType, exactTrends = false): Sink {
   switch (type) {
     case 'counter':
       return new CounterSink();
@@ -155,6 +157,6 @@ export function createSink(type: MetricType): Sink {
     case 'rate':
       return new RateSink();
     case 'trend':
-      return new TrendSink();
+      return exactTrends ? new ExactTrendSink() : new TrendSink();
   }
 }

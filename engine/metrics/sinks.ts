@@ -1,6 +1,7 @@
 // Sinks aggregate a metric's samples the way k6's do (metrics/sink.go), except that Trend
 // percentiles come from an HDR histogram instead of a sorted array of every sample.
 import { Int32Histogram } from 'hdr-histogram-js';
+import type { ExactTrendSink } from './exact-trend-sink.ts';
 
 export class CounterSink {
   readonly type = 'counter' as const;
@@ -203,4 +204,7 @@ export class TrendSink {
   }
 }
 
-export type Sink = CounterSink | GaugeSink | RateSink | TrendSink;
+/** A Trend's sink: HDR-backed for live runs, every sample kept where exact percentiles are wanted. */
+export type AnyTrendSink = TrendSink | ExactTrendSink;
+
+export type Sink = CounterSink | GaugeSink | RateSink | AnyTrendSink;

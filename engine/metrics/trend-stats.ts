@@ -1,5 +1,5 @@
 // summaryTrendStats: which statistics a Trend shows in the summary (avg, min, med, max, count, p(N)).
-import type { TrendSink } from './sinks.ts';
+import type { AnyTrendSink } from './sinks.ts';
 
 export const DEFAULT_SUMMARY_TREND_STATS: readonly string[] = ['avg', 'min', 'med', 'max', 'p(90)', 'p(95)'];
 
@@ -20,7 +20,7 @@ export function validateTrendStats(stats: readonly string[]): void {
 }
 
 /** The values object of a Trend for the given stats, keys in the given order. */
-export function trendValues(sink: TrendSink, stats: readonly string[]): Record<string, number> {
+export function trendValues(sink: AnyTrendSink, stats: readonly string[]): Record<string, number> {
   const fractions: number[] = [];
   const at: number[] = [];
   stats.forEach((stat, i) => {
