@@ -140,10 +140,15 @@ function hasHeader(headers: string[], lower: string): boolean {
   return false;
 }
 
+/** The last params.timeout parsed: scripts pass the same value on every request. */
+let lastTimeout: { value: string | number; ms: number } | null = null;
+
 function timeoutMs(value: string | number | undefined): number {
   if (value === undefined || value === null) return DEFAULT_TIMEOUT_MS;
+  if (lastTimeout !== null && lastTimeout.value === value) return lastTimeout.ms;
   const ms = parseDurationMs(value, 'ms');
   if (ms === null) throw new Error(`invalid params.timeout ${JSON.stringify(value)}: expected milliseconds or a duration like "30s"`);
+  lastTimeout = { value, ms };
   return ms;
 }
 

@@ -27,6 +27,22 @@ export function recordGroupDuration(run: TestRun, store: VuStore, ms: number): v
 type Checker = ((value: unknown) => unknown) | unknown;
 
 /** Runs each named check against `value`; records every result in `checks` and the group tree. */
+/** The tags of a check's samples, one object per (base tags, check name): base tag objects are shared per scenario and group. */
+const checkTagCache = new WeakMap<Readonly<Record<string, string>>, Map<string, Record<string, string>>>();
+const CHECK_TAG_LIMIT = 1_000;
+
+function checkTags(base: Readonly<Record<string, string>>, name: string): Record<string, string> {
+  let byName = checkTagCache.get(base);
+  if (byName === undefined) checkTagCache.set(base, (byName = new Map()));
+  let tags = byName.get(name);
+  if (tags === undefined) {
+    tags = { ...base, check: name };
+    // Check names built per iteration (with ids in them) must not grow memory without end.
+    if (byName.size < CHECK_TAG_LIMIT) byName.set(name, tags);
+  }
+  return tags;
+}
+
 export function check(value: unknown, sets: Record<string, Checker>, tags?: Record<string, string>): boolean {
   const run = currentRun();
   const store = currentStore();
@@ -40,7 +56,7 @@ export function check(value: unknown, sets: Record<string, Checker>, tags?: Reco
     if (!passed) all = false;
     if (store?.vu.interrupted) continue;
     run.groups.recordCheck(group, name, passed);
-    run.add(run.m.checks, passed ? 1 : 0, tags ? { ...base, ...tags, check: name } : { ...base, check: name }, store);
+    run.add(run.m.checks, passed ? 1 : 0, tags ? { ...base, ...tags, check: name } : checkTags(base, name), store);
   }
   return all;
 }
