@@ -30,6 +30,7 @@ export const spec: CommandSpec = {
     includeSystemEnvVars: { type: 'boolean', default: true, description: 'put the process environment into __ENV, as k6 run does' },
     executionSegment: { type: 'string', value: 'SEGMENT', description: "run only this part of the test, as k6: e.g. 0:1/2, 1/2:1, 50%:100%, 1/3 (= 0:1/3)" },
     executionSegmentSequence: { type: 'string', value: 'POINTS', description: 'the parts all instances run, as k6: e.g. 0,1/3,2/3,1 (--execution-segment must be one of them)' },
+    workers: { type: 'string', value: 'N', default: '1', description: "run the test (or this instance's segment) on N worker threads, merged into one summary" },
   },
   epilog: [
     'Exit codes (as k6): 0 ok, 99 thresholds failed, 100 setup timeout, 101 teardown timeout, 104 invalid options, 105 interrupted',
@@ -120,6 +121,7 @@ const schema = z.object({
   includeSystemEnvVars: z.boolean(),
   executionSegment: z.string().optional(),
   executionSegmentSequence: z.string().optional(),
+  workers: zNumber((n) => n.int().min(1).max(256)),
 });
 
 export async function main(argv: string[]): Promise<number> {
@@ -177,6 +179,7 @@ export async function main(argv: string[]): Promise<number> {
         signal: controller.signal,
         executionSegment: flags.executionSegment,
         executionSegmentSequence: flags.executionSegmentSequence,
+        workers: flags.workers,
         progress: flags.progress === 'ndjson' ? (p) => process.stderr.write(`${JSON.stringify({ progress: p })}\n`) : undefined,
       });
       // The run's own error log ends with it: a rejection or timer firing after the summary is

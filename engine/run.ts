@@ -33,6 +33,7 @@ import { captureScriptOutput } from './script-console.ts';
 import { describeScenario, initialVus, maxScenarioMs, OptionsError, resolveScenarios, type ScenarioConfig, type ShortcutOverrides } from './scenario.ts';
 import { instanceShare, parseSegment, parseSequence, type Share } from './segments.ts';
 import { vuStorage, type Vu } from './vu.ts';
+import { runOnWorkers } from './workers/main.ts';
 
 export { EXIT };
 
@@ -368,7 +369,7 @@ async function lifeCycle(
 
   // --- scenarios: in this thread, or this instance's part split over worker threads
   const stageInput = { run, opts, loaded, scenarios, share, kind, pool, setupJson, thresholds, stop, ndjson, err };
-  const stage = await runScenarios(stageInput);
+  const stage = workers > 1 ? await runOnWorkers({ ...stageInput, path, runOptions: opts, workers }) : await runScenarios(stageInput);
   const { testRunDurationMs, allVus } = stage;
   if (stage.exitForScriptError !== null) exitForScriptError = stage.exitForScriptError;
 
@@ -469,7 +470,8 @@ function parseTimeout(value: unknown, fallback: number): number {
   return ms !== null && ms > 0 ? ms : fallback;
 }
 
-async function closeAll(vus: Vu[]): Promise<void> {
+/** Closes the VUs' keep-alive connections. */
+export async function closeAll(vus: Vu[]): Promise<void> {
   await Promise.all(
     vus.map(async (vu) => {
       const conns = vu.connections;

@@ -265,7 +265,7 @@ export async function runScenarios(input: ScenarioStageInput): Promise<ScenarioS
     acquire: () => {
       let vu = freeVus.pop();
       if (vu === undefined) {
-        vu = new Vu(++run.vusInitialized, scenario.env);
+        vu = new Vu(run.nextVuId(), scenario.env);
         allVus.push(vu);
       }
       prepareVu(vu);
@@ -356,7 +356,7 @@ export async function runScenarios(input: ScenarioStageInput): Promise<ScenarioS
     // k6 initialises the VUs before the start: every VU the scenarios begin with, one thread each.
     const count = scenarios.reduce((sum, s) => sum + preStartedVus(localScenario(s, share)), 0);
     const vus: Vu[] = [];
-    for (let i = 0; i < count; i++) vus.push(new Vu(++run.vusInitialized, run.env));
+    for (let i = 0; i < count; i++) vus.push(new Vu(run.nextVuId(), run.env));
     allVus.push(...vus);
     for (const vu of [...vus].reverse()) {
       freeVus.push(vu);
