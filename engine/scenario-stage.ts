@@ -57,8 +57,11 @@ export interface ScenarioStageInput {
   err: (text: string) => void;
   /** Awaited once the VUs are ready, just before the start (a worker waits for the common start). */
   beforeStart?: () => Promise<void>;
-  /** No VU samples, progress or thresholds timers (a worker: the main thread keeps them). */
-  noTimers?: boolean;
+  /**
+   * Runs inside a segment worker: no VU samples, progress or thresholds timers (the main thread
+   * keeps them) and no watchdog (the main thread terminates a worker stuck past the deadline).
+   */
+  inSegmentWorker?: boolean;
 }
 
 export interface ScenarioStageResult {
@@ -370,10 +373,10 @@ export async function runScenarios(input: ScenarioStageInput): Promise<ScenarioS
   }
   if (run.aborted === null) await input.beforeStart?.();
   // Event-loop VUs stuck in a synchronous loop: see engine/watchdog.ts.
-  const watchdog = kind === 'event-loop' && run.aborted === null ? new Watchdog(Date.now() + Math.max(...scenarios.map(maxScenarioMs)) + 5_000) : null;
+  const watchdog = kind === 'event-loop' && run.aborted === null && !input.inSegmentWorker ? new Watchdog(Date.now() + Math.max(...scenarios.map(maxScenarioMs)) + 5_000) : null;
   run.startedAt = performance.now();
   run.startedAtMs = Date.now();
-  const stopTimers = input.noTimers
+  const stopTimers = input.inSegmentWorker
     ? () => {}
     : run.aborted === null
       ? startRunTimers(run, opts, thresholds, err)

@@ -162,6 +162,13 @@ describe('engine run --workers N', () => {
     expect(data.metrics.in_test_sum.values.count).toBe((19 * 20) / 2);
   }, 120_000);
 
+  it('a worker stuck in a synchronous loop is terminated past the deadline; the summary still comes', async () => {
+    const r = await runEngine(['run', '-q', '--workers', '2', join(ROOT, 'engine', 'testdata', 'sync', 'async-busy-loop.js')], { timeoutMs: 60_000 });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('worker 1 did not end in time: terminated');
+    expect(r.stdout).toContain('test run duration');
+  }, 90_000);
+
   it('--workers splits the instance segment: two halves with 2 workers each add up to the whole', async () => {
     const counts = await Promise.all(
       ['0:1/2', '1/2:1'].map(async (segment) => {

@@ -103,7 +103,7 @@ async function main(): Promise<void> {
       post({ t: 'ready' });
       return started;
     },
-    noTimers: true,
+    inSegmentWorker: true,
   });
   clearInterval(timer);
   await closeAll(result.allVus);
