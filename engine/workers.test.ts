@@ -162,6 +162,12 @@ describe('engine run --workers N', () => {
     expect(data.metrics.in_test_sum.values.count).toBe((19 * 20) / 2);
   }, 120_000);
 
+  it('refuses a bad --workers value with exit 2 naming the flag', async () => {
+    const r = await runEngine(['run', '--workers', '0', SCRIPT]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--workers:');
+  });
+
   it('a worker stuck in a synchronous loop is terminated past the deadline; the summary still comes', async () => {
     const r = await runEngine(['run', '-q', '--workers', '2', join(ROOT, 'engine', 'testdata', 'sync', 'async-busy-loop.js')], { timeoutMs: 60_000 });
     expect(r.code).toBe(0);
