@@ -12,7 +12,7 @@ let server: Server;
 let received = 0;
 let target = '';
 beforeAll(async () => {
-  server = createServer((req, res) => {
+  server = createServer((_req, res) => {
     received++;
     res.end('ok');
   });
