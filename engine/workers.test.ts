@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runScript } from './index.ts';
 import { ROOT, runEngine, tempDir } from './test-helpers.ts';
 
 const SCRIPT = join(ROOT, 'engine', 'testdata', 'workers.js');
@@ -161,6 +162,12 @@ describe('engine run --workers N', () => {
     expect(received - before).toBe(20);
     expect(data.metrics.in_test_sum.values.count).toBe((19 * 20) / 2);
   }, 120_000);
+
+  it('runScript takes workers too (in-process)', async () => {
+    const r = await runScript(SCRIPT, { workers: 2, iterations: 11, vus: 3, quiet: true, env: { OUT: file(), OPTIONS: '{}' }, stdout: () => {}, stderr: () => {} });
+    expect(r.exitCode).toBe(0);
+    expect(r.summary?.metrics.iterations.values.count).toBe(11);
+  }, 60_000);
 
   it('refuses a bad --workers value with exit 2 naming the flag', async () => {
     const r = await runEngine(['run', '--workers', '0', SCRIPT]);

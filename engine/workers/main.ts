@@ -180,6 +180,8 @@ export async function runOnWorkers(input: WorkersInput): Promise<ScenarioStageRe
   if (run.aborted === null) terminateLate(Math.max(...scenarios.map(maxScenarioMs)) + WORKER_GRACE_MS);
   await Promise.all(all.map((w) => w.done));
   if (deadline !== null) clearTimeout(deadline);
+  // 'done' is a worker's last message; timers of interrupted iterations must not keep it alive.
+  await Promise.all(all.map((w) => w.worker.terminate()));
   sumCounters();
   // The check counts of the summary's root_group: every worker's tree, merged once.
   for (const w of all) if (w.groups !== null) run.groups.merge(w.groups);
