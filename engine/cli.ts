@@ -28,6 +28,9 @@ export const spec: CommandSpec = {
     quiet: { type: 'boolean', short: 'q', description: 'no banner, progress or threshold notice on stderr' },
     progress: { type: 'string', value: 'ndjson', description: 'write {"progress":{...}} lines to stderr every 500 ms' },
     includeSystemEnvVars: { type: 'boolean', default: true, description: 'put the process environment into __ENV, as k6 run does' },
+    executionSegment: { type: 'string', value: 'SEGMENT', description: "run only this part of the test, as k6: e.g. 0:1/2, 1/2:1, 50%:100%, 1/3 (= 0:1/3)" },
+    executionSegmentSequence: { type: 'string', value: 'POINTS', description: 'the parts all instances run, as k6: e.g. 0,1/3,2/3,1 (--execution-segment must be one of them)' },
+    workers: { type: 'string', value: 'N', default: '1', description: "run the test (or this instance's segment) on N worker threads, merged into one summary" },
   },
   epilog: [
     'Exit codes (as k6): 0 ok, 99 thresholds failed, 100 setup timeout, 101 teardown timeout, 104 invalid options, 105 interrupted',
@@ -116,6 +119,9 @@ const schema = z.object({
   quiet: z.boolean().optional(),
   progress: z.enum(['ndjson']).optional(),
   includeSystemEnvVars: z.boolean(),
+  executionSegment: z.string().optional(),
+  executionSegmentSequence: z.string().optional(),
+  workers: zNumber((n) => n.int().min(1).max(256)),
 });
 
 export async function main(argv: string[]): Promise<number> {
@@ -171,6 +177,9 @@ export async function main(argv: string[]): Promise<number> {
         noThresholds: !flags.thresholds,
         insecureSkipTLSVerify: flags.insecureSkipTlsVerify,
         signal: controller.signal,
+        executionSegment: flags.executionSegment,
+        executionSegmentSequence: flags.executionSegmentSequence,
+        workers: flags.workers,
         progress: flags.progress === 'ndjson' ? (p) => process.stderr.write(`${JSON.stringify({ progress: p })}\n`) : undefined,
       });
       // The run's own error log ends with it: a rejection or timer firing after the summary is

@@ -2,8 +2,11 @@
 // schedules compute each iteration's start from the scenario start, never by adding up timers, so
 // late timers do not drift the rate. At the end of a scenario, iterations still running after
 // gracefulStop are interrupted: their VU's requests are aborted and their later samples dropped.
+// With execution segments (engine/segments.ts) each executor runs its part of the scenario, as
+// k6's executors do with their ExecutionTuple: counts scaled, iteration indices striped.
 import { performance } from 'node:perf_hooks';
 import type { ScenarioConfig, Stage } from './scenario.ts';
+import { Share } from './segments.ts';
 import type { TestRun } from './runtime.ts';
 import type { ScenarioRun } from './scenario-run.ts';
 import { vuStorage, type Vu } from './vu.ts';
@@ -81,16 +84,19 @@ class Loops {
   }
 }
 
-function sharedIterations(s: Extract<ScenarioConfig, { executor: 'shared-iterations' }>): Executor {
+function sharedIterations(s: Extract<ScenarioConfig, { executor: 'shared-iterations' }>, share: Share): Executor {
+  const vus = share.scale(s.vus);
+  // k6 stripes the iterations the way the VUs fell on the segments.
+  const iterations = vus === 0 ? 0 : share.forValue(s.vus).scale(s.iterations);
   return async (ctx) => {
     let started = 0;
-    ctx.scenario.progress = () => Math.min(1, started / s.iterations);
+    ctx.scenario.progress = () => Math.min(1, started / iterations);
     const loops = new Loops(ctx);
     const stopAt = ctx.startAt + s.maxDurationMs;
     let timeUp = false;
-    for (let i = 0; i < s.vus; i++) {
+    for (let i = 0; i < vus; i++) {
       loops.start(ctx.acquire(), () => {
-        if (timeUp || started >= s.iterations) return false;
+        if (timeUp || started >= iterations) return false;
         started++;
         return true;
       });
@@ -101,14 +107,15 @@ function sharedIterations(s: Extract<ScenarioConfig, { executor: 'shared-iterati
   };
 }
 
-function perVuIterations(s: Extract<ScenarioConfig, { executor: 'per-vu-iterations' }>): Executor {
+function perVuIterations(s: Extract<ScenarioConfig, { executor: 'per-vu-iterations' }>, share: Share): Executor {
+  const vus = share.scale(s.vus);
   return async (ctx) => {
     const loops = new Loops(ctx);
     const stopAt = ctx.startAt + s.maxDurationMs;
     let timeUp = false;
     let total = 0;
-    ctx.scenario.progress = () => Math.min(1, total / (s.iterations * s.vus));
-    for (let i = 0; i < s.vus; i++) {
+    ctx.scenario.progress = () => Math.min(1, total / (s.iterations * vus));
+    for (let i = 0; i < vus; i++) {
       let mine = 0;
       loops.start(ctx.acquire(), () => {
         if (timeUp || mine >= s.iterations) return false;
@@ -123,13 +130,14 @@ function perVuIterations(s: Extract<ScenarioConfig, { executor: 'per-vu-iteratio
   };
 }
 
-function constantVus(s: Extract<ScenarioConfig, { executor: 'constant-vus' }>): Executor {
+function constantVus(s: Extract<ScenarioConfig, { executor: 'constant-vus' }>, share: Share): Executor {
+  const vus = share.scale(s.vus);
   return async (ctx) => {
     const loops = new Loops(ctx);
     const stopAt = ctx.startAt + s.durationMs;
     let timeUp = false;
     ctx.scenario.progress = () => Math.min(1, (performance.now() - ctx.startAt) / s.durationMs);
-    for (let i = 0; i < s.vus; i++) loops.start(ctx.acquire(), () => !timeUp);
+    for (let i = 0; i < vus; i++) loops.start(ctx.acquire(), () => !timeUp);
     await ctx.until(stopAt);
     timeUp = true;
     await loops.finish(Math.min(stopAt, performance.now()) + s.gracefulStopMs);
@@ -151,7 +159,15 @@ export function rampingVusTarget(startVUs: number, stages: Stage[], t: number): 
   return from;
 }
 
-function rampingVus(s: Extract<ScenarioConfig, { executor: 'ramping-vus' }>): Executor {
+/**
+ * This part's VUs at `t`: k6 stripes the VUs one by one (1st, 2nd, ... VU of the whole run), so a
+ * part holds the VUs it owns among those the whole run holds at that moment.
+ */
+export function rampingVusShare(startVUs: number, stages: Stage[], t: number, share: Share): number {
+  return share.scale(rampingVusTarget(startVUs, stages, t));
+}
+
+function rampingVus(s: Extract<ScenarioConfig, { executor: 'ramping-vus' }>, share: Share): Executor {
   return async (ctx) => {
     const loops = new Loops(ctx);
     const totalMs = s.stages.reduce((sum, x) => sum + x.durationMs, 0);
@@ -180,7 +196,7 @@ function rampingVus(s: Extract<ScenarioConfig, { executor: 'ramping-vus' }>): Ex
     while (!ctx.stopping()) {
       const now = performance.now();
       if (now >= endAt) break;
-      scale(rampingVusTarget(s.startVUs, s.stages, now - ctx.startAt));
+      scale(rampingVusShare(s.startVUs, s.stages, now - ctx.startAt, share));
       // A 10 ms control loop: VU counts change in whole steps, far coarser than this.
       await ctx.until(Math.min(endAt, now + 10));
     }
@@ -189,12 +205,28 @@ function rampingVus(s: Extract<ScenarioConfig, { executor: 'ramping-vus' }>): Ex
   };
 }
 
+/**
+ * The start times (ms from the scenario start) of this part's iterations, in order: its k-th
+ * iteration is the run's iteration `share.forValue(maxVUs).nth(k)` (k6 stripes arrivals the way
+ * maxVUs fell on the segments), started at that iteration's time in the whole schedule.
+ */
+export function arrivalSchedule(globalTimeOf: (g: number) => number, maxVUs: number, share: Share): (k: number) => number {
+  if (share.isFull) return globalTimeOf;
+  const striped = share.forValue(maxVUs);
+  return (k) => globalTimeOf(striped.nth(k));
+}
+
 /** Arrival-rate scheduling shared by both executors: start iteration k at `timeOf(k)` ms after the start. */
 function arrivalRate(
   s: Extract<ScenarioConfig, { executor: 'constant-arrival-rate' | 'ramping-arrival-rate' }>,
-  timeOf: (k: number) => number,
+  globalTimeOf: (g: number) => number,
   totalMs: number,
+  share: Share,
 ): Executor {
+  const preAllocatedVUs = share.scale(s.preAllocatedVUs);
+  const maxVUs = share.scale(s.maxVUs);
+  // A part without VUs has no arrivals (k6 does not run it); the whole run keeps dropping them.
+  const timeOf = maxVUs === 0 && !share.isFull ? () => Infinity : arrivalSchedule(globalTimeOf, s.maxVUs, share);
   return async (ctx) => {
     const free: Vu[] = [];
     const busy = new Set<Vu>();
@@ -203,7 +235,7 @@ function arrivalRate(
     let warned = false;
     const dropTags = ctx.scenario.tagsFor('');
     const { run } = ctx;
-    for (let i = 0; i < s.preAllocatedVUs; i++) {
+    for (let i = 0; i < preAllocatedVUs; i++) {
       free.push(ctx.acquire());
       allocated++;
     }
@@ -211,10 +243,10 @@ function arrivalRate(
     const startOne = (): void => {
       let vu = free.pop();
       if (vu === undefined) {
-        if (allocated >= s.maxVUs) {
+        if (allocated >= maxVUs) {
           if (!warned) {
             warned = true;
-            ctx.warn(`Insufficient VUs, reached ${s.maxVUs} active VUs and cannot initialize more  executor=${s.executor} scenario=${ctx.scenario.name}`);
+            ctx.warn(`Insufficient VUs, reached ${maxVUs} active VUs and cannot initialize more  executor=${s.executor} scenario=${ctx.scenario.name}`);
           }
           run.add(run.m.dropped_iterations, 1, dropTags);
           return;
@@ -259,9 +291,9 @@ function arrivalRate(
   };
 }
 
-function constantArrivalRate(s: Extract<ScenarioConfig, { executor: 'constant-arrival-rate' }>): Executor {
+function constantArrivalRate(s: Extract<ScenarioConfig, { executor: 'constant-arrival-rate' }>, share: Share): Executor {
   const period = s.timeUnitMs / s.rate;
-  return arrivalRate(s, (k) => (s.rate > 0 ? k * period : Infinity), s.durationMs);
+  return arrivalRate(s, (k) => (s.rate > 0 ? k * period : Infinity), s.durationMs, share);
 }
 
 /**
@@ -291,24 +323,25 @@ export function rampingArrivalTime(startRate: number, timeUnitMs: number, stages
   return Infinity;
 }
 
-function rampingArrivalRate(s: Extract<ScenarioConfig, { executor: 'ramping-arrival-rate' }>): Executor {
+function rampingArrivalRate(s: Extract<ScenarioConfig, { executor: 'ramping-arrival-rate' }>, share: Share): Executor {
   const totalMs = s.stages.reduce((sum, x) => sum + x.durationMs, 0);
-  return arrivalRate(s, (k) => rampingArrivalTime(s.startRate, s.timeUnitMs, s.stages, k), totalMs);
+  return arrivalRate(s, (k) => rampingArrivalTime(s.startRate, s.timeUnitMs, s.stages, k), totalMs, share);
 }
 
-export function createExecutor(s: ScenarioConfig): Executor {
+/** The executor of scenario `s` for the part `share` of the run (Share.FULL: all of it). */
+export function createExecutor(s: ScenarioConfig, share: Share = Share.FULL): Executor {
   switch (s.executor) {
     case 'shared-iterations':
-      return sharedIterations(s);
+      return sharedIterations(s, share);
     case 'per-vu-iterations':
-      return perVuIterations(s);
+      return perVuIterations(s, share);
     case 'constant-vus':
-      return constantVus(s);
+      return constantVus(s, share);
     case 'ramping-vus':
-      return rampingVus(s);
+      return rampingVus(s, share);
     case 'constant-arrival-rate':
-      return constantArrivalRate(s);
+      return constantArrivalRate(s, share);
     case 'ramping-arrival-rate':
-      return rampingArrivalRate(s);
+      return rampingArrivalRate(s, share);
   }
 }

@@ -3,15 +3,13 @@
 // 107 script error, 108 aborted by the script, 110 exec.test.fail().
 import { mkdir, rename, unlink, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { formatDurationMs, parseDurationMs } from '../lib/duration.ts';
-import { createExecutor, type ExecutorContext } from './executors.ts';
-import { InterruptedError } from './http-errors.ts';
+import { errorText, TimeoutError } from './error-text.ts';
+import { EXIT } from './exit-codes.ts';
 import { DEFAULT_USER_AGENT } from './modules/http.ts';
 import { resetSharedArrays } from './modules/data.ts';
-import { ScriptError } from './script/bundle.ts';
 import type { ScriptExports } from './script/compiled.ts';
-import { initEventLoopVu, loadScript, vuKind, type LoadedScript, type VuKind } from './script/load.ts';
+import { loadScript, vuKind, type LoadedScript, type VuKind } from './script/load.ts';
 import { WorkerPool, type WorkerVu } from './sync/host.ts';
 import { setInsecureSkipTLSVerify } from './transport.ts';
 import {
@@ -29,23 +27,15 @@ import {
   type Thresholds,
 } from './metrics/index.ts';
 import { setCurrentRun, TestAbortError, TestRun } from './runtime.ts';
-import { ScenarioRun } from './scenario-run.ts';
+import { runScenarios, type ProgressLine, type StopGrace } from './scenario-stage.ts';
+import { localScenario } from './scenario-share.ts';
 import { captureScriptOutput } from './script-console.ts';
 import { describeScenario, initialVus, maxScenarioMs, OptionsError, resolveScenarios, type ScenarioConfig, type ShortcutOverrides } from './scenario.ts';
-import { Vu, vuStorage } from './vu.ts';
-import { Watchdog } from './watchdog.ts';
+import { instanceShare, parseSegment, parseSequence, type Share } from './segments.ts';
+import { vuStorage, type Vu } from './vu.ts';
+import { runOnWorkers } from './workers/main.ts';
 
-export const EXIT = {
-  ok: 0,
-  thresholds: 99,
-  setupTimeout: 100,
-  teardownTimeout: 101,
-  invalidConfig: 104,
-  externalAbort: 105,
-  scriptError: 107,
-  scriptAborted: 108,
-  markedFailed: 110,
-} as const;
+export { EXIT };
 
 export interface RunOptions extends ShortcutOverrides {
   /** -e KEY=VALUE pairs, on top of the process environment (k6 includes system env vars in __ENV). */
@@ -76,20 +66,18 @@ export interface RunOptions extends ShortcutOverrides {
   httpDebug?: 'headers' | 'full';
   /** Progress lines `{"progress":{...}}` every 500 ms. */
   progress?: (line: ProgressLine) => void;
+  /** `--execution-segment`: the part of the run this instance runs ("0:1/2", "50%:100%"). */
+  executionSegment?: string;
+  /** `--execution-segment-sequence`: the parts of all instances ("0,1/3,2/3,1"). */
+  executionSegmentSequence?: string;
+  /** `--workers N`: run this instance's part on N worker threads (1 = in this thread). */
+  workers?: number;
   /** Where summary text and logs go (tests capture them). */
   stdout?: (text: string) => void;
   stderr?: (text: string) => void;
 }
 
-export interface ProgressLine {
-  elapsed_ms: number;
-  requests: number;
-  /** Failed requests: the script's llm_errors count when it keeps one, else http_req_failed's. */
-  failed: number;
-  iterations: number;
-  vus: number;
-  dropped: number;
-}
+export type { ProgressLine };
 
 export interface RunResult {
   exitCode: number;
@@ -99,17 +87,8 @@ export interface RunResult {
 
 /** Grace for in-flight requests after Ctrl-C before iterations are interrupted. */
 const SIGNAL_GRACE_MS = 2_000;
-const THRESHOLD_EVAL_MS = 2_000;
 
 const jsonSafe = (value: unknown): unknown => (value === undefined ? undefined : JSON.parse(JSON.stringify(value)));
-
-function errorText(err: unknown): string {
-  // Where the engine's timer fired says nothing about the script.
-  if (err instanceof TimeoutError) return err.message;
-  if (err instanceof ScriptError) return err.message;
-  if (err instanceof Error) return err.stack ?? `${err.name}: ${err.message}`;
-  return String(err);
-}
 
 /** Writes a file atomically (temp + rename), creating its directory. */
 async function writeAtomic(path: string, data: string | Uint8Array): Promise<void> {
@@ -145,10 +124,6 @@ async function withTimeout<T>(what: string, ms: number, fn: () => T | Promise<T>
   }
 }
 
-class TimeoutError extends Error {
-  override name = 'TimeoutError';
-}
-
 export async function runTest(scriptPath: string, opts: RunOptions = {}): Promise<RunResult> {
   const out = opts.stdout ?? ((t: string) => void process.stdout.write(t));
   const err = opts.stderr ?? ((t: string) => void process.stderr.write(t));
@@ -171,23 +146,61 @@ export async function runTest(scriptPath: string, opts: RunOptions = {}): Promis
   }
 }
 
-async function lifeCycle(
-  run: TestRun,
-  path: string,
-  opts: RunOptions,
-  out: (t: string) => void,
-  err: (t: string) => void,
-): Promise<RunResult> {
-  // --- init stage
+/** What the init stage yields: the script, its options resolved, the scenarios and thresholds. */
+export interface PreparedRun {
+  loaded: LoadedScript;
+  exports: ScriptExports;
+  options: Record<string, unknown>;
+  scenarios: ScenarioConfig[];
+  thresholds: Thresholds;
+  trendStats: string[];
+  /** This instance's part of the run (k6's execution segment; Share.FULL without one). */
+  share: Share;
+  /** Event-loop VUs or one worker thread per VU (engine/sync/). */
+  kind: VuKind;
+}
+
+/** The instance's share from the flags, else the script's executionSegment options; throws OptionsError. */
+function segmentShare(opts: RunOptions, options: Record<string, unknown>): Share {
+  const pick = (flag: string | undefined, option: unknown, flagName: string, optionName: string): [string | undefined, string] => {
+    if (flag !== undefined) return [flag, flagName];
+    if (option === undefined || option === null) return [undefined, optionName];
+    if (typeof option !== 'string') throw new OptionsError(`${optionName}: expected a string like "0:1/2" (got ${JSON.stringify(option)})`);
+    return [option, optionName];
+  };
+  const [segment, segmentName] = pick(opts.executionSegment, options.executionSegment, '--execution-segment', 'executionSegment');
+  const [sequence, sequenceName] = pick(opts.executionSegmentSequence, options.executionSegmentSequence, '--execution-segment-sequence', 'executionSegmentSequence');
+  try {
+    if (segment !== undefined) parseSegment(segment);
+  } catch (e) {
+    throw new OptionsError(`${segmentName}: ${(e as Error).message}`);
+  }
+  try {
+    if (sequence !== undefined && sequence !== '') parseSequence(sequence);
+  } catch (e) {
+    throw new OptionsError(`${sequenceName}: ${(e as Error).message}`);
+  }
+  try {
+    return instanceShare(segment, sequence);
+  } catch (e) {
+    throw new OptionsError(`${segmentName}: ${(e as Error).message}`);
+  }
+}
+
+/**
+ * The init stage: loads the script, applies the CLI overrides to its options, validates the
+ * scenarios, thresholds and segments. Returns the exit code when the run cannot start. `warn`
+ * gets the warnings about ignored flags and options.
+ */
+export async function prepareRun(run: TestRun, path: string, opts: RunOptions, err: (t: string) => void, warn: (t: string) => void = err): Promise<PreparedRun | number> {
   let exports: ScriptExports;
   let loaded: LoadedScript;
-  resetSharedArrays();
   try {
     loaded = await loadScript(path, run);
     exports = loaded.exports;
   } catch (e) {
     err(`script error: ${errorText(e)}\n`);
-    return { exitCode: e instanceof TestAbortError ? EXIT.scriptAborted : EXIT.scriptError, summary: null };
+    return e instanceof TestAbortError ? EXIT.scriptAborted : EXIT.scriptError;
   }
   const options = { ...((exports.options as Record<string, unknown> | undefined) ?? {}) };
   if (opts.tags !== undefined) options.tags = { ...((options.tags as Record<string, unknown>) ?? {}), ...opts.tags };
@@ -197,6 +210,8 @@ async function lifeCycle(
   if (opts.vus !== undefined) options.vus = opts.vus;
   if (opts.iterations !== undefined) options.iterations = opts.iterations;
   if (opts.durationMs !== undefined) options.duration = `${opts.durationMs}ms`;
+  if (opts.executionSegment !== undefined) options.executionSegment = opts.executionSegment;
+  if (opts.executionSegmentSequence !== undefined) options.executionSegmentSequence = opts.executionSegmentSequence;
   run.options = options;
   run.globalTags = Object.fromEntries(
     Object.entries((options.tags as Record<string, unknown>) ?? {}).map(([k, v]) => [k, String(v)]),
@@ -206,10 +221,11 @@ async function lifeCycle(
   if (typeof options.maxRedirects === 'number' && options.maxRedirects >= 0) run.maxRedirects = options.maxRedirects;
 
   if (opts.vus !== undefined && opts.iterations === undefined && opts.durationMs === undefined && options.scenarios) {
-    err('warning: --vus is ignored: the script defines scenarios (add --iterations or --duration to replace them)\n');
+    warn('warning: --vus is ignored: the script defines scenarios (add --iterations or --duration to replace them)\n');
   }
   let scenarios: ScenarioConfig[];
   let thresholds: Thresholds;
+  let share: Share;
   const trendStats = (options.summaryTrendStats as string[] | undefined) ?? [...DEFAULT_SUMMARY_TREND_STATS];
   try {
     scenarios = resolveScenarios(options, opts);
@@ -222,25 +238,57 @@ async function lifeCycle(
     thresholds.attach(run.registry);
     if (!Array.isArray(trendStats)) throw new OptionsError('summaryTrendStats: expected an array of stats');
     validateTrendStats(trendStats);
+    share = segmentShare(opts, options);
     setInsecureSkipTLSVerify(options.insecureSkipTLSVerify === true);
     for (const key of ['hosts', 'noConnectionReuse', 'noVUConnectionReuse', 'batch', 'batchPerHost', 'rps']) {
-      if (options[key] !== undefined && options[key] !== false) err(`warning: option '${key}' is not supported by the embedded engine and is ignored\n`);
+      if (options[key] !== undefined && options[key] !== false) warn(`warning: option '${key}' is not supported by the embedded engine and is ignored\n`);
     }
   } catch (e) {
     err(`invalid options: ${e instanceof Error ? e.message : String(e)}\n`);
-    return { exitCode: EXIT.invalidConfig, summary: null };
+    return EXIT.invalidConfig;
   }
-
   // Event-loop VUs when every scenario function is async and no synchronous k6 API is called;
   // otherwise one worker thread per VU (engine/sync/).
   const kind: VuKind = vuKind(loaded, [...new Set(scenarios.map((s) => s.exec))]);
+  return { loaded, exports, options, scenarios, thresholds, trendStats, share, kind };
+}
+
+/** k6's banner: where the run executes and its scenarios (this instance's part of them). */
+function printBanner(err: (t: string) => void, path: string, scenarios: ScenarioConfig[], share: Share, workers: number): void {
+  const where = workers > 1 ? `local (llmux-bench embedded engine, ${workers} workers)` : 'local (llmux-bench embedded engine)';
+  err(`\n     execution: ${where}\n        script: ${path}\n`);
+  const local = scenarios.map((s) => localScenario(s, share));
+  const maxVus = local.reduce((sum, s) => sum + (s.executor.endsWith('arrival-rate') ? (s as { maxVUs: number }).maxVUs : initialVus(s)), 0);
+  const maxMs = Math.max(...scenarios.map(maxScenarioMs));
+  const part = share.isFull ? '' : `(${(share.fraction * 100).toFixed(2)}%) `;
+  err(`     scenarios: ${part}${scenarios.length} scenario${scenarios.length === 1 ? '' : 's'}, ${maxVus} max VUs, ${formatDurationMs(maxMs)} max duration (incl. graceful stop):\n`);
+  for (const s of local) err(`              * ${s.name}: ${describeScenario(s)}\n`);
+  err('\n');
+}
+
+async function lifeCycle(
+  run: TestRun,
+  path: string,
+  opts: RunOptions,
+  out: (t: string) => void,
+  err: (t: string) => void,
+): Promise<RunResult> {
+  // --- init stage
+  resetSharedArrays();
+  const prepared = await prepareRun(run, path, opts, err);
+  if (typeof prepared === 'number') return { exitCode: prepared, summary: null };
+  const { loaded, exports, options, scenarios, thresholds, trendStats, share, kind } = prepared;
+  const workers = opts.workers ?? 1;
+
   let setupJson: string | undefined;
   let pool: WorkerPool | null = null;
   let setupWorker: WorkerVu | null = null;
-  if (kind === 'worker') {
+  const lifeCycleFunctions = ['setup', 'teardown', 'handleSummary'].some((name) => typeof exports[name] === 'function');
+  // With --workers the VUs live in the workers: this thread needs a worker VU for setup & co only.
+  if (kind === 'worker' && (workers === 1 || lifeCycleFunctions)) {
     pool = new WorkerPool(run, loaded.bundle.code, path, () => setupJson);
     await pool.load();
-    if (['setup', 'teardown', 'handleSummary'].some((name) => typeof exports[name] === 'function')) {
+    if (lifeCycleFunctions) {
       setupWorker = pool.start(run.setupVu);
       try {
         await setupWorker.ready;
@@ -252,14 +300,7 @@ async function lifeCycle(
     }
   }
 
-  if (!opts.quiet) {
-    err(`\n     execution: local (llmux-bench embedded engine)\n        script: ${path}\n`);
-    const maxVus = scenarios.reduce((sum, s) => sum + (s.executor.endsWith('arrival-rate') ? (s as { maxVUs: number }).maxVUs : initialVus(s)), 0);
-    const maxMs = Math.max(...scenarios.map(maxScenarioMs));
-    err(`     scenarios: ${scenarios.length} scenario${scenarios.length === 1 ? '' : 's'}, ${maxVus} max VUs, ${formatDurationMs(maxMs)} max duration (incl. graceful stop):\n`);
-    for (const s of scenarios) err(`              * ${s.name}: ${describeScenario(s)}\n`);
-    err('\n');
-  }
+  if (!opts.quiet) printBanner(err, path, scenarios, share, workers);
 
   let ndjson: NdjsonOutput | null = null;
   if (opts.jsonOut) {
@@ -286,10 +327,10 @@ async function lifeCycle(
   }
 
   // --- Ctrl-C and the programmatic signal: stop like k6 (summary of what ran, exit 105)
-  let stopGraceMs = 0;
+  const stop: StopGrace = { graceMs: 0 };
   const interrupt = () => {
     if (run.aborted !== null) return;
-    stopGraceMs = SIGNAL_GRACE_MS;
+    stop.graceMs = SIGNAL_GRACE_MS;
     err('\nstopping: interrupted; finishing in-flight requests, then teardown and summary\n');
     run.abort('test run was interrupted', EXIT.externalAbort);
   };
@@ -326,304 +367,11 @@ async function lifeCycle(
     }
   }
 
-  // --- scenarios
-  run.phase = 'run';
-  const allVus: Vu[] = [run.setupVu];
-  const freeVus: Vu[] = [];
-  let stopping = false;
-  let stopAt = 0;
-  const waiters = new Set<{ at: number; timer: NodeJS.Timeout; wake: (byStop: boolean) => void }>();
-  const until = (at: number): Promise<boolean> =>
-    new Promise<boolean>((resolveWait) => {
-      const target = stopping ? Math.min(at, stopAt + stopGraceMs) : at;
-      const delay = target - performance.now();
-      if (delay <= 0) {
-        resolveWait(stopping);
-        return;
-      }
-      const w = {
-        at,
-        timer: setTimeout(() => {
-          waiters.delete(w);
-          resolveWait(stopping);
-        }, delay),
-        wake: (byStop: boolean) => resolveWait(byStop),
-      };
-      waiters.add(w);
-    });
-  run.onStop = () => {
-    if (stopping) return;
-    stopping = true;
-    stopAt = performance.now();
-    for (const w of [...waiters]) {
-      clearTimeout(w.timer);
-      waiters.delete(w);
-      const delay = Math.min(w.at, stopAt + stopGraceMs) - performance.now();
-      if (delay <= 0) w.wake(true);
-      else setTimeout(() => w.wake(true), delay);
-    }
-  };
-  if (run.aborted !== null) run.onStop(run.aborted.reason);
-
-  const errorCounts = new Map<string, number>();
-  const reportIterationError = (e: unknown, s: ScenarioRun) => {
-    if (e instanceof TestAbortError) return;
-    run.iterationErrors++;
-    const text = errorText(e);
-    const seen = (errorCounts.get(text) ?? 0) + 1;
-    errorCounts.set(text, seen);
-    // The same error from thousands of iterations: print it 10 times, then every 1000th.
-    if (seen > 10 && seen % 1000 !== 0) return;
-    const at = (run.elapsedMs() / 1000).toFixed(0).padStart(4, '0');
-    err(`ERRO[${at}] ${text}${seen > 10 ? ` (seen ${seen} times)` : ''}  executor=${s.config.executor} scenario=${s.name} source=stacktrace\n`);
-  };
-
-  let syncStreak = 0;
-  let streakReset = false;
-  const resetStreak = () => {
-    syncStreak = 0;
-    streakReset = false;
-  };
-
-  const iterationError = (vu: Vu, e: unknown, scenario: ScenarioRun): void => {
-    if (!vu.interrupted && !(e instanceof InterruptedError)) reportIterationError(e, scenario);
-  };
-  // Iterations that never wait on I/O would starve timers: yield to the event loop now and then.
-  const pace = (): void | Promise<void> => {
-    if (++syncStreak > 256) {
-      return new Promise<void>((r) => setImmediate(r)).then(() => {
-        syncStreak = 0;
-      });
-    }
-    if (!streakReset) {
-      streakReset = true;
-      setImmediate(resetStreak);
-    }
-  };
-  const finishIteration = (vu: Vu, scenario: ScenarioRun, start: number): void | Promise<void> => {
-    // k6's event loop: the iteration ends once the timers and requests it started are done.
-    if (vu.pendingTimers > 0 && !vu.interrupted) return new Promise<void>((wake) => (vu.idleWaiter = wake)).then(() => finishIteration(vu, scenario, start));
-    vu.busy = false;
-    if (vu.interrupted) return;
-    run.iterationsCompleted++;
-    const tags = vu.userTagCount > 0 ? { ...scenario.tagsFor(''), ...vu.userTags } : scenario.tagsFor('');
-    run.registry.addTo(run.m.iteration_duration, performance.now() - start, tags);
-    run.registry.addTo(run.m.iterations, 1, tags);
-    // A disk slower than the samples: hold this VU rather than drop NDJSON points.
-    if (ndjson !== null && ndjson.backpressured) return ndjson.drain().then(pace);
-    return pace();
-  };
-
-  const sampleVus = () => {
-    run.registry.addTo(run.m.vus, run.vusActive, run.globalTags);
-    if (run.vusInitialized > 0) run.registry.addTo(run.m.vus_max, run.vusInitialized, run.globalTags);
-  };
-  let initFailed = false;
-  const failInit = (e: unknown): void => {
-    if (initFailed) return;
-    initFailed = true;
-    err(`script error: a VU's init code failed: ${errorText(e)}\n`);
-    exitForScriptError = EXIT.scriptError;
-    run.abort('init failed', EXIT.scriptError);
-  };
-  /** Gives a VU its own init context: an evaluation of the script, or a worker thread. */
-  const prepareVu = (vu: Vu): void => {
-    if (kind === 'worker') {
-      vu.worker ??= pool!.start(vu);
-      return;
-    }
-    if (vu.exports !== null) return;
-    try {
-      initEventLoopVu(loaded, run, vu);
-    } catch (e) {
-      failInit(e);
-      vu.exports = {};
-      vu.interrupted = true;
-    }
-  };
-  const iterateOnWorker = (vu: Vu, scenario: ScenarioRun): Promise<void> => {
-    const worker = vu.worker as WorkerVu;
-    return worker.ready.then(
-      () => {
-        const start = performance.now();
-        return worker.iterate(vu, scenario.config.exec).then((o) => {
-          if (o.error !== undefined && !o.aborted) iterationError(vu, o.error, scenario);
-          return finishIteration(vu, scenario, start);
-        });
-      },
-      (e: unknown) => {
-        if (!vu.interrupted) failInit(e);
-        vu.busy = false;
-      },
-    );
-  };
-
-  const contextFor = (scenario: ScenarioRun, startAt: number): ExecutorContext => ({
-    run,
-    scenario,
-    startAt,
-    acquire: () => {
-      let vu = freeVus.pop();
-      if (vu === undefined) {
-        vu = new Vu(++run.vusInitialized, scenario.env);
-        allVus.push(vu);
-      }
-      prepareVu(vu);
-      vu.scenario = scenario;
-      vu.env = scenario.env;
-      vu.fn = (vu.exports?.[scenario.config.exec] as ((data: unknown) => unknown) | undefined) ?? vu.fn;
-      if (!vu.hasData) {
-        vu.data = setupJson === undefined ? undefined : JSON.parse(setupJson);
-        vu.hasData = true;
-      }
-      vu.iterationInScenario = -1;
-      run.vusActive++;
-      sampleVus();
-      return vu;
-    },
-    release: (vu) => {
-      if (vu.scenario === null) return;
-      vu.scenario = null;
-      run.vusActive--;
-      sampleVus();
-      if (!vu.interrupted) freeVus.push(vu);
-    },
-    // Not an async function: one `.then` per iteration instead of an async function's promise plus
-    // an await (each promise also pays AsyncLocalStorage's hooks).
-    iterate: (vu) => {
-      vu.busy = true;
-      vu.iteration++;
-      vu.iterationInScenario++;
-      vu.iterationInScenarioTest = scenario.iterations++;
-      if (vu.worker !== null) return iterateOnWorker(vu, scenario);
-      const start = performance.now();
-      let result: unknown;
-      try {
-        // Looping executors already run inside the VU's store; arrival-rate iterations enter it here.
-        result = vuStorage.getStore() === vu.rootStore ? vu.fn(vu.data) : vuStorage.run(vu.rootStore, vu.fn, vu.data);
-      } catch (e) {
-        iterationError(vu, e, scenario);
-        return Promise.resolve(finishIteration(vu, scenario, start));
-      }
-      if (result !== null && typeof result === 'object' && typeof (result as Promise<unknown>).then === 'function') {
-        return Promise.resolve(result).then(
-          () => finishIteration(vu, scenario, start),
-          (e: unknown) => {
-            iterationError(vu, e, scenario);
-            return finishIteration(vu, scenario, start);
-          },
-        );
-      }
-      return Promise.resolve(finishIteration(vu, scenario, start));
-    },
-    interrupt: (vu) => {
-      if (!vu.busy || vu.interrupted) return;
-      vu.interrupted = true;
-      run.iterationsInterrupted++;
-      // The interrupted iteration may still be unwinding (its requests fail fast, its samples are
-      // dropped); the VU's id is free again at once, as in k6, through a fresh VU object.
-      const replacement = new Vu(vu.id, run.env);
-      replacement.iteration = vu.iteration;
-      // An event-loop VU keeps its module state (k6 keeps the VU's runtime); a worker VU's thread
-      // is stopped, whatever its script is doing, and the VU gets a fresh one when used again.
-      replacement.exports = vu.exports;
-      replacement.data = vu.data;
-      replacement.hasData = vu.hasData;
-      replacement.cookieJar = vu.cookieJar;
-      allVus.push(replacement);
-      freeVus.push(replacement);
-      const conns = vu.connections;
-      vu.connections = null;
-      void conns?.destroy();
-      const worker = vu.worker as WorkerVu | null;
-      if (worker !== null) void worker.terminate();
-    },
-    stopping: () => stopping,
-    warn: (text) => err(`WARN[${String(Math.floor(run.elapsedMs() / 1000)).padStart(4, '0')}] ${text}\n`),
-    until,
-  });
-
-  const scenarioRuns: Array<{ config: ScenarioConfig; run: ScenarioRun }> = scenarios.map((config) => {
-    const scenarioEnv = Object.keys(config.env).length > 0 ? { ...run.env, ...config.env } : run.env;
-    const sr = new ScenarioRun(config, run.globalTags, scenarioEnv);
-    run.scenarios.set(config.name, sr);
-    return { config, run: sr };
-  });
-
-  const progress = () => {
-    const m = run.m;
-    opts.progress?.({
-      elapsed_ms: Math.round(run.elapsedMs()),
-      requests: (m.http_reqs.sink as { count: number }).count,
-      // A script that counts its own failures (llm_errors: bad bodies and broken streams too)
-      // is shown with that count, so the live error count is the one its result reports.
-      failed: (run.registry.get('llm_errors')?.sink as { count?: number } | undefined)?.count ?? (m.http_req_failed.sink as { passes: number }).passes,
-      iterations: run.iterationsCompleted,
-      vus: run.vusActive,
-      dropped: (m.dropped_iterations.sink as { count: number }).count,
-    });
-  };
-  if (pool !== null && run.aborted === null) {
-    // k6 initialises the VUs before the start: every VU the scenarios begin with, one thread each.
-    const count = scenarios.reduce((sum, s) => sum + (s.executor.endsWith('arrival-rate') ? (s as { preAllocatedVUs: number }).preAllocatedVUs : initialVus(s)), 0);
-    const vus: Vu[] = [];
-    for (let i = 0; i < count; i++) vus.push(new Vu(++run.vusInitialized, run.env));
-    allVus.push(...vus);
-    for (const vu of [...vus].reverse()) {
-      freeVus.push(vu);
-      vu.worker = pool.start(vu);
-    }
-    try {
-      await Promise.all(vus.map((vu) => (vu.worker as WorkerVu).ready));
-    } catch (e) {
-      failInit(e);
-    }
-  }
-  // Event-loop VUs stuck in a synchronous loop: see engine/watchdog.ts.
-  const watchdog = kind === 'event-loop' && run.aborted === null ? new Watchdog(Date.now() + Math.max(...scenarios.map(maxScenarioMs)) + 5_000) : null;
-  const timers: NodeJS.Timeout[] = [];
-  run.startedAt = performance.now();
-  run.startedAtMs = Date.now();
-  if (run.aborted === null) {
-    // k6 initialises the VUs before the start: all the scenarios need at once, at most.
-    timers.push(setInterval(sampleVus, 1000));
-    if (opts.progress) timers.push(setInterval(progress, 500));
-    else if (!opts.quiet && process.stderr.isTTY) timers.push(setInterval(() => err(`\rrunning (${(run.elapsedMs() / 1000).toFixed(1)}s), ${run.vusActive}/${run.vusInitialized} VUs, ${run.iterationsCompleted} complete and ${run.iterationsInterrupted} interrupted iterations   `), 1000));
-    if (thresholds.sets.some((set) => set.thresholds.some((t) => t.abortOnFail))) {
-      timers.push(
-        setInterval(() => {
-          const evaluation = thresholds.evaluate(run.registry, run.elapsedMs(), { final: false });
-          if (evaluation.abort) {
-            err(`thresholds on metrics '${evaluation.breached.join(', ')}' were crossed; at least one has abortOnFail enabled, stopping test prematurely\n`);
-            run.abort('thresholds crossed', EXIT.thresholds);
-          }
-        }, THRESHOLD_EVAL_MS),
-      );
-    }
-    await Promise.all(
-      scenarioRuns.map(async ({ config, run: sr }) => {
-        const startAt = run.startedAt + config.startTimeMs;
-        if (config.startTimeMs > 0) {
-          if (await until(startAt)) return;
-          // Let a scenario ending at this same instant hand its VUs back first.
-          await new Promise<void>((r) => setImmediate(r));
-        }
-        if (stopping) return;
-        sr.startedAt = performance.now();
-        sr.startedAtMs = Date.now();
-        await createExecutor(config)(contextFor(sr, startAt));
-      }),
-    );
-  }
-  for (const t of timers) clearInterval(t);
-  watchdog?.stop();
-  // Deadlines nobody waits for any more (maxDuration, gracefulRampDown, ...) must not keep the process up.
-  for (const w of waiters) clearTimeout(w.timer);
-  waiters.clear();
-  if (!opts.progress && !opts.quiet && process.stderr.isTTY) err(`\rrunning (${(run.elapsedMs() / 1000).toFixed(1)}s), ${run.iterationsCompleted} complete and ${run.iterationsInterrupted} interrupted iterations\n`);
-  const testRunDurationMs = run.elapsedMs();
-  sampleVus();
-  if (opts.progress) progress();
+  // --- scenarios: in this thread, or this instance's part split over worker threads
+  const stageInput = { run, opts, loaded, scenarios, share, kind, pool, setupJson, thresholds, stop, ndjson, err };
+  const stage = workers > 1 ? await runOnWorkers({ ...stageInput, path, runOptions: opts, workers }) : await runScenarios(stageInput);
+  const { testRunDurationMs, allVus } = stage;
+  if (stage.exitForScriptError !== null) exitForScriptError = stage.exitForScriptError;
 
   // --- teardown
   run.phase = 'teardown';
@@ -722,7 +470,8 @@ function parseTimeout(value: unknown, fallback: number): number {
   return ms !== null && ms > 0 ? ms : fallback;
 }
 
-async function closeAll(vus: Vu[]): Promise<void> {
+/** Closes the VUs' keep-alive connections. */
+export async function closeAll(vus: Vu[]): Promise<void> {
   await Promise.all(
     vus.map(async (vu) => {
       const conns = vu.connections;

@@ -27,6 +27,10 @@ export class TestRun {
   vusInitialized = 0;
   /** Called when the run must stop early (abort, thresholds abortOnFail, SIGINT). */
   onStop: (reason: string) => void = () => {};
+  /** Told of the first abort (a segment worker reports it to the main thread). */
+  onAbort: ((reason: string, exitCode: number) => void) | null = null;
+  /** `__VU` of the n-th VU created (a segment worker interleaves its ids with the other workers'). */
+  vuIdOf: (n: number) => number = (n) => n;
   readonly scenarios = new Map<string, ScenarioRun>();
   /** http.setResponseCallback: which statuses are expected (k6 default 200-399); null = no http_req_failed. */
   expectedStatus: ((status: number) => boolean) | null = (status) => status >= 200 && status < 400;
@@ -85,8 +89,16 @@ export class TestRun {
 
   /** Stops the test: no new iterations; `exitCode` wins over thresholds. */
   abort(reason: string, exitCode: number): void {
-    if (this.aborted === null) this.aborted = { reason, exitCode };
+    if (this.aborted === null) {
+      this.aborted = { reason, exitCode };
+      this.onAbort?.(reason, exitCode);
+    }
     this.onStop(reason);
+  }
+
+  /** The id of a new VU (counts it in vusInitialized). */
+  nextVuId(): number {
+    return this.vuIdOf(++this.vusInitialized);
   }
 }
 

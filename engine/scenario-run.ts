@@ -6,8 +6,10 @@ const TAG_CACHE_LIMIT = 10_000;
 
 /** A scenario while it runs: counters for k6/execution and cached sample tags. */
 export class ScenarioRun {
-  /** exec.scenario.iterationInTest / iterationInInstance: iterations started so far. */
+  /** Iterations this instance started so far (exec.scenario.iterationInInstance of the next one). */
   iterations = 0;
+  /** exec.scenario.iterationInTest of this instance's k-th iteration (striped with execution segments). */
+  iterationIndex: (k: number) => number = (k) => k;
   /** Absolute start (epoch ms) for exec.scenario.startTime; 0 before the scenario started. */
   startedAtMs = 0;
   startedAt = 0;

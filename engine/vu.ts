@@ -19,8 +19,10 @@ export class Vu {
   /** k6 `__ITER` and exec.vu.iterationInInstance: iterations started by this VU (minus one). */
   iteration = -1;
   iterationInScenario = -1;
-  /** exec.scenario.iterationInTest of the current iteration (scenario-wide index). */
+  /** exec.scenario.iterationInTest of the current iteration (index in the whole run's scenario). */
   iterationInScenarioTest = -1;
+  /** exec.scenario.iterationInInstance of the current iteration (index in this instance's part). */
+  iterationInScenarioInstance = -1;
   /** exec.vu.metrics.metadata (kept, not emitted: the engine's outputs have no metadata). */
   readonly metadata: Record<string, string> = {};
   scenario: ScenarioRun | null = null;

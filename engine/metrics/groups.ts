@@ -106,6 +106,23 @@ export class GroupTree {
     return check;
   }
 
+  /** Adds another tree's groups and check counts (a segment worker's tree, merged in the main thread). */
+  merge(data: GroupData): void {
+    const walk = (from: GroupData, into: Group): void => {
+      for (const c of from.checks) {
+        let check = into.checks.get(c.name);
+        if (check === undefined) {
+          check = new Check(c.name, into);
+          into.checks.set(c.name, check);
+        }
+        check.passes += c.passes;
+        check.fails += c.fails;
+      }
+      for (const child of from.groups) walk(child, this.child(into, child.name));
+    };
+    walk(data, this.root);
+  }
+
   /** k6's root_group object for handleSummary. */
   toJSON(): GroupData {
     return this.root.toJSON();

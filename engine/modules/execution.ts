@@ -41,7 +41,7 @@ export const scenario = {
     return scenarioOf('progress').progress();
   },
   get iterationInInstance(): number {
-    return currentStore()?.vu.scenario ? currentStore()!.vu.iterationInScenarioTest : outside('scenario.iterationInInstance');
+    return currentStore()?.vu.scenario ? currentStore()!.vu.iterationInScenarioInstance : outside('scenario.iterationInInstance');
   },
   get iterationInTest(): number {
     return currentStore()?.vu.scenario ? currentStore()!.vu.iterationInScenarioTest : outside('scenario.iterationInTest');

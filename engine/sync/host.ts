@@ -292,6 +292,7 @@ export class WorkerVu {
       iter: vu.iteration,
       iterInScenario: vu.iterationInScenario,
       iterInTest: vu.iterationInScenarioTest,
+      iterInInstance: vu.iterationInScenarioInstance,
       scenario: { name: s.name, executor: s.config.executor, startTime: s.startedAtMs, progress: s.progress() },
     };
     if (this.sentEnv !== vu.env) {

@@ -28,6 +28,7 @@ export type ToWorker =
       iter: number;
       iterInScenario: number;
       iterInTest: number;
+      iterInInstance: number;
       scenario: ScenarioInfo;
       env?: Record<string, string>;
       /** setup()'s data as JSON, sent once (each VU parses its own copy). */

@@ -38,6 +38,7 @@ let group = '';
 let iteration = -1;
 let iterInScenario = -1;
 let iterInTest = -1;
+let iterInInstance = -1;
 let scenario: ScenarioInfo | null = null;
 let env: Record<string, string> = init.env;
 let data: unknown = undefined;
@@ -330,7 +331,7 @@ const execution = {
       return scenarioOf('progress').progress;
     },
     get iterationInInstance() {
-      return scenario ? iterInTest : outside('scenario.iterationInInstance');
+      return scenario ? iterInInstance : outside('scenario.iterationInInstance');
     },
     get iterationInTest() {
       return scenario ? iterInTest : outside('scenario.iterationInTest');
@@ -447,6 +448,7 @@ port.on('message', (msg: ToWorker) => {
     iteration = msg.iter;
     iterInScenario = msg.iterInScenario;
     iterInTest = msg.iterInTest;
+    iterInInstance = msg.iterInInstance;
     scenario = msg.scenario;
     if (msg.env !== undefined) g.__ENV = env = msg.env;
     if (msg.data !== undefined) data = msg.data === '' ? undefined : JSON.parse(msg.data);
