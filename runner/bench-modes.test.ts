@@ -17,6 +17,29 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+describe('the embedded engine with worker threads', () => {
+  it('--engine-workers 2 runs the engine with two workers, the count exact, every thread gone after', async () => {
+    const out = join(dir, 'workers');
+    const mark = newMark();
+    const family = watchFamily(mark);
+    const run = await runBench(['--requests', '1001', '--concurrency', '10', '--engine-workers', '2', '--output', out, ...FAST], mark);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toContain('embedded engine: 2 worker threads\n');
+    expect([...family.commandLines()].some(([, line]) => line.includes(' engine run ') && line.includes('--workers 2'))).toBe(true);
+    expect(family.stop().filter(isAlive)).toEqual([]);
+    const result = JSON.parse(await readFile(join(out, resultFiles(out)[0]), 'utf8')) as Result;
+    // 1001 shared iterations split over two workers: exactly 1001 requests, none lost or doubled.
+    expect(result.total_requests).toBe(1001);
+    expect(result.success_requests).toBe(1001);
+  });
+
+  it('refuses --engine-workers 0, naming the flag', async () => {
+    const run = await runBench(['--engine-workers', '0', '--output', join(dir, 'never')], newMark());
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/--engine-workers/);
+  });
+});
+
 describe('with a k6 binary', () => {
   it('drives it with the same command line and reads progress from the mock', async () => {
     // A stand-in k6: answers `version`, hands `run ...` to the embedded engine (same flags and summary).

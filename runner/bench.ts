@@ -9,7 +9,7 @@ import { describeEnvironment, type Environment } from './sampling/environment.ts
 import { BenchError, errorLine } from './errors.ts';
 import { runLoad, type LoadRun } from './engines/load.ts';
 import { startMockProcess, type MockProcess } from './processes/mock-process.ts';
-import { describePinning, loadgenCores, pinPids, planPinning, tasksetPath, tasksetPrefix, type PinPlan } from './sampling/pinning.ts';
+import { describePinning, embeddedWorkers, loadgenCores, pinPids, planPinning, tasksetPath, tasksetPrefix, type PinPlan } from './sampling/pinning.ts';
 import { createProgress, progressMode, progressTarget, type ProgressView } from './progress.ts';
 import { descendants } from './processes/process-tree.ts';
 import { createWorkDir } from './processes/work-dir.ts';
@@ -62,6 +62,8 @@ export interface BenchOptions {
   name: string;
   output: string;
   engine: EngineMode;
+  /** --engine-workers: worker threads of the embedded engine (undefined: chosen from the placement). */
+  engineWorkers?: number;
   headers: Record<string, string>;
   apiKey: string | null;
   model: string | null;
@@ -161,7 +163,7 @@ export async function runBench(opts: BenchOptions, io: BenchIO): Promise<number>
   try {
     const output = await checkOutputWritable(opts.output);
     if (await ensureBuilt()) say('built the scenarios (dist/ was missing or older than k6/)');
-    const engine = await selectEngine(opts.engine);
+    let engine = await selectEngine(opts.engine);
     // --scenario streaming times each token (dist/streaming-sse.js) when the generator has k6/x/sse.
     const { bundle, note } = await scenarioBundleName(opts.scenario, engine);
     if (note) say(note);
@@ -176,6 +178,11 @@ export async function runBench(opts: BenchOptions, io: BenchIO): Promise<number>
       else say(`CPU placement: ${describePinning(pin)} (--no-pin to let them share every core)`);
     }
     const prefix = (role: keyof PinPlan) => (pin && taskset ? tasksetPrefix(taskset, pin[role]) : []);
+    if (engine.kind === 'embedded') {
+      const workers = opts.engineWorkers ?? embeddedWorkers(pin);
+      engine = { ...engine, workers };
+      if (workers > 1) say(`embedded engine: ${workers} worker threads${opts.engineWorkers === undefined ? ` (one per core of the load generator, ${pin?.loadgen})` : ''}`);
+    }
     const environment = describeEnvironment(engine, pin ? describePinning(pin) : null);
     const calibration = calibrationFor(await readCalibration(calibrationPath(output)), environment, engine.kind, opts.scenario);
     if (calibration) say(`rig ceiling from ${calibrationPath(output)}: ${calibration.rps.toFixed(0)} rps (${calibration.engine} ${calibration.scenario}, ${calibration.measured_at})`);
@@ -508,7 +515,7 @@ function runMeta(ctx: RunContext, m: Sampled): { meta: ResultMeta; rigReasons: s
     loadgenCpuPeak: loadgen?.peak_cpu_percent ?? null,
     mockErrors: m.mockErrors,
     achievedRps: seconds > 0 ? reqs / seconds : null,
-    loadgenCores: loadgenCores(engine.kind, environment.cores, ctx.pin ?? null),
+    loadgenCores: loadgenCores(engine, environment.cores, ctx.pin ?? null),
     mockCores: mockWorkers(opts.mockArgs),
     calibration,
     machineBusyAvg: m.machine?.avg_busy_percent ?? null,

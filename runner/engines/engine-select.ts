@@ -22,6 +22,8 @@ export interface SelectedEngine {
   command: string[];
   /** "v0.55.2" for k6, the package version for the embedded engine. */
   version: string;
+  /** Embedded engine: worker threads per run (`engine run --workers`); absent or 1: one thread. */
+  workers?: number;
 }
 
 const BIN = fileURLToPath(new URL('../../bin/llmux-bench.mjs', import.meta.url));

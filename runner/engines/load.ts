@@ -61,6 +61,7 @@ export interface LoadRun {
 /** The argument vector, for tests and for `--help` style display (never logged: it holds secrets). */
 export function loadArgv(engine: SelectedEngine, script: string, env: Record<string, string>): string[] {
   const flags = engine.kind === 'embedded' ? ['--progress', 'ndjson'] : ['--quiet'];
+  if (engine.kind === 'embedded' && engine.workers !== undefined && engine.workers > 1) flags.push('--workers', String(engine.workers));
   const pairs = Object.entries(env).flatMap(([key, value]) => {
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) throw new BenchError(`invalid environment variable name for the script: ${key}`);
     return ['-e', `${key}=${value}`];

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { affinityOf, cpuCount, describePinning, loadgenCores, pinPids, planPinning, tasksetPath } from './pinning.ts';
+import { affinityOf, cpuCount, describePinning, embeddedWorkers, loadgenCores, pinPids, planPinning, tasksetPath } from './pinning.ts';
 import { killTree } from '../processes/process-tree.ts';
 
 describe('planPinning', () => {
@@ -20,11 +20,19 @@ describe('load generator cores', () => {
   it('counts the CPUs of a taskset list', () => {
     expect([cpuCount('1'), cpuCount('2-7'), cpuCount('0,2-3'), cpuCount('')]).toEqual([1, 6, 3, 0]);
   });
-  it('k6 gets the cores it is pinned to, not the whole machine; the embedded engine one', () => {
-    expect(loadgenCores('k6', 8, planPinning(8))).toBe(3);
-    expect(loadgenCores('k6', 2, planPinning(2))).toBe(1);
-    expect(loadgenCores('k6', 8, null)).toBe(8);
-    expect(loadgenCores('embedded', 8, planPinning(8))).toBe(1);
+  it('k6 gets the cores it is pinned to, not the whole machine; the embedded engine one per worker thread', () => {
+    expect(loadgenCores({ kind: 'k6' }, 8, planPinning(8))).toBe(3);
+    expect(loadgenCores({ kind: 'k6' }, 2, planPinning(2))).toBe(1);
+    expect(loadgenCores({ kind: 'k6' }, 8, null)).toBe(8);
+    expect(loadgenCores({ kind: 'embedded' }, 8, planPinning(8))).toBe(1);
+    expect(loadgenCores({ kind: 'embedded', workers: 3 }, 8, planPinning(8))).toBe(3);
+  });
+  it('gives the embedded engine a worker thread per core the load generator has alone', () => {
+    expect(embeddedWorkers(planPinning(2))).toBe(1); // shares its core with the mock
+    expect(embeddedWorkers(planPinning(3))).toBe(1);
+    expect(embeddedWorkers(planPinning(8))).toBe(3);
+    expect(embeddedWorkers(planPinning(16))).toBe(7);
+    expect(embeddedWorkers(null)).toBe(1);
   });
 });
 

@@ -37,10 +37,22 @@ export function cpuCount(list: string): number {
   return count;
 }
 
-/** Cores the load generator can use: k6 spreads over its cores (all, or those it is pinned to), the embedded engine has one event loop. */
-export function loadgenCores(kind: string, machineCores: number, pin: PinPlan | null): number {
-  if (kind !== 'k6') return 1;
+/**
+ * Cores the load generator can use: k6 spreads over its cores (all, or those it is pinned to); the
+ * embedded engine over its worker threads (one event loop each).
+ */
+export function loadgenCores(engine: { kind: string; workers?: number }, machineCores: number, pin: PinPlan | null): number {
+  if (engine.kind !== 'k6') return Math.max(1, engine.workers ?? 1);
   return pin ? Math.max(1, cpuCount(pin.loadgen)) : machineCores;
+}
+
+/**
+ * Worker threads for the embedded engine: one per core the placement gives the load generator alone
+ * (none shared with the mock); one when unpinned, where the target and the mock compete for every core.
+ */
+export function embeddedWorkers(pin: PinPlan | null): number {
+  if (pin === null || pin.loadgen === pin.mock) return 1;
+  return Math.max(1, cpuCount(pin.loadgen));
 }
 
 export const describePinning = (plan: PinPlan): string => `target:${plan.target} mock:${plan.mock} loadgen:${plan.loadgen}`;
