@@ -105,7 +105,7 @@ export function handleSummary() {
     const lines = after.split('\n').filter(Boolean);
     expect(lines).toEqual([
       'SUMMARY DONE',
-      // Positions are the bundled script's (each VU evaluates the esbuild bundle of the script).
+      // Positions are the source's (engine/source-positions.test.ts checks them exactly).
       expect.stringMatching(/^ERRO\[\d{4}\] Uncaught \(in promise\) Error: late rejection at \S*late\.js:\d+:\d+  source=stacktrace$/),
       expect.stringMatching(/^ERRO\[\d{4}\] Uncaught Error: late timer boom at \S*late\.js:\d+:\d+  source=stacktrace$/),
     ]);

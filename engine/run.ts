@@ -10,6 +10,7 @@ import { InterruptedError } from './http-errors.ts';
 import { DEFAULT_USER_AGENT } from './modules/http.ts';
 import { resetSharedArrays } from './modules/data.ts';
 import { ScriptError } from './script/bundle.ts';
+import { mapStack } from './script/source-map.ts';
 import type { ScriptExports } from './script/compiled.ts';
 import { initEventLoopVu, loadScript, vuKind, type LoadedScript, type VuKind } from './script/load.ts';
 import { WorkerPool, type WorkerVu } from './sync/host.ts';
@@ -107,7 +108,7 @@ function errorText(err: unknown): string {
   // Where the engine's timer fired says nothing about the script.
   if (err instanceof TimeoutError) return err.message;
   if (err instanceof ScriptError) return err.message;
-  if (err instanceof Error) return err.stack ?? `${err.name}: ${err.message}`;
+  if (err instanceof Error) return err.stack === undefined ? `${err.name}: ${err.message}` : mapStack(err.stack);
   return String(err);
 }
 

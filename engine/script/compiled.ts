@@ -2,6 +2,7 @@
 // runs inside a function whose parameters shadow a few globals, so each evaluation gets the
 // engine's `require` for k6 modules, `open()` and timers that know which VU started them.
 import { Script } from 'node:vm';
+import { bundleUrl } from './source-map.ts';
 
 export type ScriptExports = Record<string, unknown> & {
   options?: Record<string, unknown>;
@@ -30,9 +31,10 @@ export class CompiledScript {
     readonly path: string,
     code: string,
   ) {
-    // One line of wrapper before the code: stack traces keep the bundle's line numbers.
+    // One line of wrapper before the code: stack traces keep the bundle's line numbers, under the
+    // script's file URL (source-map.ts turns them into the source's).
     const source = `(function (require, module, exports, open, setTimeout, clearTimeout, setInterval, clearInterval) {\n${code}\n})`;
-    this.factory = new Script(source, { filename: path, lineOffset: -1 }).runInThisContext() as Factory;
+    this.factory = new Script(source, { filename: bundleUrl(path), lineOffset: -1 }).runInThisContext() as Factory;
   }
 
   /** Runs the init code once more and returns this evaluation's exports. */
