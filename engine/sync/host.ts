@@ -269,6 +269,14 @@ export class WorkerVu {
         run.failedByScript = true;
         if (msg.reason) process.stderr.write(`test marked failed: ${msg.reason}\n`);
         return;
+      case 'uncaught': {
+        // Logged where the main thread's own uncaught errors are: one k6 line, during the run and
+        // after it (script-console.ts, late-errors.ts); nothing listens outside a run.
+        const error = msg.value !== undefined ? msg.value : Object.assign(new Error(msg.message), { name: msg.name, stack: msg.stack });
+        if (msg.kind === 'exception') process.emit('uncaughtException', error as Error);
+        else process.emit('unhandledRejection', error, Promise.resolve());
+        return;
+      }
       case 'done':
         this.finish(msg.error === undefined ? {} : { error: remoteError(msg.error), aborted: msg.aborted });
         return;
@@ -318,6 +326,20 @@ export class WorkerVu {
     });
   }
 
+  /**
+   * The run is over but the script may have left timers (started by its init code, teardown or
+   * handleSummary) whose errors the main thread would log if they were its own: the worker may
+   * finish them, for at most `ms` (the CLI's own wait for the main thread's timers), then stops.
+   */
+  release(ms: number): Promise<void> {
+    if (this.exited) return Promise.resolve();
+    this.worker.postMessage({ t: 'end' } satisfies ToWorker);
+    // Kept alive by its timers alone; the process waits for them as for its own.
+    this.worker.ref();
+    setTimeout(() => void this.terminate(), ms).unref();
+    return Promise.resolve();
+  }
+
   /** Stops the worker at once, whatever its script is doing. */
   terminate(): Promise<void> {
     if (this.exited) return Promise.resolve();
@@ -335,6 +357,9 @@ const { workerData } = require('node:worker_threads');
 const vm = require('node:vm');
 new vm.Script('(function (require, module, exports) {' + workerData.runtime + '\\n})', { filename: 'llmux-worker-vu.js' }).runInThisContext()(require, { exports: {} }, {});
 `;
+
+/** How long the setup VU's worker may run after the run, like the main thread's timers (cli.ts). */
+const LINGER_MS = 1_000;
 
 /** Starts worker VUs for one run. */
 export class WorkerPool {
@@ -382,7 +407,9 @@ export class WorkerPool {
   }
 
   async closeAll(): Promise<void> {
-    await Promise.all([...this.all].map((w) => w.terminate()));
+    // The setup VU's worker ran teardown and handleSummary: what they left running may still end
+    // (and log its errors, as the event loop does); every other worker stops now.
+    await Promise.all([...this.all].map((w) => (w.vu.id === 0 ? w.release(LINGER_MS) : w.terminate())));
     this.all.clear();
     this.prepared.clear();
   }

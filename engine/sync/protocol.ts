@@ -34,6 +34,8 @@ export type ToWorker =
       data?: string;
     }
   | { t: 'call'; fn: 'setup' | 'teardown' | 'handleSummary'; arg?: string | null }
+  /** The run is over: exit once the timers the script left are done. */
+  | { t: 'end' }
   | { t: 'reply'; id: number; value?: unknown; error?: string };
 
 /** Worker → main. */
@@ -51,4 +53,6 @@ export type FromWorker =
   | { t: 'groupDuration'; group: string; ms: number }
   | { t: 'log'; level: 'log' | 'info' | 'warn' | 'error' | 'debug'; text: string }
   | { t: 'tag'; key: string; value: string | null }
-  | { t: 'fail'; reason?: string };
+  | { t: 'fail'; reason?: string }
+  /** An error nobody can catch (a timer that threw, a rejection nobody handled); `value` when it is no Error. */
+  | { t: 'uncaught'; kind: 'exception' | 'rejection'; name?: string; message?: string; stack?: string; value?: string };

@@ -416,6 +416,15 @@ function errorText(e: unknown): string {
   return String(e);
 }
 
+// Errors nobody can catch (a timer callback that throws, a rejection nobody handles) would end the
+// thread; the main thread logs them as it logs its own, one k6 line each, and the VU goes on.
+const uncaught =
+  (kind: 'exception' | 'rejection') =>
+  (e: unknown): void =>
+    post(e instanceof Error ? { t: 'uncaught', kind, name: e.name, message: e.message, stack: e.stack } : { t: 'uncaught', kind, value: String(e) });
+process.on('uncaughtException', uncaught('exception'));
+process.on('unhandledRejection', uncaught('rejection'));
+
 let exports: ScriptExports = {};
 try {
   const compiled = new CompiledScript(init.path, init.code);
@@ -457,6 +466,11 @@ port.on('message', (msg: ToWorker) => {
       () => post({ t: 'done' }),
       (e: unknown) => post({ t: 'done', error: errorText(e), aborted: e instanceof TestAbortError }),
     );
+    return;
+  }
+  if (msg.t === 'end') {
+    // Nothing more will come: the thread ends when the script's own timers are done.
+    port.unref();
     return;
   }
   if (msg.t === 'call') {
