@@ -15,7 +15,8 @@ import type { MetricType } from '../metrics/index.ts';
 import type { TestRun } from '../runtime.ts';
 import { openFile } from '../script/load.ts';
 import type { Vu, VuStore } from '../vu.ts';
-import type { FromWorker, ToWorker, WorkerInit } from './protocol.ts';
+import type { FromWorker, SsePush, ToWorker, WorkerInit } from './protocol.ts';
+import { WorkerSseStream } from './sse-host.ts';
 
 let workerSource: Promise<string> | null = null;
 
@@ -59,6 +60,8 @@ export class WorkerVu {
   private outcome: ((o: IterationOutcome) => void) | null = null;
   private result: ((r: { value?: unknown; error?: Error; aborted?: boolean }) => void) | null = null;
   private exited = false;
+  /** The VU's current (or last) sse.open stream. */
+  private sse: WorkerSseStream | null = null;
   private sentData = false;
   private sentEnv: Record<string, string> | null = null;
   /** The VU whose calls this worker makes (changes when an interrupted VU gets a fresh object). */
@@ -125,8 +128,13 @@ export class WorkerVu {
   }
 
   private reply(value: unknown, error?: string): void {
+    this.wake(error === undefined ? { value } : { error });
+  }
+
+  /** Hands `msg` to the worker blocked on its flag (a reply, or what happened on its SSE stream). */
+  private wake(msg: unknown): void {
     if (this.exited) return;
-    this.replies.port1.postMessage(error === undefined ? { value } : { error });
+    this.replies.port1.postMessage(msg);
     Atomics.store(this.flag, 0, 1);
     Atomics.notify(this.flag, 0);
   }
@@ -277,6 +285,22 @@ export class WorkerVu {
         else process.emit('unhandledRejection', error, Promise.resolve());
         return;
       }
+      case 'sseOpen': {
+        const stream = new WorkerSseStream(run, this.store(msg.group), this.vu, (m: SsePush) => this.wake(m));
+        this.sse = stream;
+        try {
+          stream.start(msg.url, msg.opts);
+        } catch (e) {
+          this.wake({ sse: 'end', error: errorMessage(e) } satisfies SsePush);
+        }
+        return;
+      }
+      case 'sseDelivered':
+        this.sse?.delivered();
+        return;
+      case 'sseClose':
+        this.sse?.close();
+        return;
       case 'done':
         this.finish(msg.error === undefined ? {} : { error: remoteError(msg.error), aborted: msg.aborted });
         return;

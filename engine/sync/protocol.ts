@@ -1,6 +1,9 @@
 // Messages between the main thread and a worker VU. The worker blocks on `flag` (Atomics.wait)
 // after posting a `sync` message; the main thread answers on `replies` and then wakes it.
 import type { MessagePort } from 'node:worker_threads';
+import type { StreamOptions } from '../sse/api.ts';
+import type { SseEvent } from '../sse/parser.ts';
+import type { SseResponse } from '../sse/session.ts';
 
 export interface WorkerInit {
   code: string;
@@ -54,5 +57,21 @@ export type FromWorker =
   | { t: 'log'; level: 'log' | 'info' | 'warn' | 'error' | 'debug'; text: string }
   | { t: 'tag'; key: string; value: string | null }
   | { t: 'fail'; reason?: string }
+  /** sse.open: the main thread runs the stream and pushes what happens on `replies` (SsePush). */
+  | { t: 'sseOpen'; url: string; opts: StreamOptions; group: string }
+  /** The VU is about to run the handlers of the oldest event pushed (it counts in sse_event). */
+  | { t: 'sseDelivered' }
+  /** client.close() or a handler threw: end the stream. */
+  | { t: 'sseClose' }
   /** An error nobody can catch (a timer that threw, a rejection nobody handled); `value` when it is no Error. */
   | { t: 'uncaught'; kind: 'exception' | 'rejection'; name?: string; message?: string; stack?: string; value?: string };
+
+/**
+ * Main → worker on `replies`, in order, while the VU waits inside sse.open. `hr` is when the main
+ * thread read it (process.hrtime in ms, one clock for every thread).
+ */
+export type SsePush =
+  | { sse: 'open'; hr: number }
+  | { sse: 'event'; hr: number; event: SseEvent }
+  | { sse: 'error'; hr: number; message: string }
+  | { sse: 'end'; response?: SseResponse; error?: string };
