@@ -6,6 +6,7 @@
 import { SourceMap, type SourceMapPayload } from 'node:module';
 import { dirname } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { bundleUrl } from './compiled.ts';
 
 interface BundleMap {
   payload: SourceMapPayload;
@@ -15,9 +16,6 @@ interface BundleMap {
 // By the bundle's URL (the name its frames carry). Errors outlive the run (late errors), so the
 // maps stay until the process ends: one per script run.
 const maps = new Map<string, BundleMap>();
-
-/** The name a bundle's frames carry: the entry script's file URL, as k6 names it. */
-export const bundleUrl = (scriptPath: string): string => pathToFileURL(scriptPath).href;
 
 /**
  * Keeps the map of the bundle evaluated as `bundleUrl(scriptPath)`. `mapJson` is esbuild's map for

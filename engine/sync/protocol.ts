@@ -7,6 +7,8 @@ import type { SseResponse } from '../sse/session.ts';
 
 export interface WorkerInit {
   code: string;
+  /** V8's code cache of the bundle, compiled once on the main thread (shared memory, not copied). */
+  codeCache: Uint8Array;
   path: string;
   id: number;
   env: Record<string, string>;

@@ -458,7 +458,7 @@ process.on('unhandledRejection', uncaught('rejection'));
 
 let exports: ScriptExports = {};
 try {
-  const compiled = new CompiledScript(init.path, init.code);
+  const compiled = new CompiledScript(init.path, init.code, init.codeCache);
   exports = compiled.instantiate({ require: moduleRequire(modules), open, ...trackedTimers } as never);
   phase = 'vu';
   collect?.();
