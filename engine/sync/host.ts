@@ -307,8 +307,8 @@ export class WorkerVu {
         if (msg.reason) process.stderr.write(`test marked failed: ${msg.reason}\n`);
         return;
       case 'uncaught': {
-        // Logged where the main thread's own uncaught errors are: one k6 line, during the run and
-        // after it (script-console.ts, late-errors.ts); nothing listens outside a run.
+        // Logged as the main thread's own uncaught errors are, one k6 line: by script-console.ts
+        // during the run, by the CLI's late-errors.ts after it (a programmatic run ignores late ones).
         const error = msg.value !== undefined ? msg.value : Object.assign(new Error(msg.message), { name: msg.name, stack: msg.stack });
         if (msg.kind === 'exception') process.emit('uncaughtException', error as Error);
         else process.emit('unhandledRejection', error, Promise.resolve());
