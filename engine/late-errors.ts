@@ -2,12 +2,13 @@
 // code returned. k6 logs them as one ERRO line and carries on with the exit code it had; Node
 // would print a stack and exit 1. `oneLine` is the text of such a line; `logLateErrors` keeps the
 // process alive through them once the run is over (the run logs its own while it lasts).
+import { mapStack } from './script/source-map.ts';
 
 /** "Error: boom at file:///x.js:3:9": the first line of an error and where it was thrown. */
 export function oneLine(error: unknown): string {
   if (!(error instanceof Error)) return String(error).split('\n')[0];
   const head = `${error.name}: ${error.message}`.split('\n')[0];
-  const frame = (error.stack ?? '').split('\n').find((line) => /^\s+at /.test(line));
+  const frame = mapStack(error.stack ?? '').split('\n').find((line) => /^\s+at /.test(line));
   const where = frame ? /\(?((?:file|node|https?):[^()\s]+|\/[^()\s]+)\)?\s*$/.exec(frame.trim())?.[1] : undefined;
   return where ? `${head} at ${where}` : head;
 }

@@ -3,6 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BIN, ROOT, runEngine, tempDir } from './test-helpers.ts';
 
@@ -105,7 +106,7 @@ export function handleSummary() {
     const lines = after.split('\n').filter(Boolean);
     expect(lines).toEqual([
       'SUMMARY DONE',
-      // Positions are the bundled script's (each VU evaluates the esbuild bundle of the script).
+      // Positions are the source's (engine/source-positions.test.ts checks them exactly).
       expect.stringMatching(/^ERRO\[\d{4}\] Uncaught \(in promise\) Error: late rejection at \S*late\.js:\d+:\d+  source=stacktrace$/),
       expect.stringMatching(/^ERRO\[\d{4}\] Uncaught Error: late timer boom at \S*late\.js:\d+:\d+  source=stacktrace$/),
     ]);
@@ -115,6 +116,46 @@ export function handleSummary() {
     expect(r99.code).toBe(99);
     expect(r99.stderr).toContain('Uncaught Error: late timer boom');
     expect(r99.stderr).not.toMatch(/^\s+at /m);
+  });
+
+  it('logs them as one line each on worker VUs too (teardown, handleSummary, an iteration), exit code unchanged', async () => {
+    const lines = [
+      "import http from 'k6/http';",
+      "import { sleep } from 'k6';",
+      'export const options = { vus: 1, iterations: 1 };',
+      'export default function () {',
+      '  sleep(0.01);',
+      "  Promise.reject(new Error('iteration rejection ' + typeof http.get));",
+      '}',
+      'export function teardown() {',
+      "  setTimeout(() => { throw new Error('teardown timer boom'); }, 50);",
+      '}',
+      'export function handleSummary() {',
+      "  setTimeout(() => { throw new Error('late timer boom'); }, 300);",
+      "  setTimeout(() => { Promise.reject(new Error('late rejection')); }, 150);",
+      "  return { stderr: 'SUMMARY DONE\\n' };",
+      '}',
+    ];
+    const file = script('late-worker.js', lines.join('\n'));
+    const at = (marker: string) => {
+      const line = lines.findIndex((l) => l.includes(marker));
+      return `${pathToFileURL(file).href}:${line + 1}:${lines[line].indexOf('new Error') + 1}`;
+    };
+    const r = await runEngine(['run', '-q', file], { timeoutMs: 60_000 });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('SUMMARY DONE');
+    expect(r.stderr).not.toMatch(/failed|stopped|^\s+at /m);
+    expect(r.stderr.split('\n').filter((l) => l.startsWith('ERRO')).sort()).toEqual([
+      expect.stringMatching(new RegExp(`^ERRO\\[\\d{4}\\] Uncaught \\(in promise\\) Error: iteration rejection function at ${at('iteration rejection')}  source=stacktrace$`)),
+      expect.stringMatching(new RegExp(`^ERRO\\[\\d{4}\\] Uncaught \\(in promise\\) Error: late rejection at ${at('late rejection')}  source=stacktrace$`)),
+      expect.stringMatching(new RegExp(`^ERRO\\[\\d{4}\\] Uncaught Error: late timer boom at ${at('late timer boom')}  source=stacktrace$`)),
+      expect.stringMatching(new RegExp(`^ERRO\\[\\d{4}\\] Uncaught Error: teardown timer boom at ${at('teardown timer boom')}  source=stacktrace$`)),
+    ]);
+    // Failed thresholds stay 99 through them.
+    const failing = script('late-worker-99.js', readFileSync(file, 'utf8').replace('iterations: 1 }', "iterations: 1, thresholds: { iterations: ['count>5'] } }"));
+    const r99 = await runEngine(['run', '-q', failing], { timeoutMs: 60_000 });
+    expect(r99.code).toBe(99);
+    expect(r99.stderr).toContain('Uncaught Error: late timer boom');
   });
 
   it("exits 101 (k6's teardown timeout) when teardown() outlives teardownTimeout, summary still printed", async () => {

@@ -81,10 +81,10 @@ export class TestRun {
     return tags;
   }
 
-  /** Records a sample unless it comes from an interrupted VU (k6 drops those with the VU's context). */
-  add(metric: Metric, value: number, tags: Record<string, string>, store?: VuStore): void {
+  /** Records a sample unless it comes from an interrupted VU (k6 drops those with the VU's context); `timeMs` = its wall time when not now. */
+  add(metric: Metric, value: number, tags: Record<string, string>, store?: VuStore, timeMs?: number): void {
     if (store !== undefined && store.vu.interrupted) return;
-    this.registry.addTo(metric, value, tags);
+    this.registry.addTo(metric, value, tags, timeMs);
   }
 
   /** Stops the test: no new iterations; `exitCode` wins over thresholds. */

@@ -9,6 +9,7 @@ import { mockFixture, ROOT, runEngine } from './test-helpers.ts';
 
 const fx = mockFixture();
 const PROBE = join(ROOT, 'engine', 'testdata', 'sse-probe.js');
+const SYNC_PROBE = join(ROOT, 'engine', 'testdata', 'sse-sync-probe.js');
 
 interface Rec {
   callback: number | null;
@@ -27,12 +28,18 @@ interface Point {
   tags: Record<string, string>;
 }
 
-async function probe(url: string, env: Record<string, string> = {}): Promise<{ recs: Rec[]; metrics: Record<string, { values: Record<string, number> }>; points: Point[]; stderr: string; code: number | null }> {
+async function probe(
+  url: string,
+  env: Record<string, string> = {},
+  script = PROBE,
+): Promise<{ recs: Rec[]; metrics: Record<string, { values: Record<string, number> }>; points: Point[]; stderr: string; code: number | null }> {
   const out = fx.out();
   const ndjson = fx.out('ndjson');
   const e = { URL: url, OUT: out, ...env };
-  const r = await runEngine(['run', '-q', '--out', `json=${ndjson}`, ...Object.entries(e).flatMap(([k, v]) => ['-e', `${k}=${v}`]), PROBE]);
+  const r = await runEngine(['run', '-q', '--out', `json=${ndjson}`, ...Object.entries(e).flatMap(([k, v]) => ['-e', `${k}=${v}`]), script], { timeoutMs: 60_000 });
   const data = JSON.parse(readFileSync(out, 'utf8'));
+  // The synchronous probe logs its records (worker VUs share no globals with handleSummary).
+  if (script === SYNC_PROBE) data.records = [...r.stderr.matchAll(/SSE-REC (\{.*\})  source=console/g)].map((m) => JSON.parse(m[1]));
   const points = readFileSync(ndjson, 'utf8')
     .split('\n')
     .filter((l) => l.startsWith('{"type":"Point"'))
@@ -79,6 +86,11 @@ const routes: Record<string, (req: IncomingMessage, res: ServerResponse) => void
     let n = 0;
     const timer = setInterval(() => res.write(`data: ${n++}\n\n`), 5);
     res.on('close', () => clearInterval(timer));
+  },
+  '/burst': (_req, res) => {
+    // Ten events in one write, then silence until the client closes: every event is read at once.
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    res.write(Array.from({ length: 10 }, (_, i) => `data: ${i}\n\n`).join(''));
   },
   '/echo': (req, res) => {
     seenHeaders.echo = req.headers;
@@ -245,5 +257,97 @@ describe('k6/x/sse: the xk6-sse API on the engine', () => {
     expect(recs[0].events).toHaveLength(1);
     expect(recs[0].thrown).toBe('thrown in event');
     expect(points.filter((p) => p.metric === 'sse_event').map((p) => p.tags.group)).toEqual(['::g']);
+  });
+});
+
+describe('k6/x/sse on worker VUs: a blocking sse.open in a synchronous script', () => {
+  const syncProbe = (url: string, env: Record<string, string> = {}) => probe(url, { GET: `${fx.mock.url}/v1/models`, ...env }, SYNC_PROBE);
+  /** The stream's own samples (not the script's http.get): metric, tags, count. */
+  const streamSamples = (points: Point[], url: string) => {
+    const counts = new Map<string, number>();
+    for (const p of points) {
+      if (p.tags.url !== url || !['sse_event', 'http_reqs', 'http_req_sending', 'http_req_duration', 'http_req_failed', 'http_req_waiting'].includes(p.metric)) continue;
+      const key = `${p.metric} ${JSON.stringify(p.tags)}`;
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+    }
+    return Object.fromEntries([...counts].sort());
+  };
+
+  it('streams a chat completion from the mock: every event, the response and the same stream metrics as on the event loop; http.get works in a handler', async () => {
+    const url = `${fx.mock.url}/v1/chat/completions`;
+    const sync = await syncProbe(url, { PARAMS: chatParams(), GET_IN_OPEN: '1' });
+    const loop = await probe(url, { PARAMS: chatParams() });
+    expect(sync.code).toBe(0);
+    expect(sync.stderr).not.toContain('ERRO');
+    const [rec] = sync.recs as Array<Rec & { got: number; gotInOpen: number }>;
+    expect(rec.got).toBe(200);
+    expect(rec.gotInOpen).toBe(200);
+    expect(rec.thrown).toBeNull();
+    expect(rec.errors).toEqual([]);
+    expect(rec.open!).toBeGreaterThanOrEqual(rec.callback!);
+    expect(rec.response).toMatchObject({ url, status: 200, error: '' });
+    expect(rec.response!.headers['Content-Type']).toMatch(/^text\/event-stream/);
+    const data = rec.events.map((e) => e.data);
+    expect(data.at(-1)).toBe('[DONE]');
+    const content = data.slice(0, -1).map((d) => JSON.parse(d).choices?.[0]?.delta?.content).filter((c) => typeof c === 'string' && c.length > 0);
+    expect(content).toHaveLength(3);
+    expect(data.length).toBe(loop.recs[0].events.length);
+    expect(sync.metrics.sse_event.values.count).toBe(rec.events.length);
+    expect(streamSamples(sync.points, url)).toEqual(streamSamples(loop.points, url));
+    expect(Object.keys(streamSamples(sync.points, url))).toHaveLength(4);
+  });
+
+  it('client.close() in a handler ends the stream: no later event, none counted, as on the event loop', async () => {
+    // All ten events are read before the VU's handler closes: the seven after it must not count.
+    const sync = await syncProbe(`${base}/burst`, { CLOSE_AFTER: '3', ITERATIONS: '2' });
+    const loop = await probe(`${base}/burst`, { CLOSE_AFTER: '3', ITERATIONS: '2' });
+    expect(sync.code).toBe(0);
+    expect(sync.recs).toHaveLength(2);
+    for (const rec of sync.recs) {
+      expect(rec.events.map((e) => e.data)).toEqual(['0', '1', '2']);
+      expect(rec.response).toMatchObject({ status: 200, error: '' });
+      expect(rec.errors).toEqual([]);
+    }
+    expect(sync.metrics.sse_event.values.count).toBe(6);
+    expect(sync.metrics.http_reqs.values.count).toBe(4);
+    expect(loop.metrics.sse_event.values.count).toBe(6);
+    expect(streamSamples(sync.points, `${base}/burst`)).toEqual(streamSamples(loop.points, `${base}/burst`));
+  });
+
+  it('delivers each event as it is read, timed when it was read: events 20 ms apart arrive ~20 ms apart', async () => {
+    const { recs } = await syncProbe(`${base}/paced`);
+    expect(recs[0].events.map((e) => e.id)).toEqual(['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']);
+    const times = recs[0].events.map((e) => e.t);
+    const gaps = times.slice(1).map((t, i) => t - times[i]);
+    const sorted = [...gaps].sort((a, b) => a - b);
+    expect(sorted[4]).toBeGreaterThan(12);
+    expect(sorted[4]).toBeLessThan(80);
+  });
+
+  it("a handler's clock reads the time its event was read, however long the handlers before it took", async () => {
+    // Ten events read at once; each handler sleeps 20 ms, so the last runs ~180 ms after the first.
+    const { recs, metrics } = await syncProbe(`${base}/burst`, { CLOSE_AFTER: '10', HANDLER_SLEEP: '0.02' });
+    const times = recs[0].events.map((e) => e.t);
+    expect(times).toHaveLength(10);
+    expect(recs[0].end - times[0]).toBeGreaterThanOrEqual(180);
+    expect(times[9] - times[0]).toBeLessThan(20);
+    expect(metrics.sse_event.values.count).toBe(10);
+  });
+
+  it('a throw in a handler closes the stream and fails the iteration with it; samples keep the group tag', async () => {
+    const { recs, points, stderr } = await syncProbe(`${base}/endless`, { THROW_IN: 'event', GROUP: 'g' });
+    expect(recs[0].events).toHaveLength(1);
+    expect(recs[0].thrown).toBe('thrown in event');
+    expect(stderr).toMatch(/ERRO\[\d{4}\] Error: thrown in event\n\s+at .*sse-sync-probe\.js:\d+:\d+/);
+    expect(points.filter((p) => p.metric === 'sse_event').map((p) => p.tags.group)).toEqual(['::g']);
+  });
+
+  it('a refused connection and bad arguments, as on the event loop', async () => {
+    const dead = 'http://127.0.0.1:1/v1/chat/completions';
+    const { recs } = await syncProbe(dead, { PARAMS: chatParams() });
+    expect(recs[0].callback).toBeNull();
+    expect(recs[0].response).toEqual({ url: '', status: 0, headers: {}, error: `Post "${dead}": dial: connection refused` });
+    const bad = await syncProbe(`${base}/echo`, { PARAMS: JSON.stringify({ timeout: '5000' }) });
+    expect(bad.recs[0].thrown).toBe('invalid sse.open() timeout: time: invalid duration "5000"');
   });
 });

@@ -1,5 +1,10 @@
 // `k6/crypto`: hashes, HMAC and random bytes over node:crypto.
-import { createHash as createHash_, createHmac, randomBytes as nodeRandomBytes } from 'node:crypto';
+import type * as NodeCrypto from 'node:crypto';
+
+// Loaded on first use: node:crypto costs a worker VU more start-up time than the rest of its
+// runtime together, and most scripts never hash.
+let loaded: typeof NodeCrypto | undefined;
+const nodeCrypto = (): typeof NodeCrypto => (loaded ??= process.getBuiltinModule('node:crypto'));
 
 type Data = string | ArrayBuffer | Uint8Array;
 type OutputEncoding = 'hex' | 'base64' | 'base64url' | 'base64rawurl' | 'binary';
@@ -34,7 +39,7 @@ function output(buf: Buffer, enc: OutputEncoding): string | ArrayBuffer {
   }
 }
 
-const hash = (algo: string) => (input: Data, enc: OutputEncoding) => output(createHash_(algorithm(algo)).update(bytes(input)).digest(), enc);
+const hash = (algo: string) => (input: Data, enc: OutputEncoding) => output(nodeCrypto().createHash(algorithm(algo)).update(bytes(input)).digest(), enc);
 
 export const md4 = hash('md4');
 export const md5 = hash('md5');
@@ -47,10 +52,10 @@ export const sha512_256 = hash('sha512_256');
 export const ripemd160 = hash('ripemd160');
 
 export function hmac(algo: string, secret: Data, data: Data, enc: OutputEncoding): string | ArrayBuffer {
-  return output(createHmac(algorithm(algo), bytes(secret)).update(bytes(data)).digest(), enc);
+  return output(nodeCrypto().createHmac(algorithm(algo), bytes(secret)).update(bytes(data)).digest(), enc);
 }
 
-type NodeHash = ReturnType<typeof createHash_> | ReturnType<typeof createHmac>;
+type NodeHash = NodeCrypto.Hash | NodeCrypto.Hmac;
 
 /** k6's Hasher: update() as often as needed, then digest(encoding). */
 class Hasher {
@@ -67,15 +72,15 @@ class Hasher {
 }
 
 export function createHash(algo: string): Hasher {
-  return new Hasher(createHash_(algorithm(algo)));
+  return new Hasher(nodeCrypto().createHash(algorithm(algo)));
 }
 
 export function createHMAC(algo: string, secret: Data): Hasher {
-  return new Hasher(createHmac(algorithm(algo), bytes(secret)));
+  return new Hasher(nodeCrypto().createHmac(algorithm(algo), bytes(secret)));
 }
 
 export function randomBytes(n: number): ArrayBuffer {
-  const buf = nodeRandomBytes(n);
+  const buf = nodeCrypto().randomBytes(n);
   return buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer;
 }
 

@@ -1,11 +1,13 @@
 // `k6/html` parseHTML and res.html(): a jQuery-like Selection from cheerio (k6's own is jQuery-like
 // too: find, text, attr, each, map, first, eq, children, ...), plus k6's size().
-import { createRequire } from 'node:module';
 import { setHtmlParser } from './response.ts';
 
-// In a worker VU's bundle import.meta is empty: the worker sets the engine's folder instead.
-const base = (import.meta as { url?: string }).url ?? (globalThis as { __llmuxModuleBase?: string }).__llmuxModuleBase ?? `${process.cwd()}/`;
-const require = createRequire(base);
+// node:module and cheerio are loaded on first use (worker VUs start without them). In a worker
+// VU's bundle import.meta is empty: the worker sets the engine's folder instead.
+function requireCheerio(): Cheerio {
+  const base = (import.meta as { url?: string }).url ?? (globalThis as { __llmuxModuleBase?: string }).__llmuxModuleBase ?? `${process.cwd()}/`;
+  return process.getBuiltinModule('node:module').createRequire(base)('cheerio') as Cheerio;
+}
 type Cheerio = { load: (text: string) => ((selector?: string) => Selection) & { root: () => Selection } };
 type Selection = Record<string, unknown> & { length: number };
 let cheerio: Cheerio | null = null;
@@ -16,7 +18,7 @@ function withSize(sel: Selection): Selection {
 }
 
 export function parseHTML(text: string): Selection {
-  cheerio ??= require('cheerio') as Cheerio;
+  cheerio ??= requireCheerio();
   return withSize(cheerio.load(String(text)).root());
 }
 

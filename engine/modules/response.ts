@@ -1,8 +1,12 @@
 // k6's Response object, shared by the event-loop VUs and the worker VUs (which rebuild it from the
 // wire form the main thread sends): one implementation of what a script reads from a response.
 // Body and headers are decoded on first access; gzip, deflate and br bodies are decompressed then.
-import { brotliDecompressSync, gunzipSync, inflateSync, inflateRawSync } from 'node:zlib';
+import type * as NodeZlib from 'node:zlib';
 import type { Timings, TransportResult } from '../transport.ts';
+
+// Loaded on first use: worker VUs get bodies already decoded and need not pay for node:zlib.
+let zlibModule: typeof NodeZlib | undefined;
+const zlib = (): typeof NodeZlib => (zlibModule ??= process.getBuiltinModule('node:zlib'));
 
 export type ResponseType = 'text' | 'binary' | 'none';
 
@@ -59,14 +63,14 @@ function decompress(raw: Buffer, encoding: string): Buffer {
   let out = raw;
   // "gzip, br" = gzip first, then br: undo from the last.
   for (const enc of encoding.toLowerCase().split(',').map((e) => e.trim()).filter(Boolean).reverse()) {
-    if (enc === 'gzip' || enc === 'x-gzip') out = gunzipSync(out);
-    else if (enc === 'br') out = brotliDecompressSync(out);
+    if (enc === 'gzip' || enc === 'x-gzip') out = zlib().gunzipSync(out);
+    else if (enc === 'br') out = zlib().brotliDecompressSync(out);
     else if (enc === 'deflate') {
       // RFC 9110 deflate is zlib-wrapped; some servers send raw deflate.
       try {
-        out = inflateSync(out);
+        out = zlib().inflateSync(out);
       } catch {
-        out = inflateRawSync(out);
+        out = zlib().inflateRawSync(out);
       }
     } else if (enc !== 'identity') throw new Error(`unsupported content encoding "${enc}"`);
   }

@@ -11,6 +11,8 @@ export interface ScriptBundle {
   path: string;
   /** CommonJS code of the whole script. */
   code: string;
+  /** esbuild's source map of `code` (JSON; sources relative to the script's directory). */
+  sourceMap: string;
   /** True when the script calls one of k6's synchronous APIs (http.get, sleep, ...). */
   callsSyncApis: boolean;
 }
@@ -38,6 +40,7 @@ function remotePlugin(insecure: boolean): Plugin {
 export async function bundleScript(scriptPath: string, opts: { insecureRemote?: boolean } = {}): Promise<ScriptBundle> {
   const path = isAbsolute(scriptPath) ? scriptPath : resolvePath(scriptPath);
   let code: string;
+  let sourceMap: string;
   try {
     const result = await build({
       entryPoints: [path],
@@ -53,8 +56,16 @@ export async function bundleScript(scriptPath: string, opts: { insecureRemote?: 
       // Scripts are k6 scripts wherever they live: no tsconfig or package.json of the folder applies.
       tsconfigRaw: {},
       plugins: [remotePlugin(opts.insecureRemote === true)],
+      // Kept in memory: errors are rendered with the user's file, line and column (source-map.ts).
+      // A name beside the script makes the map's sources relative to the script's directory.
+      sourcemap: 'external',
+      sourcesContent: false,
+      outfile: `${path}.bundle.js`,
     });
-    code = result.outputFiles[0].text;
+    const files = result.outputFiles;
+    sourceMap = files.find((f) => f.path.endsWith('.map'))!.text;
+    // Without its comment: nothing would read the file it names.
+    code = files.find((f) => !f.path.endsWith('.map'))!.text.replace(/\n\/\/# sourceMappingURL=\S+\n?$/, '\n');
   } catch (e) {
     const first = (e as { errors?: Array<{ text: string; location?: { file: string; line: number; column: number } | null }> }).errors?.[0];
     if (first) {
@@ -63,7 +74,7 @@ export async function bundleScript(scriptPath: string, opts: { insecureRemote?: 
     }
     throw e;
   }
-  return { path, code, callsSyncApis: callsSyncApis(code) };
+  return { path, code, sourceMap, callsSyncApis: callsSyncApis(code) };
 }
 
 /** The names of k6's synchronous calls, by module. */

@@ -1,7 +1,11 @@
 // A bundled script compiled once and evaluated once per VU (k6's per-VU init context). The bundle
 // runs inside a function whose parameters shadow a few globals, so each evaluation gets the
 // engine's `require` for k6 modules, `open()` and timers that know which VU started them.
+import { pathToFileURL } from 'node:url';
 import { Script } from 'node:vm';
+
+/** The name a bundle's frames carry: the entry script's file URL, as k6 names it. */
+export const bundleUrl = (scriptPath: string): string => pathToFileURL(scriptPath).href;
 
 export type ScriptExports = Record<string, unknown> & {
   options?: Record<string, unknown>;
@@ -24,15 +28,25 @@ export interface InitScope {
 type Factory = (require: InitScope['require'], module: { exports: ScriptExports }, exports: ScriptExports, ...rest: unknown[]) => void;
 
 export class CompiledScript {
+  private readonly script: Script;
   private readonly factory: Factory;
 
+  /** `cachedData`: V8's code cache of the same code (codeCache() of another thread's compilation). */
   constructor(
     readonly path: string,
     code: string,
+    cachedData?: Uint8Array,
   ) {
-    // One line of wrapper before the code: stack traces keep the bundle's line numbers.
+    // One line of wrapper before the code: stack traces keep the bundle's line numbers, under the
+    // script's file URL (source-map.ts turns them into the source's).
     const source = `(function (require, module, exports, open, setTimeout, clearTimeout, setInterval, clearInterval) {\n${code}\n})`;
-    this.factory = new Script(source, { filename: path, lineOffset: -1 }).runInThisContext() as Factory;
+    this.script = new Script(source, { filename: bundleUrl(path), lineOffset: -1, cachedData });
+    this.factory = this.script.runInThisContext() as Factory;
+  }
+
+  /** V8's code cache of this compilation: a worker VU given it compiles the bundle without parsing it again. */
+  codeCache(): Uint8Array {
+    return this.script.createCachedData();
   }
 
   /** Runs the init code once more and returns this evaluation's exports. */

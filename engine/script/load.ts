@@ -10,6 +10,7 @@ import { currentRun, maybeCurrentRun, type TestRun } from '../runtime.ts';
 import { currentStore, vuStorage, type Vu } from '../vu.ts';
 import { bundleScript, type ScriptBundle } from './bundle.ts';
 import { CompiledScript, isAsyncFunction, moduleRequire, type InitScope, type ScriptExports } from './compiled.ts';
+import { rememberSourceMap } from './source-map.ts';
 
 export type VuKind = 'event-loop' | 'worker';
 
@@ -92,6 +93,7 @@ const scope: InitScope = {
 export async function loadScript(path: string, run: TestRun, opts: { insecureRemote?: boolean } = {}): Promise<LoadedScript> {
   installGlobals();
   const bundle = await bundleScript(path, opts);
+  rememberSourceMap(bundle.path, bundle.sourceMap);
   const compiled = new CompiledScript(bundle.path, bundle.code);
   const exports = vuStorage.run(run.setupVu.rootStore, () => compiled.instantiate(scope));
   return { bundle, compiled, exports };

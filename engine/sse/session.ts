@@ -106,12 +106,17 @@ export class SseSession implements StreamHooks {
     private readonly vu: Vu,
     private readonly req: SseRequest,
     private readonly handlers: SseHandlers,
+    /**
+     * deferEventCount: the caller counts each event with recordEvent() once it was delivered
+     * (a worker VU's handlers run in another thread, and no event after client.close() counts).
+     */
+    private readonly opts: { deferEventCount?: boolean } = {},
   ) {
     this.eventMetric = sseEventMetric(run);
     this.parser = new SseParser({
       event: (event) => {
         if (this.closed) return;
-        this.run.add(this.eventMetric, 1, this.req.tags, this.store);
+        if (this.opts.deferEventCount !== true) this.recordEvent();
         this.guard(() => this.handlers.event(event));
       },
       unknown: (line) => {
@@ -128,6 +133,11 @@ export class SseSession implements StreamHooks {
     const body = r.body === '' ? null : r.body;
     const request = new StreamRequest(r.method, r.origin, r.path, r.headers, body, r.timeoutMs, this);
     return send(connections, request, (_req, result) => this.finish(result));
+  }
+
+  /** sse_event += 1 with the stream's tags; `timeMs` = when the event was read (wall clock, ms). */
+  recordEvent(timeMs?: number): void {
+    this.run.add(this.eventMetric, 1, this.req.tags, this.store, timeMs);
   }
 
   /** client.close(): no event is delivered after it; the response still carries the status. */

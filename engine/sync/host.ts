@@ -5,6 +5,7 @@
 import { MessageChannel, Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
+import { Script } from 'node:vm';
 import { build } from 'esbuild';
 import { sharedArrayData, storeSharedArray } from '../modules/data.ts';
 import { CookieJar, jarFor } from '../modules/cookies.ts';
@@ -13,14 +14,16 @@ import { recordCheck, recordGroupDuration } from '../modules/k6.ts';
 import { recordCustom } from '../modules/metrics.ts';
 import type { MetricType } from '../metrics/index.ts';
 import type { TestRun } from '../runtime.ts';
+import { CompiledScript } from '../script/compiled.ts';
 import { openFile } from '../script/load.ts';
 import type { Vu, VuStore } from '../vu.ts';
-import type { FromWorker, ToWorker, WorkerInit } from './protocol.ts';
+import type { FromWorker, SsePush, ToWorker, WorkerInit } from './protocol.ts';
+import { WorkerSseStream } from './sse-host.ts';
 
 let workerSource: Promise<string> | null = null;
 
 /** The worker runtime as one CommonJS string (bundled once per process). */
-function workerCode(): Promise<string> {
+function workerRuntime(): Promise<string> {
   workerSource ??= build({
     entryPoints: [fileURLToPath(new URL('./worker.ts', import.meta.url))],
     bundle: true,
@@ -30,8 +33,36 @@ function workerCode(): Promise<string> {
     target: 'node20',
     external: ['cheerio'],
     logLevel: 'silent',
-  }).then((r) => r.outputFiles[0].text);
+  }).then((r) => `(function (require, module, exports) {${r.outputFiles[0].text}\n})`);
   return workerSource;
+}
+
+/**
+ * What every worker of a run compiles: the runtime and the script's bundle, each with V8's code
+ * cache made once here, so a worker skips parsing them (the bigger the script, the more it saves).
+ * The caches live in shared memory: one copy for all the workers.
+ */
+export interface WorkerCode {
+  runtime: string;
+  runtimeCache: Uint8Array;
+  script: string;
+  scriptCache: Uint8Array;
+}
+
+function shared(bytes: Uint8Array): Uint8Array {
+  const view = new Uint8Array(new SharedArrayBuffer(bytes.byteLength));
+  view.set(bytes);
+  return view;
+}
+
+async function workerCode(path: string, script: string): Promise<WorkerCode> {
+  const runtime = await workerRuntime();
+  return {
+    runtime,
+    runtimeCache: shared(new Script(runtime, { filename: WORKER_RUNTIME_NAME }).createCachedData()),
+    script,
+    scriptCache: shared(new CompiledScript(path, script).codeCache()),
+  };
 }
 
 const errorMessage = (e: unknown): string => (e instanceof Error ? e.message : String(e));
@@ -59,6 +90,8 @@ export class WorkerVu {
   private outcome: ((o: IterationOutcome) => void) | null = null;
   private result: ((r: { value?: unknown; error?: Error; aborted?: boolean }) => void) | null = null;
   private exited = false;
+  /** The VU's current (or last) sse.open stream. */
+  private sse: WorkerSseStream | null = null;
   private sentData = false;
   private sentEnv: Record<string, string> | null = null;
   /** The VU whose calls this worker makes (changes when an interrupted VU gets a fresh object). */
@@ -66,8 +99,7 @@ export class WorkerVu {
 
   constructor(
     private readonly run: TestRun,
-    runtime: string,
-    code: string,
+    code: WorkerCode,
     path: string,
     vu: Vu,
     private readonly setupJson: () => string | undefined,
@@ -76,10 +108,10 @@ export class WorkerVu {
     const flag = new SharedArrayBuffer(4);
     this.flag = new Int32Array(flag);
     this.replies = new MessageChannel();
-    const init: WorkerInit = { code, path, id: vu.id, env: vu.env, flag, replies: this.replies.port2, moduleBase: import.meta.url };
+    const init: WorkerInit = { code: code.script, codeCache: code.scriptCache, path, id: vu.id, env: vu.env, flag, replies: this.replies.port2, moduleBase: import.meta.url };
     this.worker = new Worker(WORKER_BOOT, {
       eval: true,
-      workerData: { ...init, runtime },
+      workerData: { ...init, runtime: code.runtime, runtimeCache: code.runtimeCache },
       transferList: [this.replies.port2],
       stdout: false,
       stderr: false,
@@ -125,8 +157,13 @@ export class WorkerVu {
   }
 
   private reply(value: unknown, error?: string): void {
+    this.wake(error === undefined ? { value } : { error });
+  }
+
+  /** Hands `msg` to the worker blocked on its flag (a reply, or what happened on its SSE stream). */
+  private wake(msg: unknown): void {
     if (this.exited) return;
-    this.replies.port1.postMessage(error === undefined ? { value } : { error });
+    this.replies.port1.postMessage(msg);
     Atomics.store(this.flag, 0, 1);
     Atomics.notify(this.flag, 0);
   }
@@ -269,6 +306,30 @@ export class WorkerVu {
         run.failedByScript = true;
         if (msg.reason) process.stderr.write(`test marked failed: ${msg.reason}\n`);
         return;
+      case 'uncaught': {
+        // Logged as the main thread's own uncaught errors are, one k6 line: by script-console.ts
+        // during the run, by the CLI's late-errors.ts after it (a programmatic run ignores late ones).
+        const error = msg.value !== undefined ? msg.value : Object.assign(new Error(msg.message), { name: msg.name, stack: msg.stack });
+        if (msg.kind === 'exception') process.emit('uncaughtException', error as Error);
+        else process.emit('unhandledRejection', error, Promise.resolve());
+        return;
+      }
+      case 'sseOpen': {
+        const stream = new WorkerSseStream(run, this.store(msg.group), this.vu, (m: SsePush) => this.wake(m));
+        this.sse = stream;
+        try {
+          stream.start(msg.url, msg.opts);
+        } catch (e) {
+          this.wake({ sse: 'end', error: errorMessage(e) } satisfies SsePush);
+        }
+        return;
+      }
+      case 'sseDelivered':
+        this.sse?.delivered();
+        return;
+      case 'sseClose':
+        this.sse?.close();
+        return;
       case 'done':
         this.finish(msg.error === undefined ? {} : { error: remoteError(msg.error), aborted: msg.aborted });
         return;
@@ -319,6 +380,20 @@ export class WorkerVu {
     });
   }
 
+  /**
+   * The run is over but the script may have left timers (started by its init code, teardown or
+   * handleSummary) whose errors the main thread would log if they were its own: the worker may
+   * finish them, for at most `ms` (the CLI's own wait for the main thread's timers), then stops.
+   */
+  release(ms: number): Promise<void> {
+    if (this.exited) return Promise.resolve();
+    this.worker.postMessage({ t: 'end' } satisfies ToWorker);
+    // Kept alive by its timers alone; the process waits for them as for its own.
+    this.worker.ref();
+    setTimeout(() => void this.terminate(), ms).unref();
+    return Promise.resolve();
+  }
+
   /** Stops the worker at once, whatever its script is doing. */
   terminate(): Promise<void> {
     if (this.exited) return Promise.resolve();
@@ -331,15 +406,19 @@ export class WorkerVu {
 }
 
 // The worker entry: plain CommonJS that evaluates the bundled runtime (workerData carries the code).
+const WORKER_RUNTIME_NAME = 'llmux-worker-vu.js';
 const WORKER_BOOT = `
 const { workerData } = require('node:worker_threads');
 const vm = require('node:vm');
-new vm.Script('(function (require, module, exports) {' + workerData.runtime + '\\n})', { filename: 'llmux-worker-vu.js' }).runInThisContext()(require, { exports: {} }, {});
+new vm.Script(workerData.runtime, { filename: '${WORKER_RUNTIME_NAME}', cachedData: workerData.runtimeCache }).runInThisContext()(require, { exports: {} }, {});
 `;
+
+/** How long the setup VU's worker may run after the run, like the main thread's timers (cli.ts). */
+const LINGER_MS = 1_000;
 
 /** Starts worker VUs for one run. */
 export class WorkerPool {
-  private runtime: string | null = null;
+  private workerCode: WorkerCode | null = null;
   private readonly all = new Set<WorkerVu>();
   private readonly prepared = new Map<number, WorkerVu>();
 
@@ -354,7 +433,7 @@ export class WorkerPool {
     // Each worker collects the garbage of its start-up once, before its VU runs (about 1 MB per
     // VU); V8 flags are per process, and the main thread's context exists already.
     setFlagsFromString('--expose-gc');
-    this.runtime = await workerCode();
+    this.workerCode = await workerCode(this.path, this.code);
   }
 
   /** A worker for `vu` (one prepared ahead for its id, or a new one). */
@@ -365,7 +444,7 @@ export class WorkerPool {
       w.vu = vu;
       return w;
     }
-    w = new WorkerVu(this.run, this.runtime!, this.code, this.path, vu, this.setupJson);
+    w = new WorkerVu(this.run, this.workerCode!, this.path, vu, this.setupJson);
     this.all.add(w);
     return w;
   }
@@ -374,7 +453,7 @@ export class WorkerPool {
   prepare(vus: Vu[]): Promise<void> {
     const ready: Array<Promise<void>> = [];
     for (const vu of vus) {
-      const w = new WorkerVu(this.run, this.runtime!, this.code, this.path, vu, this.setupJson);
+      const w = new WorkerVu(this.run, this.workerCode!, this.path, vu, this.setupJson);
       this.all.add(w);
       this.prepared.set(vu.id, w);
       ready.push(w.ready);
@@ -383,7 +462,9 @@ export class WorkerPool {
   }
 
   async closeAll(): Promise<void> {
-    await Promise.all([...this.all].map((w) => w.terminate()));
+    // The setup VU's worker ran teardown and handleSummary: what they left running may still end
+    // (and log its errors, as the event loop does); every other worker stops now.
+    await Promise.all([...this.all].map((w) => (w.vu.id === 0 ? w.release(LINGER_MS) : w.terminate())));
     this.all.clear();
     this.prepared.clear();
   }

@@ -1,9 +1,14 @@
 // Messages between the main thread and a worker VU. The worker blocks on `flag` (Atomics.wait)
 // after posting a `sync` message; the main thread answers on `replies` and then wakes it.
 import type { MessagePort } from 'node:worker_threads';
+import type { StreamOptions } from '../sse/api.ts';
+import type { SseEvent } from '../sse/parser.ts';
+import type { SseResponse } from '../sse/session.ts';
 
 export interface WorkerInit {
   code: string;
+  /** V8's code cache of the bundle, compiled once on the main thread (shared memory, not copied). */
+  codeCache: Uint8Array;
   path: string;
   id: number;
   env: Record<string, string>;
@@ -35,6 +40,8 @@ export type ToWorker =
       data?: string;
     }
   | { t: 'call'; fn: 'setup' | 'teardown' | 'handleSummary'; arg?: string | null }
+  /** The run is over: exit once the timers the script left are done. */
+  | { t: 'end' }
   | { t: 'reply'; id: number; value?: unknown; error?: string };
 
 /** Worker → main. */
@@ -52,4 +59,22 @@ export type FromWorker =
   | { t: 'groupDuration'; group: string; ms: number }
   | { t: 'log'; level: 'log' | 'info' | 'warn' | 'error' | 'debug'; text: string }
   | { t: 'tag'; key: string; value: string | null }
-  | { t: 'fail'; reason?: string };
+  | { t: 'fail'; reason?: string }
+  /** sse.open: the main thread runs the stream and pushes what happens on `replies` (SsePush). */
+  | { t: 'sseOpen'; url: string; opts: StreamOptions; group: string }
+  /** The VU is about to run the handlers of the oldest event pushed (it counts in sse_event). */
+  | { t: 'sseDelivered' }
+  /** client.close() or a handler threw: end the stream. */
+  | { t: 'sseClose' }
+  /** An error nobody can catch (a timer that threw, a rejection nobody handled); `value` when it is no Error. */
+  | { t: 'uncaught'; kind: 'exception' | 'rejection'; name?: string; message?: string; stack?: string; value?: string };
+
+/**
+ * Main → worker on `replies`, in order, while the VU waits inside sse.open. `hr` is when the main
+ * thread read it (process.hrtime in ms, one clock for every thread).
+ */
+export type SsePush =
+  | { sse: 'open'; hr: number }
+  | { sse: 'event'; hr: number; event: SseEvent }
+  | { sse: 'error'; hr: number; message: string }
+  | { sse: 'end'; response?: SseResponse; error?: string };

@@ -12,7 +12,8 @@ import html from '../modules/html.ts';
 import { Response, type ResponseWire } from '../modules/response.ts';
 import { SHARED_ARRAY_ASYNC_MESSAGE, encodeSharedArray, sharedArrayView, type SharedArrayData } from '../modules/shared-array.ts';
 import { CompiledScript, isAsyncFunction, moduleRequire, type ScriptExports } from '../script/compiled.ts';
-import type { FromWorker, ScenarioInfo, ToWorker, WorkerInit } from './protocol.ts';
+import type { FromWorker, ScenarioInfo, SsePush, ToWorker, WorkerInit } from './protocol.ts';
+import { workerSse } from './worker-sse.ts';
 
 const init = workerData as WorkerInit;
 // The engine exposes gc() to its workers for one collection after the init code (V8 installs it
@@ -47,15 +48,41 @@ const metadata: Record<string, string> = {};
 
 const post = (msg: FromWorker): void => port.postMessage(msg);
 
+/** What the main thread posted on `replies` since the last wake-up (blocks until it wakes this thread). */
+function receive(): unknown[] {
+  Atomics.wait(flag, 0, 0);
+  Atomics.store(flag, 0, 0);
+  const messages: unknown[] = [];
+  for (let m = receiveMessageOnPort(init.replies); m !== undefined; m = receiveMessageOnPort(init.replies)) messages.push(m.message);
+  // Empty when a wake-up's message was taken with the one before it.
+  return messages;
+}
+
+/** What happened on the VU's SSE stream while it waited for a reply (a handler's http.get), oldest first. */
+const pushed: SsePush[] = [];
+
 /** A synchronous call into the main thread. */
 function call(op: string, ...args: unknown[]): unknown {
   post({ t: 'sync', op, args, group });
-  Atomics.wait(flag, 0, 0);
-  Atomics.store(flag, 0, 0);
-  const reply = receiveMessageOnPort(init.replies)?.message as { value?: unknown; error?: string } | undefined;
-  if (reply === undefined) throw new Error(`internal error: no answer to ${op}`);
-  if (reply.error !== undefined) throw new Error(reply.error);
-  return reply.value;
+  for (;;) {
+    let reply: { value?: unknown; error?: string } | undefined;
+    for (const m of receive()) {
+      if ((m as SsePush).sse !== undefined) pushed.push(m as SsePush);
+      else reply = m as typeof reply;
+    }
+    if (reply === undefined) continue;
+    if (reply.error !== undefined) throw new Error(reply.error);
+    return reply.value;
+  }
+}
+
+/** The next thing that happened on the VU's SSE stream (blocks until there is one). */
+function nextPush(): SsePush {
+  for (;;) {
+    const next = pushed.shift();
+    if (next !== undefined) return next;
+    pushed.push(...(receive() as SsePush[]));
+  }
 }
 
 // --- asynchronous calls (http.asyncRequest): answered on the worker's own event loop
@@ -389,6 +416,9 @@ const SharedArray = function SharedArray(name: string, fn: () => unknown) {
   return sharedArrayView(shared);
 } as unknown as new (name: string, fn: () => unknown) => unknown;
 
+// --- k6/x/sse
+const sse = workerSse({ post, nextPush, inInit: () => phase === 'init', group: () => group });
+
 const k6 = { check, group: groupFn, sleep, fail, randomSeed };
 const modules: Record<string, Record<string, unknown>> = {
   k6,
@@ -400,6 +430,7 @@ const modules: Record<string, Record<string, unknown>> = {
   'k6/crypto': crypto,
   'k6/data': { SharedArray },
   'k6/html': html,
+  'k6/x/sse': sse,
 };
 
 function open(path: string, mode?: string): string | ArrayBuffer {
@@ -417,9 +448,18 @@ function errorText(e: unknown): string {
   return String(e);
 }
 
+// Errors nobody can catch (a timer callback that throws, a rejection nobody handles) would end the
+// thread; the main thread logs them as it logs its own, one k6 line each, and the VU goes on.
+const uncaught =
+  (kind: 'exception' | 'rejection') =>
+  (e: unknown): void =>
+    post(e instanceof Error ? { t: 'uncaught', kind, name: e.name, message: e.message, stack: e.stack } : { t: 'uncaught', kind, value: String(e) });
+process.on('uncaughtException', uncaught('exception'));
+process.on('unhandledRejection', uncaught('rejection'));
+
 let exports: ScriptExports = {};
 try {
-  const compiled = new CompiledScript(init.path, init.code);
+  const compiled = new CompiledScript(init.path, init.code, init.codeCache);
   exports = compiled.instantiate({ require: moduleRequire(modules), open, ...trackedTimers } as never);
   phase = 'vu';
   collect?.();
@@ -459,6 +499,11 @@ port.on('message', (msg: ToWorker) => {
       () => post({ t: 'done' }),
       (e: unknown) => post({ t: 'done', error: errorText(e), aborted: e instanceof TestAbortError }),
     );
+    return;
+  }
+  if (msg.t === 'end') {
+    // Nothing more will come: the thread ends when the script's own timers are done.
+    port.unref();
     return;
   }
   if (msg.t === 'call') {

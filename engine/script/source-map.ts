@@ -1,0 +1,70 @@
+// Stack traces in the user's terms. VUs evaluate the esbuild bundle of the script from a string
+// (node:vm), where Node applies no source map (not even with --enable-source-maps), so a frame
+// would name the bundle's line and column. The engine keeps each bundle's map in memory and
+// rewrites a stack's text when it renders an error, as k6 does with its own maps: the file
+// (`file:///.../lib.js`), line and column of the user's source.
+import { SourceMap, type SourceMapPayload } from 'node:module';
+import { dirname } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { bundleUrl } from './compiled.ts';
+
+interface BundleMap {
+  payload: SourceMapPayload;
+  map: SourceMap | null;
+}
+
+// By the bundle's URL (the name its frames carry). Errors outlive the run (late errors), so the
+// maps stay until the process ends: one per script run.
+const maps = new Map<string, BundleMap>();
+
+/**
+ * Keeps the map of the bundle evaluated as `bundleUrl(scriptPath)`. `mapJson` is esbuild's map for
+ * an output file beside the script: its sources are relative to the script's directory, or
+ * `remote:<url>` for remote modules.
+ */
+export function rememberSourceMap(scriptPath: string, mapJson: string): void {
+  const payload = JSON.parse(mapJson) as SourceMapPayload;
+  const base = pathToFileURL(`${dirname(scriptPath)}/`);
+  payload.sources = payload.sources.map((s) => (s.startsWith('remote:') ? s.slice('remote:'.length) : new URL(s, base).href));
+  maps.set(bundleUrl(scriptPath), { payload, map: null });
+}
+
+const FRAME_AT = /^\s+at /;
+
+/**
+ * The stack text with every position in a known bundle replaced by its place in the source, and
+ * without the engine's own frames below the script's outermost one (the VU machinery that called
+ * the script means nothing to its author; k6 shows none). Text without known positions is
+ * returned as it was.
+ */
+export function mapStack(text: string): string {
+  if (maps.size === 0) return text;
+  let mapped = false;
+  let lastScriptFrame = -1;
+  const lines = text.split('\n');
+  lines.forEach((line, i) => {
+    if (!FRAME_AT.test(line)) return;
+    for (const [url, entry] of maps) {
+      if (!line.includes(url)) continue;
+      const out = line.replace(new RegExp(`${escape(url)}:(\\d+):(\\d+)`, 'g'), (whole, l: string, c: string) => originalPosition(entry, Number(l), Number(c)) ?? whole);
+      if (out !== line) {
+        lines[i] = out;
+        mapped = true;
+        lastScriptFrame = i;
+      }
+    }
+  });
+  if (!mapped) return text;
+  return lines.filter((line, i) => i <= lastScriptFrame || !FRAME_AT.test(line)).join('\n');
+}
+
+/** "file:///dir/lib.js:3:9" for a 1-based line and column of the bundle, or null when unmapped. */
+function originalPosition(entry: BundleMap, line: number, column: number): string | null {
+  entry.map ??= new SourceMap(entry.payload);
+  const found = entry.map.findEntry(line - 1, column - 1) as Partial<{ generatedLine: number; originalSource: string; originalLine: number; originalColumn: number }>;
+  // An entry from an earlier line belongs to other code (esbuild's helpers have no mapping).
+  if (found.originalSource === undefined || found.generatedLine !== line - 1) return null;
+  return `${found.originalSource}:${found.originalLine! + 1}:${found.originalColumn! + 1}`;
+}
+
+const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
