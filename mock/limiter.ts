@@ -2,7 +2,8 @@
 
 export interface Waiter {
   cancelled: boolean;
-  grant: () => void;
+  /** `freedAt`: when the slot's previous request was due to end (null: now). */
+  grant: (freedAt: number | null) => void;
 }
 
 export class ConcurrencyLimiter {
@@ -17,16 +18,17 @@ export class ConcurrencyLimiter {
   }
 
   /** Calls `grant` now or when a slot frees; cancel by setting `cancelled` on the returned waiter. */
-  acquire(grant: () => void): Waiter {
+  acquire(grant: (freedAt: number | null) => void): Waiter {
     const waiter: Waiter = { cancelled: false, grant };
     if (this.limit <= 0 || this.active < this.limit) {
       this.active++;
-      grant();
+      grant(null);
     } else this.queue.push(waiter);
     return waiter;
   }
 
-  release(): void {
+  /** Frees a slot; `freedAt` is when its request was due to end (its successor's service starts there). */
+  release(freedAt: number | null = null): void {
     while (this.head < this.queue.length) {
       const next = this.queue[this.head++];
       if (this.head > 1024 && this.head * 2 > this.queue.length) {
@@ -34,7 +36,7 @@ export class ConcurrencyLimiter {
         this.head = 0;
       }
       if (!next.cancelled) {
-        next.grant();
+        next.grant(freedAt);
         return;
       }
     }

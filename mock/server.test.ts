@@ -206,6 +206,15 @@ describe('timing model (generous bounds: the machine is shared)', () => {
     expect(performance.now() - started).toBeGreaterThanOrEqual(580);
     expect(await stats(mock)).toMatchObject({ in_flight: 0, queued: 0 });
   });
+
+  it('--max-concurrency: a queued request still gets its whole latency, counted from when its slot was due to free', async () => {
+    const mock = await start({ latencyMs: 40, maxConcurrency: 1 });
+    const started = performance.now();
+    const done = await Promise.all(Array.from({ length: 8 }, () => timedRequest(`${mock.url}/v1/chat/completions`, chatBody()).then(() => performance.now() - started)));
+    done.sort((a, b) => a - b);
+    // One slot, 40 ms each: the k-th answer never comes before k x 40 ms.
+    done.forEach((ms, k) => expect(ms).toBeGreaterThanOrEqual((k + 1) * 40 - 1));
+  });
 });
 
 describe('client disconnects', () => {
