@@ -23,6 +23,15 @@ describe('SseParser (xk6-sse rules, incremental)', () => {
     expect(parse(['id: 9\r\ndata: y\n\n']).events[0].id).toBe('9\r');
   });
 
+  it('reads data lines with and without the space, empty ones, and leaves look-alikes unknown', () => {
+    const { events, unknown } = parse(['data:\ndata:  two\ndata:x\n\ndata\ndatax: y\nData: z\n\n']);
+    expect(events).toEqual([
+      { id: '', comment: '', name: '', data: '\n two\nx' },
+      { id: '', comment: '', name: '', data: '' },
+    ]);
+    expect(unknown).toEqual(['data\n', 'datax: y\n', 'Data: z\n']);
+  });
+
   it('gives the same result whatever the chunking, multi-byte characters split included', () => {
     const bytes = Buffer.from(STREAM);
     const whole = parse([STREAM]);

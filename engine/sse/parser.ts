@@ -30,7 +30,12 @@ export class SseParser {
   private id = '';
   private comment = '';
   private name = '';
+  /**
+   * The data lines so far joined with their line ends, less the last "\n" (dispatch trims trailing
+   * line ends anyway): a one-line event's data is then the decoded string itself, not a slice.
+   */
   private data = '';
+  private hasData = false;
   /** Set by stop(): the rest of the current chunk is not read (client.close() in a handler). */
   private stopped = false;
 
@@ -66,6 +71,14 @@ export class SseParser {
       this.dispatch();
       return;
     }
+    // Nearly every line is `data:`, and no other prefix the extension checks starts like it: read
+    // it off the bytes and decode only the value (the prefix is ASCII, so the text is the same).
+    if (len >= 6 && buf[start] === 100 && buf[start + 1] === 97 && buf[start + 2] === 116 && buf[start + 3] === 97 && buf[start + 4] === 58) {
+      const value = buf.toString('utf8', buf[start + 5] === 32 ? start + 6 : start + 5, end - 1);
+      this.data = this.hasData ? `${this.data}\n${value}` : value;
+      this.hasData = true;
+      return;
+    }
     const text = buf.toString('utf8', start, end);
     // The extension's prefix checks, in its order; values drop the final "\n" only.
     if (text.startsWith('id: ')) this.id = text.slice(4, -1);
@@ -74,8 +87,6 @@ export class SseParser {
     else if (text.startsWith(':')) this.comment = text.slice(1, -1);
     else if (text.startsWith('event: ')) this.name = text.slice(7, -1);
     else if (text.startsWith('event:')) this.name = text.slice(6, -1);
-    else if (text.startsWith('data: ')) this.data += text.slice(6);
-    else if (text.startsWith('data:')) this.data += text.slice(5);
     else if (text.startsWith('retry:')) return;
     else this.sink.unknown(text);
   }
@@ -94,6 +105,7 @@ export class SseParser {
     this.comment = '';
     this.name = '';
     this.data = '';
+    this.hasData = false;
     this.sink.event(event);
   }
 }

@@ -99,6 +99,7 @@ export class SseSession implements StreamHooks {
   private closed = false;
   private thrown: unknown = undefined;
   private threw = false;
+  private readonly deferEventCount: boolean;
 
   constructor(
     private readonly run: TestRun,
@@ -113,11 +114,17 @@ export class SseSession implements StreamHooks {
     private readonly opts: { deferEventCount?: boolean } = {},
   ) {
     this.eventMetric = sseEventMetric(run);
+    this.deferEventCount = opts.deferEventCount === true;
     this.parser = new SseParser({
       event: (event) => {
         if (this.closed) return;
-        if (this.opts.deferEventCount !== true) this.recordEvent();
-        this.guard(() => this.handlers.event(event));
+        if (!this.deferEventCount) this.recordEvent();
+        // Not through guard(): that would make a closure per event.
+        try {
+          this.handlers.event(event);
+        } catch (err) {
+          this.fail(err);
+        }
       },
       unknown: (line) => {
         if (!this.closed) this.guard(() => this.handlers.error(`unknown event: ${line}`));
@@ -171,12 +178,17 @@ export class SseSession implements StreamHooks {
     try {
       fn();
     } catch (err) {
-      if (!this.threw) {
-        this.threw = true;
-        this.thrown = err;
-      }
-      this.close();
+      this.fail(err);
     }
+  }
+
+  /** A handler threw: the stream closes, and the first thrown value is handed back at the end. */
+  private fail(err: unknown): void {
+    if (!this.threw) {
+      this.threw = true;
+      this.thrown = err;
+    }
+    this.close();
   }
 
   private finish(result: TransportResult): SseEnd {
