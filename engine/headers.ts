@@ -1,8 +1,18 @@
 // Header names as k6 shows them.
 
+/** Canonical names already worked out: a server sends the same few on every response. */
+const canonicalNames = new Map<string, string>();
+const MAX_NAMES = 1024;
+
 /** Go's canonical header name ("content-type" → "Content-Type"), as k6 shows response headers. */
 export function canonical(name: string): string {
-  return name.toLowerCase().replace(/(^|-)([a-z])/g, (_, dash: string, c: string) => dash + c.toUpperCase());
+  const known = canonicalNames.get(name);
+  if (known !== undefined) return known;
+  const result = name.toLowerCase().replace(/(^|-)([a-z])/g, (_, dash: string, c: string) => dash + c.toUpperCase());
+  // Bounded, for a server that makes up names.
+  if (canonicalNames.size >= MAX_NAMES) canonicalNames.clear();
+  canonicalNames.set(name, result);
+  return result;
 }
 
 /** undici's raw header list → one value per canonical name, repeated headers joined with ", " (Go's way). */

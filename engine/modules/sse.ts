@@ -25,15 +25,24 @@ function call(fn: Handler, arg: unknown, store: VuStore | undefined, onLate: (er
   }
 }
 
+/** The last URLs asked for and where they point: a scenario opens the same URL on every stream. */
+const targets = new Map<string, { origin: string; path: string } | string>();
+const MAX_TARGETS = 64;
+
 function parseTarget(url: string): { origin: string; path: string } | string {
-  let u: URL;
+  const known = targets.get(url);
+  if (known !== undefined) return known;
+  let target: { origin: string; path: string } | string;
   try {
-    u = new URL(url);
+    const u = new URL(url);
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') target = `unsupported protocol scheme "${u.protocol.slice(0, -1)}"`;
+    else target = { origin: u.origin, path: `${u.pathname}${u.search}` };
   } catch {
-    return `unsupported protocol scheme ""`;
+    target = `unsupported protocol scheme ""`;
   }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') return `unsupported protocol scheme "${u.protocol.slice(0, -1)}"`;
-  return { origin: u.origin, path: `${u.pathname}${u.search}` };
+  if (targets.size >= MAX_TARGETS) targets.clear();
+  targets.set(url, target);
+  return target;
 }
 
 export function settle(run: TestRun, end: SseEnd): SseResponse {
@@ -71,6 +80,44 @@ export function createStream(
 }
 
 /**
+ * One event-loop sse.open: the handlers the session calls, run inside the VU's store. Methods, not
+ * a closure per handler per stream.
+ */
+class LoopStream implements SseHandlers {
+  /** What an async handler rejected with (the first), which ends the stream like a throw. */
+  late: unknown = undefined;
+  lateThrown = false;
+  private readonly onLate = (err: unknown): void => {
+    if (!this.lateThrown) {
+      this.lateThrown = true;
+      this.late = err;
+    }
+    this.client.close();
+  };
+  /** Client.emit's way to run a handler. */
+  private readonly invoke = (fn: Handler, arg: unknown): void => call(fn, arg, this.store, this.onLate);
+
+  constructor(
+    private readonly client: Client,
+    private readonly setup: Handler,
+    private readonly store: VuStore | undefined,
+  ) {}
+
+  opened(): void {
+    this.invoke(this.setup, this.client);
+    this.client.emit('open', undefined, this.invoke);
+  }
+
+  event(event: SseEvent): void {
+    this.client.emit('event', event, this.invoke);
+  }
+
+  error(message: string): void {
+    this.client.emit('error', new SseError(message), this.invoke);
+  }
+}
+
+/**
  * sse.open(url, [params], callback): opens the stream, runs `callback(client)` once the response
  * headers are in, then delivers 'open', each 'event' and each 'error'; resolves with the response
  * when the stream ends or client.close() is called. Bad arguments throw at once, as under k6.
@@ -84,24 +131,8 @@ export function open(url: string, ...args: unknown[]): Promise<SseResponse> {
   const { params, setup } = openArgs(args);
   const opts = streamOptions(params);
   const client = new Client();
-  let late: unknown;
-  let lateThrown = false;
-  const onLate = (err: unknown) => {
-    if (!lateThrown) {
-      lateThrown = true;
-      late = err;
-    }
-    client.close();
-  };
-  const invoke = (fn: Handler, arg: unknown) => call(fn, arg, store, onLate);
-  const stream = createStream(run, store, vu, String(url), opts, {
-    opened: () => {
-      invoke(setup, client);
-      client.emit('open', undefined, invoke);
-    },
-    event: (event: SseEvent) => client.emit('event', event, invoke),
-    error: (message: string) => client.emit('error', new SseError(message), invoke),
-  });
+  const handlers = new LoopStream(client, setup, store);
+  const stream = createStream(run, store, vu, String(url), opts, handlers);
   if (!(stream instanceof SseSession)) {
     try {
       return Promise.resolve(settle(run, stream));
@@ -111,7 +142,7 @@ export function open(url: string, ...args: unknown[]): Promise<SseResponse> {
   }
   client.bind(() => stream.close());
   return stream.start().then((end) => {
-    if (lateThrown && end.thrown === undefined) throw late;
+    if (handlers.lateThrown && end.thrown === undefined) throw handlers.late;
     return settle(run, end);
   });
 }

@@ -38,6 +38,18 @@ export function openArgs(args: unknown[]): { params: unknown; setup: Handler } {
   return { params, setup: callback as Handler };
 }
 
+/** The last `timeout` param read: a script passes the same one on every stream. */
+let lastTimeout: { text: string; ms: number } | null = null;
+
+/** Go's time.ParseDuration: a unit is required ("30s", "500ms"). */
+function timeoutMs(text: string): number {
+  if (lastTimeout !== null && text === lastTimeout.text) return lastTimeout.ms;
+  const ms = /^\s*\d+(\.\d+)?\s*$/.test(text) ? null : parseDurationMs(text, 'ms');
+  if (ms === null) throw new Error(`invalid sse.open() timeout: time: invalid duration "${text}"`);
+  lastTimeout = { text, ms };
+  return ms;
+}
+
 export function streamOptions(paramsV: unknown): StreamOptions {
   // Header names are case-insensitive and set, not added (Go's Header.Set).
   const headers = new Map<string, [string, string]>([
@@ -56,13 +68,7 @@ export function streamOptions(paramsV: unknown): StreamOptions {
     }
     if (params.method !== undefined) parsed.method = String(params.method).trim() || 'GET';
     if (params.body !== undefined) parsed.body = String(params.body).trim();
-    if (params.timeout !== undefined && params.timeout !== null) {
-      const text = String(params.timeout);
-      // Go's time.ParseDuration: a unit is required ("30s", "500ms").
-      const ms = /^\s*\d+(\.\d+)?\s*$/.test(text) ? null : parseDurationMs(text, 'ms');
-      if (ms === null) throw new Error(`invalid sse.open() timeout: time: invalid duration "${text}"`);
-      parsed.timeoutMs = ms;
-    }
+    if (params.timeout !== undefined && params.timeout !== null) parsed.timeoutMs = timeoutMs(String(params.timeout));
   }
   for (const [name, value] of headers.values()) parsed.headers.push(name, value);
   return parsed;
