@@ -25,13 +25,39 @@ abstract class CustomMetric {
 /** One sample of a custom metric for the VU of `store` (worker VUs' samples come through here). */
 export function recordCustom(run: TestRun, store: VuStore | undefined, metric: Metric, value: number, tags?: Record<string, unknown>): void {
   const base = run.tagsFor(store);
-  run.add(metric, value, tags ? { ...base, ...stringTags(tags) } : base, store);
+  run.add(metric, value, tags ? merged(base, tags) : base, store);
 }
 
-function stringTags(tags: Record<string, unknown>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const key of Object.keys(tags)) out[key] = String(tags[key]);
-  return out;
+/**
+ * The last merge of a VU's tags with a script's tags object. A script adds several samples with
+ * one tags object in a row (one per token gap, say); while the object still holds the same
+ * values, its samples share one merged object (which outputs then serialise once). Compared
+ * value by value each time: a script may change the object between two calls.
+ */
+let last: { base: Record<string, string>; tags: Record<string, unknown>; strings: Record<string, string>; count: number; merged: Record<string, string> } | null = null;
+
+function merged(base: Record<string, string>, tags: Record<string, unknown>): Record<string, string> {
+  if (last !== null && last.base === base && last.tags === tags && sameStrings(tags, last.strings, last.count)) return last.merged;
+  const strings: Record<string, string> = {};
+  let count = 0;
+  for (const key of Object.keys(tags)) {
+    strings[key] = String(tags[key]);
+    count++;
+  }
+  const result = { ...base, ...strings };
+  last = { base, tags, strings, count, merged: result };
+  return result;
+}
+
+function sameStrings(tags: Record<string, unknown>, strings: Record<string, string>, count: number): boolean {
+  let n = 0;
+  for (const key in tags) {
+    if (!Object.hasOwn(tags, key)) continue;
+    const value = tags[key];
+    if ((typeof value === 'string' ? value : String(value)) !== strings[key] || !Object.hasOwn(strings, key)) return false;
+    n++;
+  }
+  return n === count;
 }
 
 const toNumber = (value: unknown): number => (typeof value === 'boolean' ? (value ? 1 : 0) : Number(value));
