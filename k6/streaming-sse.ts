@@ -32,6 +32,9 @@ const streamOk = new Rate('stream_ok');
 // Usage accuracy apart from integrity, as in streaming.js: a gateway rewriting usage fails no stream.
 const usageMismatch = new Counter('usage_mismatch');
 const now = clock();
+// The same on every stream: built once per VU, not per iteration.
+const headers = requestHeaders(config, true);
+const timeout = `${config.timeoutMs}ms`;
 
 export function setup(): SetupData {
   return newSetupData();
@@ -42,7 +45,7 @@ export default async function (data: SetupData): Promise<void> {
   const analyser = new StreamAnalyser();
   const deltas: number[] = [];
   const streamErrors: string[] = [];
-  const params = { method: 'POST', body: chatBody(config, prompt, true), headers: requestHeaders(config, true), tags, timeout: `${config.timeoutMs}ms` };
+  const params = { method: 'POST', body: chatBody(config, prompt, true), headers, tags, timeout };
   const start = now();
   // `await` is a no-op under k6, where sse.open blocks and returns the response.
   const res = await sse.open(config.url, params, (client) => {
