@@ -62,9 +62,12 @@ export interface EngineRunResult {
   wallMs: number;
 }
 
-/** Runs `llmux-bench engine run -q --summary-export <tmp> ...args` pinned to CPU 1 (unless `pinned` is false); samples RSS every 100 ms. */
-export async function runEngineProcess(args: string[], summaryPath: string, timeoutMs = 300_000, pinned = true): Promise<EngineRunResult> {
-  const argv = [...(pinned ? pin(1) : []), process.execPath, BIN, 'engine', 'run', '-q', '--summary-export', summaryPath, ...args];
+/**
+ * Runs `llmux-bench engine run -q --summary-export <tmp> ...args` pinned to CPU 1 (unless `pinned`
+ * is false); samples RSS every 100 ms. `bin`: another checkout's bin/llmux-bench.mjs (A/B runs).
+ */
+export async function runEngineProcess(args: string[], summaryPath: string, timeoutMs = 300_000, pinned = true, bin = BIN): Promise<EngineRunResult> {
+  const argv = [...(pinned ? pin(1) : []), process.execPath, bin, 'engine', 'run', '-q', '--summary-export', summaryPath, ...args];
   const started = Date.now();
   const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';

@@ -7,6 +7,7 @@ import { performance } from 'node:perf_hooks';
 import type { Socket } from 'node:net';
 import { Client, buildConnector } from 'undici';
 import { classifyError, RequestTimeoutError, type RequestError } from './http-errors.ts';
+import { Http1Client, isLeanRequest, type Connector } from './http1.ts';
 
 export interface Timings {
   blocked: number;
@@ -71,14 +72,17 @@ interface ConnectTiming {
   end: number;
 }
 
+const KEEP_ALIVE_MS = 60_000;
+
 /**
- * One keep-alive connection: an undici Client with pipelining 1. A VU's requests reuse it; a VU
+ * One keep-alive connection: the lean HTTP/1.1 client (plain requests over http, see http1.ts) or
+ * an undici Client with pipelining 1 (the others). A VU's requests reuse it; a VU
  * that sends concurrent requests gets more of them (k6 opens more connections too). A Pool would
  * open a second socket whenever a request arrives while undici still validates the idle socket
  * (one event loop turn after each response), doubling the sockets of a closed loop.
  */
 class Connection {
-  readonly client: Client;
+  readonly client: Client | Http1Client;
   inflight = 0;
   private socket: Socket | null = null;
   private read = 0;
@@ -132,28 +136,35 @@ class Connection {
     this.current = null;
   }
 
-  constructor(origin: string) {
+  constructor(
+    origin: string,
+    /** Whether this connection carries lean requests (isLeanRequest) or undici's. */
+    readonly lean: boolean,
+  ) {
     const base = buildConnector({ timeout: 30_000, rejectUnauthorized });
-    this.client = new Client(origin, {
-      pipelining: 1,
-      // Our own per-request timer implements k6's `timeout`; undici's would fire independently.
-      headersTimeout: 0,
-      bodyTimeout: 0,
-      keepAliveTimeout: 60_000,
-      connect: (opts, callback) => {
-        const timing: ConnectTiming = { start: performance.now(), tcpEnd: 0, end: 0 };
-        const socket = base(opts, (err, sock) => {
-          if (err || !sock) return callback(err ?? new Error('connect failed'), null);
-          timing.end = performance.now();
-          if (timing.tcpEnd === 0) timing.tcpEnd = timing.end;
-          this.fresh = timing;
-          this.attach(sock as Socket);
-          callback(null, sock);
-        }) as unknown as Socket;
-        if (opts.protocol === 'https:') socket.once('connect', () => (timing.tcpEnd = performance.now()));
-        return socket;
-      },
-    });
+    const connect = ((opts, callback) => {
+      const timing: ConnectTiming = { start: performance.now(), tcpEnd: 0, end: 0 };
+      const socket = base(opts, (err, sock) => {
+        if (err || !sock) return callback(err ?? new Error('connect failed'), null);
+        timing.end = performance.now();
+        if (timing.tcpEnd === 0) timing.tcpEnd = timing.end;
+        this.fresh = timing;
+        this.attach(sock as Socket);
+        callback(null, sock as Socket);
+      }) as unknown as Socket;
+      if (opts.protocol === 'https:') socket.once('connect', () => (timing.tcpEnd = performance.now()));
+      return socket;
+    }) as Connector;
+    this.client = lean
+      ? new Http1Client(origin, connect, KEEP_ALIVE_MS)
+      : new Client(origin, {
+          pipelining: 1,
+          // Our own per-request timer implements k6's `timeout`; undici's would fire independently.
+          headersTimeout: 0,
+          bodyTimeout: 0,
+          keepAliveTimeout: KEEP_ALIVE_MS,
+          connect: connect as unknown as buildConnector.connector,
+        });
   }
 
   private attach(socket: Socket): void {
@@ -214,16 +225,16 @@ class OriginConnections {
 
   constructor(private readonly origin: string) {}
 
-  /** An idle connection of this VU, or a new one. */
-  pick(): Connection {
+  /** An idle connection of this VU of the kind asked for, or a new one. */
+  pick(lean: boolean): Connection {
     const list = this.list;
-    for (let i = 0; i < list.length; i++) if (list[i].inflight === 0) return list[i];
-    const conn = new Connection(this.origin);
+    for (let i = 0; i < list.length; i++) if (list[i].inflight === 0 && list[i].lean === lean) return list[i];
+    const conn = new Connection(this.origin, lean);
     list.push(conn);
     return conn;
   }
 
-  clients(): Client[] {
+  clients(): Array<Client | Http1Client> {
     return this.list.map((c) => {
       c.stopTimer();
       return c.client;
@@ -235,16 +246,16 @@ class OriginConnections {
 export class VuConnections {
   private readonly byOrigin = new Map<string, OriginConnections>();
 
-  get(origin: string): Connection {
+  get(origin: string, lean: boolean): Connection {
     let conns = this.byOrigin.get(origin);
     if (conns === undefined) {
       conns = new OriginConnections(origin);
       this.byOrigin.set(origin, conns);
     }
-    return conns.pick();
+    return conns.pick(lean);
   }
 
-  private take(): Client[] {
+  private take(): Array<Client | Http1Client> {
     const clients = [...this.byOrigin.values()].flatMap((c) => c.clients());
     this.byOrigin.clear();
     return clients;
@@ -421,7 +432,7 @@ function onConnectionTimeout(conn: Connection): void {
  * status 0 + error; the promise rejects only when `complete` throws.
  */
 export function send<R extends TransportRequest, T>(connections: VuConnections, req: R, complete: Complete<R, T>): Promise<T> {
-  const conn = connections.get(req.origin);
+  const conn = connections.get(req.origin, isLeanRequest(req.origin, req));
   conn.inflight++;
   const exchange = new Exchange(conn, req, complete as Complete<TransportRequest, unknown>);
   // A shared executor (it runs synchronously) hands resolve/reject over: no closure per request.
@@ -429,7 +440,7 @@ export function send<R extends TransportRequest, T>(connections: VuConnections, 
   const promise = new Promise<T>(bindSettle);
   settling = null;
   try {
-    conn.client.dispatch(req as unknown as Parameters<Client['dispatch']>[0], exchange as unknown as Parameters<Client['dispatch']>[1]);
+    (conn.client as Client).dispatch(req as unknown as Parameters<Client['dispatch']>[0], exchange as unknown as Parameters<Client['dispatch']>[1]);
   } catch (err) {
     exchange.onError(err as Error);
   }
