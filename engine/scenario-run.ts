@@ -19,7 +19,7 @@ export class ScenarioRun {
   readonly baseTags: Record<string, string>;
   private readonly byGroup = new Map<string, Record<string, string>>();
   readonly httpTags = new Map<string, Record<string, string>>();
-  /** The tags of the scenario's latest request without extra tags, checked field by field before the map. */
+  /** The tags of the scenario's latest request, checked field by field before the map (`extra`: its tags param as [name, value, ...]). */
   lastHttp: {
     group: string;
     method: string;
@@ -28,7 +28,7 @@ export class ScenarioRun {
     status: number;
     expected: boolean | null;
     errorCode: number;
-    extra: undefined;
+    extra: string[] | undefined;
     tags: Record<string, string>;
   } | null = null;
   /** The function the VUs run (the script's export named by `exec`). */

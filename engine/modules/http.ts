@@ -171,15 +171,14 @@ function requestTags(
   const last = cacheable ? scenario.lastHttp : null;
   if (
     last !== null &&
-    extra === undefined &&
-    last.extra === undefined &&
     last.url === url &&
     last.status === status &&
     last.method === method &&
     last.name === name &&
     last.group === store!.group &&
     last.expected === expected &&
-    last.errorCode === errorCode
+    last.errorCode === errorCode &&
+    sameExtra(extra, last.extra)
   ) {
     return last.tags;
   }
@@ -188,7 +187,7 @@ function requestTags(
     if (extra !== undefined) for (const k in extra) key += `\n${k}=${extra[k]}`;
     const hit = scenario.httpTags.get(key);
     if (hit !== undefined) {
-      if (extra === undefined) scenario.lastHttp = { group: store!.group, method, url, name, status, expected, errorCode, extra, tags: hit };
+      scenario.lastHttp = { group: store!.group, method, url, name, status, expected, errorCode, extra: flatExtra(extra), tags: hit };
       return hit;
     }
   }
@@ -199,9 +198,28 @@ function requestTags(
   if (cacheable) {
     if (scenario.httpTags.size >= CACHE_LIMIT) scenario.httpTags.clear();
     scenario.httpTags.set(key, tags);
-    if (extra === undefined) scenario.lastHttp = { group: store!.group, method, url, name, status, expected, errorCode, extra, tags };
+    scenario.lastHttp = { group: store!.group, method, url, name, status, expected, errorCode, extra: flatExtra(extra), tags };
   }
   return tags;
+}
+
+/** A request's tags param as [name, value, ...] (values as tagged: strings). */
+function flatExtra(extra: Record<string, string | number> | undefined): string[] | undefined {
+  if (extra === undefined) return undefined;
+  const flat: string[] = [];
+  for (const k in extra) flat.push(k, String(extra[k]));
+  return flat;
+}
+
+/** Whether a tags param holds the same tags, in the same order, as the flat list of an earlier one. */
+function sameExtra(extra: Record<string, string | number> | undefined, flat: string[] | undefined): boolean {
+  if (extra === undefined || flat === undefined) return extra === flat;
+  let i = 0;
+  for (const k in extra) {
+    if (flat[i] !== k || flat[i + 1] !== String(extra[k])) return false;
+    i += 2;
+  }
+  return i === flat.length;
 }
 
 /** One request in flight: what undici reads (method, path, headers, body) plus what completion needs. */

@@ -43,20 +43,45 @@ function checkTags(base: Readonly<Record<string, string>>, name: string): Record
   return tags;
 }
 
+/**
+ * Base tags with a check's tags param on top, one shared object per (base tags, param content):
+ * scripts pass a fresh but equal tags object on every call, and the check tags cache above then
+ * finds its per-name objects by identity.
+ */
+const withTagsCache = new WeakMap<Readonly<Record<string, string>>, Map<string, Record<string, string>>>();
+
+function withTags(base: Readonly<Record<string, string>>, tags: Record<string, string>): Record<string, string> {
+  let key = '';
+  for (const k in tags) {
+    const v: unknown = tags[k];
+    key += typeof v === 'string' ? `${k}\u0000${v}\u0000` : `${k}\u0001${typeof v}:${String(v)}\u0000`;
+  }
+  let byKey = withTagsCache.get(base);
+  if (byKey === undefined) withTagsCache.set(base, (byKey = new Map()));
+  let merged = byKey.get(key);
+  if (merged === undefined) {
+    merged = { ...base };
+    for (const k in tags) merged[k] = tags[k];
+    // Tags built per iteration (with ids in them) must not grow memory without end.
+    if (byKey.size < CHECK_TAG_LIMIT) byKey.set(key, merged);
+  }
+  return merged;
+}
+
 export function check(value: unknown, sets: Record<string, Checker>, tags?: Record<string, string>): boolean {
   const run = currentRun();
   const store = currentStore();
   const group = store?.group ?? '';
-  const base = run.tagsFor(store);
+  const base = tags === undefined || tags === null ? run.tagsFor(store) : withTags(run.tagsFor(store), tags);
   let all = true;
-  for (const name of Object.keys(sets)) {
+  for (const name in sets) {
     const checker = sets[name];
     if (isAsyncFunction(checker)) throw new Error(CHECK_ASYNC_MESSAGE);
     const passed = Boolean(typeof checker === 'function' ? (checker as (v: unknown) => unknown)(value) : checker);
     if (!passed) all = false;
     if (store?.vu.interrupted) continue;
     run.groups.recordCheck(group, name, passed);
-    run.add(run.m.checks, passed ? 1 : 0, tags ? { ...base, ...tags, check: name } : checkTags(base, name), store);
+    run.add(run.m.checks, passed ? 1 : 0, checkTags(base, name), store);
   }
   return all;
 }
