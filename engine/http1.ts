@@ -47,7 +47,7 @@ export function isLeanRequest(origin: string, req: Http1Request & { stream?: unk
   if (!origin.startsWith('http:') || (req.stream !== null && req.stream !== undefined)) return false;
   const body = req.body;
   if (body !== null && typeof body !== 'string' && !(body instanceof Uint8Array)) return false;
-  if (!TOKEN.test(req.method) || !PLAIN_PATH.test(req.path)) return false;
+  if (!TOKEN.test(req.method) || req.method === 'CONNECT' || !PLAIN_PATH.test(req.path)) return false;
   const headers = req.headers;
   // A closed loop sends the same headers again: one string compare each instead of the checks.
   if (sameHeaders(headers, lastAccepted)) return true;
@@ -463,8 +463,14 @@ export class Http1Client {
 
 function noop(): void {}
 
-/** "timeout=5, max=100" → 5 (undici's parseKeepAliveTimeout). */
+let lastHint = '';
+let lastHintSeconds: number | null = null;
+
+/** "timeout=5, max=100" → 5 (undici's parseKeepAliveTimeout); a server sends the same hint every time. */
 function keepAliveSeconds(value: string): number | null {
+  if (value === lastHint) return lastHintSeconds;
   const m = /timeout=(\d+)/.exec(value);
-  return m === null ? null : Number(m[1]);
+  lastHint = value;
+  lastHintSeconds = m === null ? null : Number(m[1]);
+  return lastHintSeconds;
 }
