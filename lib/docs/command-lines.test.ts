@@ -14,7 +14,7 @@ const ACCEPTED = Object.fromEntries(Object.entries(COMMAND_SPECS).map(([name, sp
 
 // Flags of other programs that the pages name in prose, by program.
 const FOREIGN: Record<string, string[]> = {
-  node: ['--import', '--cpu-prof'],
+  node: ['--import', '--cpu-prof', '--cpu-prof-interval'],
   tsc: ['--noEmit'],
   'build.mjs': ['--watch', '--outdir'],
   'bench/ scripts': ['--server', '--streams', '--rounds', '--bare', '--gzip', '--routes', '--skip-memory', '--seconds', '--script', '--vus', '--other', '--bench'],
