@@ -1,8 +1,10 @@
-// HTTP transport: undici Clients, keep-alive connections per VU and origin (k6 gives each VU its
-// own connections), driven through undici's low-level dispatch handler so k6's timings are
-// taken at the exact points: connect (custom connector), request handed to the socket (onConnect), first
-// response byte (onResponseStarted, llhttp's message begin) and body end (onComplete). This avoids
-// diagnostics_channel (global, one message object per event) and undici.request's Readable body.
+// HTTP transport: keep-alive connections per VU and origin (k6 gives each VU its own
+// connections), each either the engine's lean HTTP/1.1 client (http1.ts: plain http requests) or
+// an undici Client (https, streams, unusual headers), both driven through undici's low-level
+// dispatch handler so k6's timings are taken at the exact points: connect (custom connector),
+// request handed to the socket (onConnect), first response byte (onResponseStarted: the parser's
+// message begin) and body end (onComplete). This avoids diagnostics_channel (global, one message
+// object per event) and undici.request's Readable body.
 import { performance } from 'node:perf_hooks';
 import type { Socket } from 'node:net';
 import { Client, buildConnector } from 'undici';
@@ -272,7 +274,7 @@ const bytes = { read: 0, written: 0 };
 /** Turns the transport's result into what send() resolves with (runs synchronously at the end of the request). */
 export type Complete<R extends TransportRequest, T> = (req: R, result: TransportResult) => T;
 
-/** One request through undici's legacy dispatch handler interface (the one undici calls directly). */
+/** One request through undici's legacy dispatch handler interface (the one undici and Http1Client call directly). */
 class Exchange {
   private readonly tStart = performance.now();
   private tConn = 0;
@@ -440,6 +442,7 @@ export function send<R extends TransportRequest, T>(connections: VuConnections, 
   const promise = new Promise<T>(bindSettle);
   settling = null;
   try {
+    // Http1Client takes the same (options, handler) pair as undici's Client.dispatch.
     (conn.client as Client).dispatch(req as unknown as Parameters<Client['dispatch']>[0], exchange as unknown as Parameters<Client['dispatch']>[1]);
   } catch (err) {
     exchange.onError(err as Error);
