@@ -36,15 +36,16 @@ describe('bench --sweep', () => {
       [
         '--sweep', '--target', `http://127.0.0.1:${port}`, '--target-cmd', nginxTargetCmd(prefix), '--name', 'nginx', '--output', out,
         '--mock-max-concurrency', '20', '--mock-latency', '50ms', '--start-rate', '50', '--step-duration', '3',
-        '--engine', 'embedded', '--quiet',
+        '--slo-p99', '200ms', '--engine', 'embedded', '--quiet',
       ],
       mark,
     );
     const pids = family.stop();
     expect(run.code, run.stderr).toBe(0);
     expect(pids.filter(isAlive)).toEqual([]);
-    // The SLO is derived and stated: 2x the baseline's p99 at the start rate.
-    expect(run.stderr).toMatch(/^SLO: p99 <= \d+\.\d ms \(2x the baseline p99 of \d+\.\d ms at 50 rps\), errors <= 1\.00%$/m);
+    // An SLO well above this 2-core rig's p99 hiccups (up to ~140 ms at 350 rps, two processes on one
+    // core), so the knee decides: above 400 rps the queue grows by (rate - 400) requests a second, and
+    // within a 3 s step at 425 rps p99 passes 230 ms. Deriving the SLO is tested in sweep-logic.test.ts.
 
     const files = resultFiles(out);
     expect(files).toHaveLength(2);
@@ -60,17 +61,19 @@ describe('bench --sweep', () => {
         expect(run.stdout).toContain('limited by the RIG');
         continue;
       }
-      expect(capacity.limited_by).toBe('target');
-      expect(capacity.max_rps_within_slo).toBeGreaterThanOrEqual(380);
-      expect(capacity.max_rps_within_slo).toBeLessThanOrEqual(420);
-      expect(capacity.slo.error_rate).toBe(0.01);
-      expect(capacity.slo.p99_ms).toBeGreaterThan(100);
-      expect(capacity.slo.p99_ms).toBeLessThan(110);
-      // Doubling from 50: 50, 100, 200, 400 pass and 800 fails; bisection stays between 400 and 800.
+      expect(capacity.limited_by, run.stdout).toBe('target');
+      expect(capacity.max_rps_within_slo, run.stdout).toBeGreaterThanOrEqual(380);
+      expect(capacity.max_rps_within_slo, run.stdout).toBeLessThanOrEqual(420);
+      expect(capacity.slo).toMatchObject({ p99_ms: 200, error_rate: 0.01, source: '--slo-p99' });
+      // Doubling from 50: 50, 100, 200 pass; 400 is the capacity itself, where any hiccup leaves a
+      // queue with no spare rate to drain it, so it may pass (then 800 fails on p99 and bisection
+      // stays between 400 and 800) or fail (then bisection continues from 300).
       const offered = capacity.steps.map((s) => s.offered_rps);
-      expect(offered.slice(0, 5)).toEqual([50, 100, 200, 400, 800]);
-      expect(capacity.steps[4]).toMatchObject({ ok: false });
-      expect(capacity.steps[4].failed_on).toContain('p99');
+      const at400 = capacity.steps[3];
+      expect(offered.slice(0, 5), run.stdout).toEqual([50, 100, 200, 400, at400.ok ? 800 : 300]);
+      const firstFail = at400.ok ? capacity.steps[4] : at400;
+      expect(firstFail.ok).toBe(false);
+      expect(firstFail.failed_on).toContain('p99');
       for (const step of capacity.steps) {
         expect(step.ok).toBe(step.failed_on.length === 0);
         if (step.offered_rps <= 200) expect(step).toMatchObject({ ok: true, dropped: 0, error_rate: 0 });
