@@ -1,12 +1,10 @@
 // End to end: `llmux-bench bench` against a real reverse proxy (Debian's nginx) in front of the mock.
 import { spawn } from 'node:child_process';
-import { chmod, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Result } from '../reporter/index.ts';
-import { freePort, newMark, nginxTargetCmd, NGINX, resultFiles, runBench, watchFamily, writeNginxConfig } from './bench-test-helpers.ts';
+import { freePort, newMark, nginxTargetCmd, nginxTempDir, NGINX, readResult, resultFiles, runBench, watchFamily, writeNginxConfig } from './bench-test-helpers.ts';
 import { descendants, isAlive, killTree } from './processes/process-tree.ts';
 import { describePinning, planPinning, tasksetPath } from './sampling/pinning.ts';
 
@@ -17,14 +15,11 @@ const LOAD = ['--concurrency', '20', '--mock-latency', '5ms', '--engine', 'embed
 
 let dir: string;
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'bench-nginx-'));
-  await chmod(dir, 0o755); // nginx workers run as an unprivileged user when the master is root
+  dir = await nginxTempDir('bench-nginx-');
 });
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
-
-const readResult = async (file: string) => JSON.parse(await readFile(file, 'utf8')) as Result;
 
 describe('bench against nginx', () => {
   it('starts nginx with --target-cmd, measures baseline and target, stops everything', async () => {

@@ -3,10 +3,12 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Result } from '../reporter/index.ts';
 import { readProcTable, treeOf } from './processes/proc-table.ts';
 import { isAlive } from './processes/process-tree.ts';
 
@@ -162,4 +164,14 @@ export const nginxTargetCmd = (dir: string) =>
 
 export function resultFiles(dir: string): string[] {
   return readdirSync(dir).filter((f) => f.endsWith('.json') && !f.startsWith('.')).sort();
+}
+
+/** A result file, parsed. */
+export const readResult = async (file: string): Promise<Result> => JSON.parse(await readFile(file, 'utf8')) as Result;
+
+/** A temp directory nginx can work in: its workers run as an unprivileged user when the master is root. */
+export async function nginxTempDir(prefix: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  await chmod(dir, 0o755);
+  return dir;
 }

@@ -4,8 +4,7 @@ import { readFile, rm, mkdtemp } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Result } from '../reporter/index.ts';
-import { freePort, HEADER_PROXY, newMark, resultFiles, runBench } from './bench-test-helpers.ts';
+import { freePort, HEADER_PROXY, newMark, readResult, resultFiles, runBench } from './bench-test-helpers.ts';
 import { describePinning, planPinning, tasksetPath } from './sampling/pinning.ts';
 
 const SECRET_KEY = 'sk-never-print-3b9e71';
@@ -19,7 +18,6 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const readResult = async (file: string) => JSON.parse(await readFile(file, 'utf8')) as Result;
 
 describe('a gateway that fails half its requests', () => {
   it('is benchmarked; the result and the table say why requests failed, and its own log is kept', async () => {

@@ -2,24 +2,19 @@
 // 50 ms latency serves at most 20 / 0.05 s = 400 requests per second; beyond that its queue
 // grows and p99 leaves any SLO near 50 ms. Measured directly (the baseline side) and through
 // a real nginx (the target side) in one run.
-import { chmod, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Result } from '../../reporter/index.ts';
-import { freePort, newMark, nginxTargetCmd, resultFiles, runBench, watchFamily, writeNginxConfig } from '../bench-test-helpers.ts';
+import { freePort, newMark, nginxTargetCmd, nginxTempDir, readResult, resultFiles, runBench, watchFamily, writeNginxConfig } from '../bench-test-helpers.ts';
 import { isAlive } from '../processes/process-tree.ts';
 
 let dir: string;
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'bench-sweep-'));
-  await chmod(dir, 0o755); // nginx workers run as an unprivileged user when the master is root
+  dir = await nginxTempDir('bench-sweep-');
 });
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
-
-const readResult = async (file: string) => JSON.parse(await readFile(file, 'utf8')) as Result;
 
 // The check needs the machine to itself (another test file's load moves p99 enough to fail a step
 // early): as an *.alone.test.ts file it runs after the parallel suite, one file at a time.
