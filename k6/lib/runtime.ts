@@ -1,7 +1,7 @@
 // The k6-facing glue every scenario shares: the request, error counters, per-iteration tags and
 // prompt, setup data, the non-streaming chat iteration. The only lib module (with the scenario
 // files) that imports k6.
-import { check } from 'k6';
+import { check, type Checkers } from 'k6';
 import exec from 'k6/execution';
 import http, { type RefinedResponse } from 'k6/http';
 import { Counter, Rate, Trend } from 'k6/metrics';
@@ -128,4 +128,24 @@ export function streamMetrics() {
       if (timing.itlMs !== null) itl.add(timing.itlMs, tags);
     },
   };
+}
+
+export type StreamMetrics = ReturnType<typeof streamMetrics>;
+
+/**
+ * The end of an iteration of the tools and responses scenarios: the checks, a failure counted by
+ * kind, and for a stream its stream_ok and, when it succeeded, its token timing.
+ */
+export function judgeAnswer(
+  res: RefinedResponse<'text'>,
+  checks: Checkers<RefinedResponse<'text'>>,
+  bodyOk: boolean,
+  tags: Record<string, string>,
+  stream?: { metrics: StreamMetrics; tokens: number; outputTokens: number | null },
+): void {
+  check(res, checks, tags);
+  if (stream) stream.metrics.ok(res.status === 200 && res.error_code === 0 && bodyOk, tags);
+  const kind = classifyFailure(responseFacts(res, bodyOk));
+  if (kind !== null) return recordFailure(kind, tags);
+  if (stream) stream.metrics.record(res, stream.tokens, stream.outputTokens ?? stream.tokens, tags);
 }
