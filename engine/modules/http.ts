@@ -3,6 +3,7 @@
 // the worker VUs' synchronous calls (http.get, http.batch, ...) come through requestFor() and
 // batchFor() on the main thread, so both kinds of VU share this one implementation.
 import { parseDurationMs } from '../../lib/duration.ts';
+import { url } from './pure.ts';
 import { InterruptedError } from '../http-errors.ts';
 import { currentRun, type TestRun } from '../runtime.ts';
 import { send, VuConnections, type TransportRequest, type TransportResult } from '../transport.ts';
@@ -532,20 +533,7 @@ export function cookieJar(): CookieJar {
   return jarFor(currentStore()?.vu ?? run.setupVu);
 }
 
-/** http.url`...` template: the URL plus a `name` tag that groups URLs differing in their values. */
-export function url(strings: TemplateStringsArray, ...values: unknown[]): { url: string; name: string } {
-  let text = '';
-  let name = '';
-  strings.forEach((s, i) => {
-    text += s;
-    name += s;
-    if (i < values.length) {
-      text += String(values[i]);
-      name += '${}';
-    }
-  });
-  return { url: text, name };
-}
+export { url };
 
 export function file(data: string | ArrayBuffer | Uint8Array, filename?: string, contentType = 'application/octet-stream'): FileData {
   return { data, filename, content_type: contentType, __k6file: true };

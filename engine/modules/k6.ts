@@ -4,6 +4,7 @@
 import { performance } from 'node:perf_hooks';
 import { currentRun, type TestRun } from '../runtime.ts';
 import { isAsyncFunction } from '../script/compiled.ts';
+import { fail, randomSeed } from './pure.ts';
 import { currentStore, vuStorage, type VuStore } from '../vu.ts';
 
 export const CHECK_ASYNC_MESSAGE =
@@ -115,26 +116,10 @@ export function group<T>(name: string, fn: () => T): T {
   return result as T;
 }
 
-/** Ends the iteration with an error, as k6's fail(). */
-export function fail(message?: string): never {
-  throw new Error(message === undefined ? 'fail' : String(message));
-}
-
 export function sleep(seconds?: number): never {
   throw new Error(`sleep(${seconds ?? ''}) is synchronous: the engine runs scripts that call it on worker VUs, and this call was not recognised ahead of the run`);
 }
 
-/** Seeds Math.random for reproducible scripts (k6's randomSeed; here process-wide). */
-export function randomSeed(seed: number): void {
-  let s = Number(seed) >>> 0 || 1;
-  Math.random = () => {
-    // mulberry32
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { fail, randomSeed };
 
 export default { check, group, fail, sleep, randomSeed };

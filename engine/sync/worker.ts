@@ -9,6 +9,7 @@ import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_thread
 import * as crypto from '../modules/crypto.ts';
 import * as encoding from '../modules/encoding.ts';
 import html from '../modules/html.ts';
+import { fail, randomSeed, url } from '../modules/pure.ts';
 import { Response, type ResponseWire } from '../modules/response.ts';
 import { SHARED_ARRAY_ASYNC_MESSAGE, encodeSharedArray, sharedArrayView, type SharedArrayData } from '../modules/shared-array.ts';
 import { CompiledScript, isAsyncFunction, moduleRequire, type ScriptExports } from '../script/compiled.ts';
@@ -182,21 +183,6 @@ function sleep(seconds: number): void {
   if (ms > 0) Atomics.wait(sleeper, 0, 0, ms);
 }
 
-function fail(message?: string): never {
-  throw new Error(message === undefined ? 'fail' : String(message));
-}
-
-function randomSeed(seed: number): void {
-  let s = Number(seed) >>> 0 || 1;
-  Math.random = () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 // --- k6/http
 type Params = Record<string, unknown> & { jar?: unknown; responseCallback?: unknown };
 
@@ -263,20 +249,6 @@ class WorkerCookieJar {
   delete(url: string, name: string): void {
     call('jar', this.id, 'delete', url, name);
   }
-}
-
-function url(strings: TemplateStringsArray, ...values: unknown[]): { url: string; name: string } {
-  let text = '';
-  let name = '';
-  strings.forEach((s, i) => {
-    text += s;
-    name += s;
-    if (i < values.length) {
-      text += String(values[i]);
-      name += '${}';
-    }
-  });
-  return { url: text, name };
 }
 
 const http = {
