@@ -17,7 +17,7 @@ export function recordCheck(run: TestRun, store: VuStore | undefined, name: stri
   if (store?.vu.interrupted) return;
   const base = run.tagsFor(store);
   run.groups.recordCheck(store?.group ?? '', name, passed);
-  run.add(run.m.checks, passed ? 1 : 0, tags ? { ...base, ...tags, check: name } : { ...base, check: name }, store);
+  run.add(run.m.checks, passed ? 1 : 0, checkTags(tags ? withTags(base, tags) : base, name), store);
 }
 
 /** group_duration of the group `store` is in. */
@@ -27,7 +27,6 @@ export function recordGroupDuration(run: TestRun, store: VuStore, ms: number): v
 
 type Checker = ((value: unknown) => unknown) | unknown;
 
-/** Runs each named check against `value`; records every result in `checks` and the group tree. */
 /** The tags of a check's samples, one object per (base tags, check name): base tag objects are shared per scenario and group. */
 const checkTagCache = new WeakMap<Readonly<Record<string, string>>, Map<string, Record<string, string>>>();
 const CHECK_TAG_LIMIT = 1_000;
@@ -69,6 +68,7 @@ function withTags(base: Readonly<Record<string, string>>, tags: Record<string, s
   return merged;
 }
 
+/** Runs each named check against `value`; records every result in `checks` and the group tree. */
 export function check(value: unknown, sets: Record<string, Checker>, tags?: Record<string, string>): boolean {
   const run = currentRun();
   const store = currentStore();
