@@ -3,13 +3,14 @@
 // count_tokens. Each builder validates the request first (such a 400 uses no sequence number),
 // then plans; only a schema the generator cannot satisfy is refused after planning.
 import type { AnswerSpec } from './app.ts';
+import type { StreamProtocol } from './stream.ts';
 import { messageToolBody, messageToolStream, type CountTokensRequest } from './anthropic.ts';
 import { chatOutputBody, chatOutputStream } from './chat-output.ts';
 import { estimateChatPromptTokens } from './content.ts';
 import type { RequestPlan } from './plan.ts';
-import { endsWithToolResult, estimateResponsesInputTokens, responseBody, responseEcho, responseStream, type ResponsesRequest } from './responses.ts';
+import { endsWithToolResult, estimateResponsesInputTokens, responseBody, responseEcho, responseStream, type ResponseAnswer, type ResponseEcho, type ResponsesRequest } from './responses.ts';
 import type { ChatCompletionRequest, MessagesRequest } from './schemas.ts';
-import { anthropicTools, chatFormat, chatTools, planOutput, responsesFormat, responsesTools, toolTokens } from './tools.ts';
+import { anthropicTools, chatFormat, chatTools, planOutput, responsesFormat, responsesTools, toolTokens, type Finish, type ModelOutput } from './tools.ts';
 
 /** Makes the request's plan (draws its sequence number): prompt tokens and the body's token limit. */
 export type MakePlan = (promptTokens: number, maxTokens: number | null | undefined) => RequestPlan;
@@ -17,6 +18,57 @@ export type MakePlan = (promptTokens: number, maxTokens: number | null | undefin
 export interface Planned {
   plan: RequestPlan;
   spec: AnswerSpec;
+}
+
+// Renderers are classes, not a pair of closures per request: under the TypeScript loader each
+// closure would also pay a defineProperty for its name.
+class ChatOutputRender {
+  constructor(
+    private readonly plan: RequestPlan,
+    private readonly model: string,
+    private readonly promptTokens: number,
+    private readonly includeUsage: boolean,
+    private readonly output: ModelOutput,
+    private readonly finish: Finish,
+  ) {}
+  whole(): string {
+    return chatOutputBody(this.plan, this.model, this.promptTokens, this.output, this.finish);
+  }
+  stream(): StreamProtocol {
+    return chatOutputStream(this.plan, this.model, this.promptTokens, this.includeUsage, this.output, this.finish);
+  }
+}
+
+class ResponseRender {
+  constructor(
+    private readonly plan: RequestPlan,
+    private readonly model: string,
+    private readonly inputTokens: number,
+    private readonly echo: ResponseEcho,
+    private readonly answer: ResponseAnswer,
+  ) {}
+  whole(): string {
+    return responseBody(this.plan, this.model, this.inputTokens, this.echo, this.answer);
+  }
+  stream(): StreamProtocol {
+    return responseStream(this.plan, this.model, this.inputTokens, this.echo, this.answer);
+  }
+}
+
+class MessageToolRender {
+  constructor(
+    private readonly plan: RequestPlan,
+    private readonly model: string,
+    private readonly inputTokens: number,
+    private readonly output: ModelOutput,
+    private readonly finish: Finish,
+  ) {}
+  whole(): string {
+    return messageToolBody(this.plan, this.model, this.inputTokens, this.output, this.finish);
+  }
+  stream(): StreamProtocol {
+    return messageToolStream(this.plan, this.model, this.inputTokens, this.output, this.finish);
+  }
 }
 
 /** Chat with tools, tool_choice or response_format; null for a plain chat request (the fast path). */
@@ -31,10 +83,7 @@ export function extendedChat(req: ChatCompletionRequest, makePlan: MakePlan): Pl
   const includeUsage = req.stream_options?.include_usage === true;
   const spec: AnswerSpec = { kind: 'chat', stream: req.stream === true, model: req.model, promptTokens, includeUsage };
   if (output !== null) {
-    spec.render = {
-      whole: () => chatOutputBody(plan, req.model, promptTokens, output, finish),
-      stream: () => chatOutputStream(plan, req.model, promptTokens, includeUsage, output, finish),
-    };
+    spec.render = new ChatOutputRender(plan, req.model, promptTokens, includeUsage, output, finish);
   }
   return { plan, spec };
 }
@@ -56,10 +105,7 @@ export function responsesRoute(req: ResponsesRequest, makePlan: MakePlan): Plann
       model: req.model,
       promptTokens: inputTokens,
       includeUsage: true,
-      render: {
-        whole: () => responseBody(plan, req.model, inputTokens, echo, answer),
-        stream: () => responseStream(plan, req.model, inputTokens, echo, answer),
-      },
+      render: new ResponseRender(plan, req.model, inputTokens, echo, answer),
     },
   };
 }
@@ -73,10 +119,7 @@ export function extendedMessage(req: MessagesRequest, makePlan: MakePlan): Plann
   const { output, finish } = planOutput(plan, tools, { kind: 'text' }, req.max_tokens, 'toolu_');
   const spec: AnswerSpec = { kind: 'message', stream: req.stream === true, model: req.model, promptTokens: inputTokens, includeUsage: false };
   if (output !== null) {
-    spec.render = {
-      whole: () => messageToolBody(plan, req.model, inputTokens, output, finish),
-      stream: () => messageToolStream(plan, req.model, inputTokens, output, finish),
-    };
+    spec.render = new MessageToolRender(plan, req.model, inputTokens, output, finish);
   }
   return { plan, spec };
 }

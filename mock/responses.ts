@@ -98,8 +98,9 @@ export interface ResponseEcho {
 
 const TEXT_FORMAT = '{"format":{"type":"text"},"verbosity":"medium"}';
 
+const json = (v: unknown, fallback: string): string => (absent(v) ? fallback : JSON.stringify(v));
+
 export function responseEcho(req: ResponsesRequest): ResponseEcho {
-  const json = (v: unknown, fallback: string) => (absent(v) ? fallback : JSON.stringify(v));
   return {
     instructions: json(req.instructions, 'null'),
     maxOutputTokens: json(req.max_output_tokens, 'null'),

@@ -139,14 +139,13 @@ export function planOutput(plan: RequestPlan, tools: ToolRequest | null, format:
   let output: ModelOutput | null = null;
   const chosen = tools ? chooseTools(tools, rng) : [];
   if (chosen.length > 0) {
-    output = {
-      kind: 'calls',
-      calls: chosen.map((tool) => {
-        const id = rng.id(24);
-        // The Responses item id shares the call id's characters (one draw instead of two).
-        return { id: idPrefix + id, itemId: `fc_${id}`, name: tool.name, args: segment(generateArgs(tool, Math.floor(rng.next() * 2 ** 32))) };
-      }),
-    };
+    const calls: ToolCallOut[] = [];
+    for (const tool of chosen) {
+      const id = rng.id(24);
+      // The Responses item id shares the call id's characters (one draw instead of two).
+      calls.push({ id: idPrefix + id, itemId: `fc_${id}`, name: tool.name, args: segment(generateArgs(tool, Math.floor(rng.next() * 2 ** 32))) });
+    }
+    output = { kind: 'calls', calls };
   } else if (format.kind === 'json_object') {
     output = { kind: 'json', json: segment(JSON.stringify({ answer: tokensText(plan.contentSeed, 0, plan.outputTokens) })) };
   } else if (format.kind === 'json_schema') {
@@ -178,7 +177,9 @@ function chooseTools(req: ToolRequest, rng: Rng): ToolDef[] {
   const most = req.parallel ? Math.min(MAX_PARALLEL, tools.length) : 1;
   const count = 1 + Math.floor(rng.next() * most);
   const first = Math.floor(rng.next() * tools.length);
-  return Array.from({ length: count }, (_, i) => tools[(first + i) % tools.length]);
+  const chosen: ToolDef[] = [];
+  for (let i = 0; i < count; i++) chosen.push(tools[(first + i) % tools.length]);
+  return chosen;
 }
 
 function generateArgs(tool: ToolDef, seed: number): string {
