@@ -4,7 +4,9 @@
 // onError), so the transport takes its timings at the same points either way; it writes the
 // request as one string and parses the response head with a few string operations instead of
 // undici's queue, its request validation and the wasm parser's callbacks per header. Anything
-// else (https, streaming consumers, headers the client manages itself) goes through undici.
+// else (https, headers the client manages itself) goes through undici. Streams (k6/x/sse) come
+// here too: on a reused socket the request is written at once, where undici waits for the next
+// check phase, so a stream's TTFT, timed from sse.open, would also hold the rest of that loop turn.
 import { performance } from 'node:perf_hooks';
 import type { Socket } from 'node:net';
 import { errors } from 'undici';
@@ -43,8 +45,8 @@ const PLAIN_VALUE = /^[\t\x20-\x7e]*$/;
 const PLAIN_PATH = /^\/[\x21-\x7e]*$/;
 
 /** Whether `req` fits the lean client (else undici sends it). */
-export function isLeanRequest(origin: string, req: Http1Request & { stream?: unknown }): boolean {
-  if (!origin.startsWith('http:') || (req.stream !== null && req.stream !== undefined)) return false;
+export function isLeanRequest(origin: string, req: Http1Request): boolean {
+  if (!origin.startsWith('http:')) return false;
   const body = req.body;
   if (body !== null && typeof body !== 'string' && !(body instanceof Uint8Array)) return false;
   if (!TOKEN.test(req.method) || req.method === 'CONNECT' || !PLAIN_PATH.test(req.path)) return false;

@@ -1,6 +1,6 @@
 // HTTP transport: keep-alive connections per VU and origin (k6 gives each VU its own
-// connections), each either the engine's lean HTTP/1.1 client (http1.ts: plain http requests) or
-// an undici Client (https, streams, unusual headers), both driven through undici's low-level
+// connections), each either the engine's lean HTTP/1.1 client (http1.ts: plain http requests and
+// streams) or an undici Client (https, unusual headers), both driven through undici's low-level
 // dispatch handler so k6's timings are taken at the exact points: connect (custom connector),
 // request handed to the socket (onConnect), first response byte (onResponseStarted: the parser's
 // message begin) and body end (onComplete). This avoids diagnostics_channel (global, one message

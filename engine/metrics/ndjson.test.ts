@@ -141,6 +141,34 @@ describe('NdjsonOutput', () => {
     expect(JSON.parse(text.slice(text.lastIndexOf('\n', text.length - 2) + 1))).toMatchObject({ type: 'Point', metric: 'http_req_duration' });
   });
 
+  it('a chunk on its way to the disk is no backpressure; VUs waiting on a slow disk share one drain wait', async () => {
+    const registry = new MetricRegistry();
+    const chunkBytes = 64 * 1024;
+    const out = new NdjsonOutput(null, null, { chunkBytes, maxPendingBytes: 32 * 1024 * 1024 });
+    await out.open(join(dir, 'chunk.json'));
+    out.attach(registry);
+    const itl = registry.define('itl', 'trend', 'time');
+    const tags = { scenario: 'default', url: 'http://127.0.0.1:1/v1/chat/completions' };
+    let i = 0;
+    // Synchronously, past one chunk: it is handed to the file stream (beyond its 16 KiB mark).
+    while (out.pendingBytes < chunkBytes + 1024) registry.addTo(itl, 10 + (i++ % 7), tags, T0);
+    expect(out.pendingBytes).toBeGreaterThan(16 * 1024);
+    expect(out.backpressured).toBe(false);
+    // Half of maxPendingBytes unwritten is the disk falling behind.
+    while (out.pendingBytes < 16 * 1024 * 1024) registry.addTo(itl, 10 + (i++ % 7), tags, T0);
+    expect(out.backpressured).toBe(true);
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.name);
+    process.on('warning', onWarning);
+    await Promise.all(Array.from({ length: 50 }, () => out.drain()));
+    await new Promise((r) => setImmediate(r));
+    process.off('warning', onWarning);
+    expect(warnings).toEqual([]);
+    expect(out.backpressured).toBe(false);
+    const stats = await out.close();
+    expect(stats).toMatchObject({ points: i, dropped: 0 });
+  });
+
   it('loses nothing when the producer awaits drain() under backpressure', async () => {
     const registry = new MetricRegistry();
     const out = new NdjsonOutput(null, null, { maxPendingBytes: 1024 * 1024, chunkBytes: 16 * 1024 });

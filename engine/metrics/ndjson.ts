@@ -6,7 +6,9 @@
 // 200 ms, like k6's flush period). When more than `maxPendingBytes` sit unwritten in the
 // stream, new points are dropped and counted (never Metric lines) until the disk catches up.
 // To lose nothing, the engine awaits drain() whenever `backpressured` is true (at iteration
-// ends, for instance): that slows the VUs to the disk's pace instead of dropping.
+// ends, for instance): that slows the VUs to the disk's pace instead of dropping. Backpressure is
+// half of maxPendingBytes waiting, not the stream's own highWaterMark (16 KiB): every 64 KiB chunk
+// passes that, so VUs would stop at each chunk and restart together when it is written.
 import { once } from 'node:events';
 import { createWriteStream, existsSync, type WriteStream } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
@@ -76,6 +78,8 @@ export class NdjsonOutput {
   private timer: NodeJS.Timeout | null = null;
   private unsubscribe: (() => void) | null = null;
   private dropping = false;
+  /** One wait for 'drain' shared by every caller of drain(), not a listener each. */
+  private drained: Promise<void> | null = null;
   private path = '';
   private tempPath = '';
   points = 0;
@@ -166,16 +170,25 @@ export class NdjsonOutput {
     return (this.sink?.writableLength ?? 0) + this.chunk.length;
   }
 
-  /** True when the engine should await drain() before producing more samples. */
+  /** True when the disk is behind (half of maxPendingBytes unwritten): await drain() before producing more. */
   get backpressured(): boolean {
-    return this.sink !== null && (this.sink.writableNeedDrain || this.pendingBytes >= this.maxPendingBytes / 2);
+    return this.sink !== null && this.pendingBytes >= this.maxPendingBytes / 2;
   }
 
-  /** Writes the open chunk and resolves once the stream has room again. */
-  async drain(): Promise<void> {
+  /** Writes the open chunk and resolves once the stream has written what it holds. */
+  drain(): Promise<void> {
     this.flush();
     const sink = this.sink;
-    if (sink !== null && sink.writableNeedDrain && this.failure === null) await once(sink, 'drain');
+    if (sink === null || !sink.writableNeedDrain || this.failure !== null) return Promise.resolve();
+    this.drained ??= once(sink, 'drain').then(
+      () => {
+        this.drained = null;
+      },
+      () => {
+        this.drained = null;
+      },
+    );
+    return this.drained;
   }
 
   /** Writes what is buffered, ends the file, renames it into place and returns the counts. */
