@@ -121,6 +121,8 @@ try {
   const diffs: number[] = [];
   const engineP99: number[] = [];
   const engineTtft: number[] = [];
+  const bareP99: number[] = [];
+  const bareTtft: number[] = [];
   try {
     for (let r = 1; r <= rounds; r++) {
       console.log(`round ${r}/${rounds}`);
@@ -133,6 +135,8 @@ try {
       diffs.push(got.engine.itl50 - got.bare.itl50);
       engineP99.push(got.engine.itl99);
       engineTtft.push(got.engine.ttft50);
+      bareP99.push(got.bare.itl99);
+      bareTtft.push(got.bare.ttft50);
     }
     console.log(await mockLateness(mock.url));
   } finally {
@@ -140,8 +144,12 @@ try {
   }
   const d = median(diffs);
   console.log(`ITL p50, engine − bare client: median over rounds ${fmt(d, 3)} ms (rounds: ${diffs.map((x) => fmt(x, 3)).join(', ')}) → ${Math.abs(d) <= 0.3 ? 'met' : 'NOT met'} (±0.3 ms)`);
-  console.log(`ITL p99, engine: median ${fmt(median(engineP99))} ms → ${median(engineP99) <= 12 ? 'met' : 'NOT met'} (<= 12 ms)`);
-  console.log(`TTFT p50, engine: median ${fmt(median(engineTtft), 3)} ms → ${Math.abs(median(engineTtft) - LATENCY) <= 0.5 ? 'met' : 'NOT met'} (50 ± 0.5 ms)`);
+  // When the bare client misses a target as well, the rig (machine, mock, client timing) sets the limit.
+  const rig = (bareMet: boolean) => (bareMet ? '' : '; the bare client misses it too: the rig sets this limit');
+  console.log(`ITL p99, engine: median ${fmt(median(engineP99))} ms (bare client ${fmt(median(bareP99))} ms) → ${median(engineP99) <= 12 ? 'met' : 'NOT met'} (<= 12 ms)${rig(median(bareP99) <= 12)}`);
+  console.log(
+    `TTFT p50, engine: median ${fmt(median(engineTtft), 3)} ms (bare client ${fmt(median(bareTtft), 3)} ms) → ${Math.abs(median(engineTtft) - LATENCY) <= 0.5 ? 'met' : 'NOT met'} (50 ± 0.5 ms)${rig(Math.abs(median(bareTtft) - LATENCY) <= 0.5)}`,
+  );
 
   // B. Lognormal jitter.
   console.log(`\nB. mock --jitter lognormal (cv ${CV}), same pacing: ITL quantiles vs the configured distribution`);
@@ -152,14 +160,16 @@ try {
     const sigma = Math.sqrt(Math.log(1 + CV * CV));
     const Z: Record<number, number> = { 10: -1.2815515655, 20: -0.8416212336, 30: -0.5244005127, 40: -0.2533471031, 50: 0, 60: 0.2533471031, 70: 0.5244005127, 80: 0.8416212336, 90: 1.2815515655 };
     let worst = 0;
+    let bareWorst = 0;
     for (const p of [10, 20, 30, 40, 50, 60, 70, 80, 90]) {
       const want = ITL * Math.exp(-(sigma * sigma) / 2 + sigma * Z[p]);
       const got = q(e, p);
       const err = (got - want) / want;
       worst = Math.max(worst, Math.abs(err));
+      bareWorst = Math.max(bareWorst, Math.abs((q(b, p) - want) / want));
       console.log(`  p${p}: configured ${fmt(want, 3)} ms, engine ${fmt(got, 3)} ms (${err >= 0 ? '+' : ''}${fmt(err * 100, 1)}%), bare client ${fmt(q(b, p), 3)} ms`);
     }
-    console.log(`worst deviation ${fmt(worst * 100, 1)}% → ${worst <= 0.05 ? 'met' : 'NOT met'} (5%)`);
+    console.log(`worst deviation ${fmt(worst * 100, 1)}% (bare client ${fmt(bareWorst * 100, 1)}%) → ${worst <= 0.05 ? 'met' : 'NOT met'} (5%)${bareWorst <= 0.05 ? '' : '; the bare client misses it too: the rig sets this limit'}`);
     console.log(await mockLateness(jmock.url));
   } finally {
     await jmock.stop();
