@@ -37,6 +37,19 @@ describe('engine run: synchronous scripts on worker VUs', () => {
     expect(groups.chat.checks['chat 200']).toMatchObject({ passes: 6, fails: 0 });
   });
 
+  it('counts what a VU did before it sleeps while it sleeps, with the tags it had then', async () => {
+    const file = fx.out();
+    const started = Date.now();
+    const r = await runEngine(['run', '-q', '--summary-export', file, join(SYNC, 'outbox.js')], { timeoutMs: 60_000 });
+    // The failed check aborts the run during the 30 s sleep.
+    expect(r.code).toBe(99);
+    expect(Date.now() - started).toBeLessThan(20_000);
+    const m = summaryOf(file).metrics;
+    expect(m.checks).toMatchObject({ passes: 100, fails: 1 });
+    expect(m['tagged{kind:first}']).toMatchObject({ min: 1, max: 1 });
+    expect(m['tagged{kind:second}']).toMatchObject({ min: 2, max: 2 });
+  });
+
   it("follows k6's HTTP client: redirects, cookies, compression, basic and digest auth, multipart, userAgent, res.html()", async () => {
     const file = fx.out();
     const r = await runEngine(['run', '-q', '-e', `TARGET=${server.url}`, '--summary-export', file, join(SYNC, 'http-client.js')], { timeoutMs: 120_000 });
