@@ -1,5 +1,5 @@
-// Checks and samples a worker VU queues before it blocks: they count while it sleeps, with the
-// tags they had when they were added.
+// Checks and samples of a worker VU before it sleeps: they count while it sleeps, with the tags
+// they had when they were added.
 import { check, sleep } from 'k6';
 import { Trend } from 'k6/metrics';
 
