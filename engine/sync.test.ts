@@ -40,7 +40,7 @@ describe('engine run: synchronous scripts on worker VUs', () => {
   it('counts what a VU did before it sleeps while it sleeps, with the tags it had then', async () => {
     const file = fx.out();
     const started = Date.now();
-    const r = await runEngine(['run', '-q', '--summary-export', file, join(SYNC, 'outbox.js')], { timeoutMs: 60_000 });
+    const r = await runEngine(['run', '-q', '--summary-export', file, join(SYNC, 'before-sleep.js')], { timeoutMs: 60_000 });
     // The failed check aborts the run during the 30 s sleep.
     expect(r.code).toBe(99);
     expect(Date.now() - started).toBeLessThan(20_000);
