@@ -3,12 +3,18 @@
 // alternating rounds, the engine pinned to one core. Target: sync >= 50% of async req/s.
 // Prints req/s and CPU time per request (user + system of the whole engine process, all threads,
 // minus the CPU of a run where each VU makes one request: start-up, VU init and exit).
-//   node --import tsx bench/engine-sync-vs-async.ts [--rounds 5] [--seconds 10] [--vus 50]
+// With --threads, it instead reads each thread's CPU from /proc over the middle of one run per kind
+// (start-up and exit left out) and prints it per request: where the sync path's extra CPU goes.
+//   node --import tsx bench/engine-sync-vs-async.ts [--rounds 5] [--seconds 10] [--vus 50] [--threads]
+import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { machine, median, pinningNote, runEngineProcess, scratch, startMock } from './engine-common.ts';
+import { BIN, machine, median, pin, pinningNote, runEngineProcess, scratch, startMock } from './engine-common.ts';
 
-const { values } = parseArgs({ options: { rounds: { type: 'string', default: '5' }, seconds: { type: 'string', default: '10' }, vus: { type: 'string', default: '50' } } });
+const { values } = parseArgs({
+  options: { rounds: { type: 'string', default: '5' }, seconds: { type: 'string', default: '10' }, vus: { type: 'string', default: '50' }, threads: { type: 'boolean', default: false } },
+});
 const rounds = Number(values.rounds);
 const seconds = Number(values.seconds);
 const vus = Number(values.vus);
@@ -34,9 +40,70 @@ export default function () {
 }
 `;
 
+/** CPU ticks (user + system, 1/100 s) of each thread of `pid`, by thread id. */
+function threadTicks(pid: number): Map<number, number> {
+  const ticks = new Map<number, number>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks.set(Number(tid), Number(f[11]) + Number(f[12]));
+    } catch {
+      // The thread ended between the listing and the read.
+    }
+  }
+  return ticks;
+}
+
+const requestsTotal = async (url: string): Promise<number> => ((await (await fetch(`${url}/stats`)).json()) as { requests_total: number }).requests_total;
+const sleepMs = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** One run of `script`: CPU per request of the main thread and of the others, over its middle half. */
+async function threadSplit(url: string, script: string): Promise<string> {
+  const argv = [...pin(1), process.execPath, BIN, 'engine', 'run', '-q', '--no-summary', '-e', `TARGET=${url}`, '--vus', String(vus), '--duration', `${seconds}s`, script];
+  const child = spawn(argv[0], argv.slice(1), { stdio: 'ignore' });
+  const exited = new Promise((r) => child.on('close', r));
+  const pid = child.pid!;
+  // Start-up (workers included) is over well before a quarter of the run plus its first seconds.
+  await sleepMs(2000 + seconds * 250);
+  const t0 = threadTicks(pid);
+  const r0 = await requestsTotal(url);
+  await sleepMs(seconds * 500);
+  const t1 = threadTicks(pid);
+  const n = (await requestsTotal(url)) - r0;
+  await exited;
+  const per = (ticks: number) => (ticks * 10_000) / n; // ticks are 10 ms; µs per request
+  let main = 0;
+  const others: number[] = [];
+  for (const [tid, t] of t1) {
+    const d = t - (t0.get(tid) ?? 0);
+    if (tid === pid) main = d;
+    else if (d > 0) others.push(d);
+  }
+  others.sort((a, b) => b - a);
+  const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+  const busiest = others.slice(0, vus);
+  return (
+    `${n} requests; CPU per request: total ${per(main + sum(others)).toFixed(0)} µs, main thread ${per(main).toFixed(0)} µs, other threads ${per(sum(others)).toFixed(0)} µs ` +
+    `(the ${busiest.length} busiest, the VUs' workers when the script is sync: ${per(sum(busiest)).toFixed(0)} µs; the rest: ${per(sum(others.slice(vus))).toFixed(0)} µs)`
+  );
+}
+
 const tmp = scratch();
 const scripts = { async: tmp.write('async.js', ASYNC), sync: tmp.write('sync.js', SYNC) };
 const mock = await startMock(['--latency', '0ms']);
+if (values.threads) {
+  try {
+    console.log(`machine: ${machine()}; ${pinningNote()}; ${vus} VUs, ${seconds}s per run, /proc read over the middle of each run`);
+    for (let round = 1; round <= rounds; round++) {
+      for (const kind of ['async', 'sync'] as const) console.log(`round ${round} ${kind}: ${await threadSplit(mock.url, scripts[kind])}`);
+    }
+  } finally {
+    await mock.stop();
+    tmp.cleanup();
+  }
+  process.exit(0);
+}
 try {
   const fixed = { async: 0, sync: 0 };
   for (const kind of ['async', 'sync'] as const) {
