@@ -127,11 +127,13 @@ export class WorkerVu {
     });
     // Never an unhandled rejection: the caller awaits `ready` when it needs the VU.
     this.ready.catch(() => {});
-    this.worker.on('message', (msg: FromWorker) => {
-      if (msg.t === 'ready') readyResolve();
+    const receive = (msg: FromWorker): void => {
+      if (msg.t === 'batch') for (const m of msg.list) receive(m);
+      else if (msg.t === 'ready') readyResolve();
       else if (msg.t === 'initError') readyReject(remoteError(msg.error));
       else this.onMessage(msg);
-    });
+    };
+    this.worker.on('message', receive);
     this.worker.on('error', (e) => {
       readyReject(e);
       this.finish({ error: e });

@@ -67,6 +67,8 @@ export type FromWorker =
   /** client.close() or a handler threw: end the stream. */
   | { t: 'sseClose' }
   /** An error nobody can catch (a timer that threw, a rejection nobody handled); `value` when it is no Error. */
+  /** Messages that waited in the worker's outbox, in order (the last one may be one that had to go now). */
+  | { t: 'batch'; list: FromWorker[] }
   | { t: 'uncaught'; kind: 'exception' | 'rejection'; name?: string; message?: string; stack?: string; value?: string };
 
 /**

@@ -47,7 +47,39 @@ let data: unknown = undefined;
 const userTags: Record<string, string> = {};
 const metadata: Record<string, string> = {};
 
-const post = (msg: FromWorker): void => port.postMessage(msg);
+/**
+ * Messages that need no answer (checks, metric samples, tags, logs) wait here and cross with the
+ * next message that must go now, or at the latest one turn of the event loop later: each port
+ * message costs both threads a wake-up, and an iteration with a request and two checks sent five.
+ */
+let outbox: FromWorker[] = [];
+const OUTBOX_MAX = 64;
+
+/** Sends `msg` now, with whatever waits in the outbox before it. */
+function post(msg: FromWorker): void {
+  if (outbox.length === 0) {
+    port.postMessage(msg);
+    return;
+  }
+  outbox.push(msg);
+  const list = outbox;
+  outbox = [];
+  port.postMessage({ t: 'batch', list } satisfies FromWorker);
+}
+
+/** Sends what waits in the outbox. */
+function flush(): void {
+  if (outbox.length === 0) return;
+  const list = outbox;
+  outbox = [];
+  port.postMessage(list.length === 1 ? list[0] : ({ t: 'batch', list } satisfies FromWorker));
+}
+
+/** Queues a message that needs no answer. */
+function queue(msg: FromWorker): void {
+  if (outbox.push(msg) === 1) setImmediate(flush);
+  else if (outbox.length >= OUTBOX_MAX) flush();
+}
 
 /** What the main thread posted on `replies` since the last wake-up (blocks until it wakes this thread). */
 function receive(): unknown[] {
@@ -156,7 +188,7 @@ function check(value: unknown, sets: Record<string, unknown>, tags?: Record<stri
     if (isAsyncFunction(checker)) throw new Error(CHECK_ASYNC_MESSAGE);
     const passed = Boolean(typeof checker === 'function' ? (checker as (v: unknown) => unknown)(value) : checker);
     if (!passed) all = false;
-    post({ t: 'check', group, name, passed, tags: tags ? Object.fromEntries(Object.entries(tags).map(([k, v]) => [k, String(v)])) : undefined });
+    queue({ t: 'check', group, name, passed, tags: tags ? Object.fromEntries(Object.entries(tags).map(([k, v]) => [k, String(v)])) : undefined });
   }
   return all;
 }
@@ -167,20 +199,23 @@ function groupFn<T>(name: string, fn: () => T): T {
   if (isAsyncFunction(fn)) throw new Error(GROUP_ASYNC_MESSAGE);
   if (String(name).includes('::')) throw new Error(`group and check names may not contain '::' (group "${name}")`);
   const parent = group;
-  post({ t: 'group', parent, name: String(name) });
+  queue({ t: 'group', parent, name: String(name) });
   group = `${parent}::${name}`;
   const start = performance.now();
   try {
     return fn();
   } finally {
-    post({ t: 'groupDuration', group, ms: performance.now() - start });
+    queue({ t: 'groupDuration', group, ms: performance.now() - start });
     group = parent;
   }
 }
 
 function sleep(seconds: number): void {
   const ms = Number(seconds) * 1000;
-  if (ms > 0) Atomics.wait(sleeper, 0, 0, ms);
+  if (ms <= 0) return;
+  // What the VU did before it sleeps reaches the metrics now, not after the sleep.
+  flush();
+  Atomics.wait(sleeper, 0, 0, ms);
 }
 
 // --- k6/http
@@ -281,12 +316,13 @@ function metricClass(type: 'counter' | 'gauge' | 'rate' | 'trend') {
       if (phase !== 'init') throw new Error(`metric '${name}': custom metrics can only be created in the init context`);
       this.name = String(name);
       this.#isTime = type === 'trend' && Boolean(isTime);
-      post({ t: 'defineMetric', name: this.name, type, isTime: this.#isTime });
+      queue({ t: 'defineMetric', name: this.name, type, isTime: this.#isTime });
     }
     add(value: unknown, tags?: Record<string, unknown>): boolean {
       if (phase === 'init') throw new Error(`metric '${this.name}': samples cannot be added in the init context`);
       const v = type === 'rate' ? (value ? 1 : 0) : typeof value === 'boolean' ? (value ? 1 : 0) : Number(value);
-      post({ t: 'metric', group, name: this.name, type, isTime: this.#isTime, value: v, tags });
+      // A copy: the message crosses later, and the script may change its tags object meanwhile.
+      queue({ t: 'metric', group, name: this.name, type, isTime: this.#isTime, value: v, tags: tags === undefined || tags === null ? undefined : { ...tags } });
       return true;
     }
   };
@@ -302,13 +338,13 @@ const tagsProxy = () =>
     set(target, key, value) {
       if (typeof key !== 'string') return false;
       target[key] = String(value);
-      post({ t: 'tag', key, value: String(value) });
+      queue({ t: 'tag', key, value: String(value) });
       return true;
     },
     deleteProperty(target, key) {
       if (typeof key === 'string' && key in target) {
         delete target[key];
-        post({ t: 'tag', key, value: null });
+        queue({ t: 'tag', key, value: null });
       }
       return true;
     },
