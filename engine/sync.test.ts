@@ -50,6 +50,14 @@ describe('engine run: synchronous scripts on worker VUs', () => {
     expect(m['tagged{kind:second}']).toMatchObject({ min: 2, max: 2 });
   });
 
+  it('counts the checks of a VU that never yields while it runs', async () => {
+    const started = Date.now();
+    const r = await runEngine(['run', '-q', join(SYNC, 'busy-checks.js')], { timeoutMs: 60_000 });
+    expect(r.code).toBe(99);
+    // The loop would run 30 s; its checks cross at least every 100 ms, the abort follows the next threshold evaluation.
+    expect(Date.now() - started).toBeLessThan(12_000);
+  });
+
   it("follows k6's HTTP client: redirects, cookies, compression, basic and digest auth, multipart, userAgent, res.html()", async () => {
     const file = fx.out();
     const r = await runEngine(['run', '-q', '-e', `TARGET=${server.url}`, '--summary-export', file, join(SYNC, 'http-client.js')], { timeoutMs: 120_000 });

@@ -75,10 +75,17 @@ function flush(): void {
   port.postMessage(list.length === 1 ? list[0] : ({ t: 'batch', list } satisfies FromWorker));
 }
 
+/** When the oldest message in the outbox was queued. */
+let outboxSince = 0;
+/** A script busy in a loop never yields to the event loop: its samples still cross this often. */
+const OUTBOX_MAX_AGE_MS = 100;
+
 /** Queues a message that needs no answer. */
 function queue(msg: FromWorker): void {
-  if (outbox.push(msg) === 1) setImmediate(flush);
-  else if (outbox.length >= OUTBOX_MAX) flush();
+  if (outbox.push(msg) === 1) {
+    outboxSince = performance.now();
+    setImmediate(flush);
+  } else if (outbox.length >= OUTBOX_MAX || performance.now() - outboxSince >= OUTBOX_MAX_AGE_MS) flush();
 }
 
 /** What the main thread posted on `replies` since the last wake-up (blocks until it wakes this thread). */
