@@ -66,9 +66,9 @@ export type FromWorker =
   | { t: 'sseDelivered' }
   /** client.close() or a handler threw: end the stream. */
   | { t: 'sseClose' }
-  /** An error nobody can catch (a timer that threw, a rejection nobody handled); `value` when it is no Error. */
   /** Messages that waited in the worker's outbox, in order (the last one may be one that had to go now). */
   | { t: 'batch'; list: FromWorker[] }
+  /** An error nobody can catch (a timer that threw, a rejection nobody handled); `value` when it is no Error. */
   | { t: 'uncaught'; kind: 'exception' | 'rejection'; name?: string; message?: string; stack?: string; value?: string };
 
 /**

@@ -48,9 +48,9 @@ const userTags: Record<string, string> = {};
 const metadata: Record<string, string> = {};
 
 /**
- * Messages that need no answer (checks, metric samples, tags, logs) wait here and cross with the
+ * Messages that need no answer (checks, metric samples, tags, groups) wait here and cross with the
  * next message that must go now, or at the latest one turn of the event loop later: each port
- * message costs both threads a wake-up, and an iteration with a request and two checks sent five.
+ * message costs both threads a wake-up, and an iteration with a request and two checks sent four.
  */
 let outbox: FromWorker[] = [];
 const OUTBOX_MAX = 64;
