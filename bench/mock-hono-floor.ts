@@ -9,7 +9,7 @@ const body = process.env.MOCK_BARE_BODY ?? '{}';
 const requestId = process.env.MOCK_BARE_REQUEST_ID ?? 'req_bare';
 
 const app = new Hono();
-app.post('/v1/chat/completions', async (c) => {
+app.post(process.env.MOCK_FLOOR_PATH ?? '/v1/chat/completions', async (c) => {
   JSON.parse(await c.req.text());
   return new Response(body, { status: 200, headers: { 'content-type': 'application/json', 'x-request-id': requestId } });
 });
