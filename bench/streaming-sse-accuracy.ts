@@ -59,17 +59,25 @@ const fmt = (x: number, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : 'n/a');
 
 async function engineRun(target: string, dir: string, tag: string, env: Record<string, string> = {}): Promise<Samples> {
   const nd = join(dir, `${tag}.ndjson`);
-  const vars = { TARGET: target, REQUESTS: String(requests), CONCURRENCY: String(concurrency), WARMUP: '1', THRESHOLDS: 'off', OUTPUT: dir, NAME: tag, ...env };
+  // The warm-up is stopped hard, so the measured phase opens with `concurrency` streams started
+  // together on new connections: their tokens come in bursts (two deltas per read), as do the bare
+  // client's first round, which it skips (--skip). The engine's first round is skipped the same way.
+  const vars = { TARGET: target, REQUESTS: String(requests + concurrency), CONCURRENCY: String(concurrency), WARMUP: '1', THRESHOLDS: 'off', OUTPUT: dir, NAME: tag, ...env };
   const args = ['--out', `json=${nd}`, ...Object.entries(vars).flatMap(([k, v]) => ['-e', `${k}=${v}`]), scriptPath('streaming-sse')];
   const run = await runEngineProcess(args, join(dir, `${tag}.export.json`));
   if (!run.summary) throw new Error(`engine run failed (exit ${run.code}): ${run.stderr.slice(-500)}`);
   const ttft: number[] = [];
   const itl: number[] = [];
   let streams = 0;
+  // A stream adds its ttft point, then its itl points, in one synchronous run of the script, so
+  // the itl points after the n-th ttft point are the n-th stream's.
+  let seen = 0;
   for (const line of readFileSync(nd, 'utf8').split('\n')) {
     if (!line.startsWith('{"type":"Point"')) continue;
     const p = JSON.parse(line) as { metric: string; data: { value: number; tags: Record<string, string> } };
     if (p.data.tags.phase !== 'measure') continue;
+    if (p.metric === 'ttft') seen++;
+    if (seen <= concurrency) continue;
     if (p.metric === 'itl') itl.push(p.data.value);
     else if (p.metric === 'ttft') {
       ttft.push(p.data.value);
