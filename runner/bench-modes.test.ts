@@ -22,15 +22,16 @@ describe('the embedded engine with worker threads', () => {
     const out = join(dir, 'workers');
     const mark = newMark();
     const family = watchFamily(mark);
-    const run = await runBench(['--requests', '1001', '--concurrency', '10', '--engine-workers', '2', '--output', out, ...FAST], mark);
+    // Long enough (about 2 s of load) for the 150 ms process poll to see the engine's command line on a busy machine.
+    const run = await runBench(['--requests', '4001', '--concurrency', '10', '--engine-workers', '2', '--output', out, ...FAST], mark);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stderr).toContain('embedded engine: 2 worker threads\n');
     expect([...family.commandLines()].some(([, line]) => line.includes(' engine run ') && line.includes('--workers 2'))).toBe(true);
     expect(family.stop().filter(isAlive)).toEqual([]);
     const result = JSON.parse(await readFile(join(out, resultFiles(out)[0]), 'utf8')) as Result;
-    // 1001 shared iterations split over two workers: exactly 1001 requests, none lost or doubled.
-    expect(result.total_requests).toBe(1001);
-    expect(result.success_requests).toBe(1001);
+    // 4001 shared iterations split over two workers: exactly 4001 requests, none lost or doubled.
+    expect(result.total_requests).toBe(4001);
+    expect(result.success_requests).toBe(4001);
   });
 
   it('refuses --engine-workers 0, naming the flag', async () => {
