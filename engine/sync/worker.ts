@@ -57,14 +57,11 @@ const OUTBOX_MAX = 64;
 
 /** Sends `msg` now, with whatever waits in the outbox before it. */
 function post(msg: FromWorker): void {
-  if (outbox.length === 0) {
-    port.postMessage(msg);
-    return;
+  if (outbox.length === 0) port.postMessage(msg);
+  else {
+    outbox.push(msg);
+    flush();
   }
-  outbox.push(msg);
-  const list = outbox;
-  outbox = [];
-  port.postMessage({ t: 'batch', list } satisfies FromWorker);
 }
 
 /** Sends what waits in the outbox. */
