@@ -40,6 +40,12 @@ export class TestRun {
   userAgent = '';
   /** `--http-debug`: log requests and responses ('full' with bodies). */
   httpDebug: 'headers' | 'full' | null = null;
+  /** options.batch: requests of one http.batch() in flight at once (k6 default 20). */
+  batch = 20;
+  /** options.batchPerHost: of those, to one host:port (k6 default 6; 0 = no limit). */
+  batchPerHost = 6;
+  /** options.throw: a failed request throws instead of returning status 0 (and logs nothing). */
+  throwErrors = false;
   /** options.maxRedirects (k6 default 10). */
   maxRedirects = 10;
   /** Samples and requests whose iterations threw: counted for the zero-request warning. */

@@ -7,6 +7,20 @@ import { errorLine } from './late-errors.ts';
 
 type Level = 'INFO' | 'WARN' | 'ERRO' | 'DEBU';
 
+/** Where the engine's own log lines go while a script's output is captured (null: plain stderr). */
+let engineLine: ((level: Level, text: string) => void) | null = null;
+
+/**
+ * A line of the engine's own, in k6's form: `WARN[0003] Request Failed   error="..."` (the
+ * message padded as logrus pads it, then the fields, values quoted as Go quotes them).
+ */
+export function engineLog(level: Level, message: string, fields: Record<string, string> = {}): void {
+  const keys = Object.keys(fields);
+  const text = keys.length === 0 ? message : `${message.padEnd(44)} ${keys.map((k) => `${k}=${JSON.stringify(fields[k])}`).join(' ')}`;
+  if (engineLine !== null) engineLine(level, text);
+  else process.stderr.write(`${level}[0000] ${text}\n`);
+}
+
 export function captureScriptOutput(write: (text: string) => void, elapsedMs: () => number, opts: { verbose?: boolean } = {}): () => void {
   const original = globalThis.console;
   const line = (level: Level, args: unknown[], source = 'console') => {
@@ -21,6 +35,7 @@ export function captureScriptOutput(write: (text: string) => void, elapsedMs: ()
   // k6 prints console.debug only with --verbose.
   scriptConsole.debug = opts.verbose ? (...args: unknown[]) => line('DEBU' as Level, args) : () => {};
   globalThis.console = scriptConsole;
+  engineLine = (level, text) => write(`${level}[${String(Math.floor(elapsedMs() / 1000)).padStart(4, '0')}] ${text}\n`);
 
   // One line each, as k6 logs them (a stack per stray rejection would bury everything else).
   const onRejection = (reason: unknown) => write(errorLine('rejection', reason, elapsedMs()));
@@ -29,6 +44,7 @@ export function captureScriptOutput(write: (text: string) => void, elapsedMs: ()
   process.on('uncaughtException', onException);
   return () => {
     globalThis.console = original;
+    engineLine = null;
     process.off('unhandledRejection', onRejection);
     process.off('uncaughtException', onException);
   };

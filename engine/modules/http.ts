@@ -7,6 +7,7 @@ import { url } from './pure.ts';
 import { InterruptedError } from '../http-errors.ts';
 import { currentRun, type TestRun } from '../runtime.ts';
 import { send, VuConnections, type TransportRequest, type TransportResult } from '../transport.ts';
+import { engineLog } from '../script-console.ts';
 import { currentStore, type VuStore } from '../vu.ts';
 import { USER_AGENT } from '../version.ts';
 import { CookieJar, jarFor, parseSetCookies, type RequestCookies } from './cookies.ts';
@@ -45,6 +46,28 @@ interface ParsedUrl {
 
 const urlCache = new Map<string, ParsedUrl>();
 
+/** k6's error codes for a URL it cannot request (lib/netext/httpext/error_codes.go). */
+const INVALID_URL = 1020;
+const GENERIC_ERROR = 1000;
+
+/** A URL the client cannot request: k6 answers it with a status-0 response, not a throw (unless options.throw). */
+class UrlError extends Error {
+  constructor(
+    readonly code: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const NO_TIMINGS = { blocked: 0, connecting: 0, tls_handshaking: 0, sending: 0, waiting: 0, receiving: 0, duration: 0 };
+
+/** The response k6 gives for a request it could not even start: status 0 and the error, no samples. */
+function unsentResponse(method: string, url: string, error: UrlError): Response {
+  const result: TransportResult = { status: 0, statusText: '', rawHeaders: null, body: null, error: { code: error.code, message: error.message }, timings: { ...NO_TIMINGS }, bytesSent: 0, bytesReceived: 0 };
+  return new Response(result, url, String(method).toUpperCase(), [], null, 'text', null, null);
+}
+
 /** The previous URL: a closed loop asks for the same one again (a string compare, no hashing). */
 let lastUrl = '';
 let lastParsed: ParsedUrl | null = null;
@@ -64,9 +87,9 @@ function parseUrlCached(url: string): ParsedUrl {
   try {
     u = new URL(url);
   } catch {
-    throw new Error(`invalid URL "${url}"`);
+    throw new UrlError(INVALID_URL, `invalid URL: parse "${url}": not an absolute URL`);
   }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error(`unsupported protocol scheme "${u.protocol.slice(0, -1)}" in "${url}"`);
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new UrlError(GENERIC_ERROR, `unsupported protocol scheme "${u.protocol.slice(0, -1)}" in "${url}"`);
   let auth: string | null = null;
   let clean = url;
   if (u.username !== '' || u.password !== '') {
@@ -295,6 +318,12 @@ function complete(req: PendingRequest, result: TransportResult): Response | Prom
     }
   }
   if (run.httpDebug !== null) logHttp(req, result);
+  // k6: a failed request logs "Request Failed" and returns status 0, or throws with options.throw
+  // (never for a request cut by the end of its iteration).
+  if (result.error !== null && (store === undefined || !store.vu.interrupted)) {
+    if (run.throwErrors) return Promise.reject(new Error(result.error.message));
+    engineLog('WARN', 'Request Failed', { error: result.error.message });
+  }
   const status = result.status;
   let cookies = null;
   if (status !== 0) {
@@ -478,6 +507,10 @@ export function requestFor(store: VuStore | undefined, method: string, url: unkn
   try {
     prepared = prepare(store, method, url, body, params);
   } catch (err) {
+    if (err instanceof UrlError && !currentRun().throwErrors) {
+      engineLog('WARN', 'Request Failed', { error: err.message });
+      return Promise.resolve(unsentResponse(method, typeof url === 'string' ? url : String((url as { url?: unknown } | null)?.url), err));
+    }
     return Promise.reject(err);
   }
   // An un-awaited request keeps the iteration open until it ends (k6's event loop).
@@ -496,19 +529,76 @@ export function asyncRequest(method: string, url: string | { url: string; name?:
 
 type BatchItem = string | [string, unknown, Body?, Params?] | { method?: string; url: unknown; body?: Body; params?: Params };
 
-/** http.batch's requests, all in flight at once; the result has the shape of the argument. */
+/**
+ * http.batch's requests; the result has the shape of the argument. As in k6, at most
+ * options.batch (20) are in flight at once, taken in order, and at most options.batchPerHost (6,
+ * 0 = no limit) to one host:port.
+ */
 export async function batchFor(store: VuStore | undefined, requests: BatchItem[] | Record<string, BatchItem>): Promise<Response[] | Record<string, Response>> {
-  const one = (item: BatchItem): Promise<Response> => {
-    if (typeof item === 'string') return requestFor(store, 'GET', item, null, undefined);
-    if (Array.isArray(item)) return requestFor(store, String(item[0]), item[1], item[2] ?? null, item[3]);
-    if (item !== null && typeof item === 'object') return requestFor(store, item.method ?? 'GET', item.url, item.body ?? null, item.params);
-    return Promise.reject(new Error(`http.batch: invalid request ${JSON.stringify(item)}`));
-  };
-  if (Array.isArray(requests)) return Promise.all(requests.map(one));
   if (requests === null || typeof requests !== 'object') throw new Error('http.batch: expected an array or an object of requests');
-  const keys = Object.keys(requests);
-  const results = await Promise.all(keys.map((k) => one(requests[k])));
+  const keys = Array.isArray(requests) ? null : Object.keys(requests);
+  const items: BatchItem[] = keys === null ? (requests as BatchItem[]) : keys.map((k) => (requests as Record<string, BatchItem>)[k]);
+  const run = currentRun();
+  const results = await inBatches(items, run.batch, run.batchPerHost, (item) => batchRequest(store, item));
+  if (keys === null) return results;
   return Object.fromEntries(keys.map((k, i) => [k, results[i]]));
+}
+
+function batchRequest(store: VuStore | undefined, item: BatchItem): Promise<Response> {
+  if (typeof item === 'string') return requestFor(store, 'GET', item, null, undefined);
+  if (Array.isArray(item)) return requestFor(store, String(item[0]), item[1], item[2] ?? null, item[3]);
+  if (item !== null && typeof item === 'object') return requestFor(store, item.method ?? 'GET', item.url, item.body ?? null, item.params);
+  return Promise.reject(new Error(`http.batch: invalid request ${JSON.stringify(item)}`));
+}
+
+/** host:port of a batch item's URL ('' when it has none: it fails on its own). */
+function batchHost(item: BatchItem): string {
+  const raw = typeof item === 'string' ? item : Array.isArray(item) ? item[1] : (item as { url?: unknown } | null)?.url;
+  const text = typeof raw === 'string' ? raw : String((raw as { url?: unknown } | null | undefined)?.url);
+  try {
+    return new URL(text).host;
+  } catch {
+    return '';
+  }
+}
+
+/** k6's batch scheduling: `limit` workers take the items in order; each waits for a slot of its host. */
+async function inBatches<T>(items: BatchItem[], limit: number, perHost: number, run: (item: BatchItem) => Promise<T>): Promise<T[]> {
+  const results = new Array<T>(items.length);
+  const hosts = new Map<string, { active: number; waiting: Array<() => void> }>();
+  const acquire = (host: string): Promise<void> | void => {
+    if (perHost <= 0) return;
+    let slot = hosts.get(host);
+    if (slot === undefined) hosts.set(host, (slot = { active: 0, waiting: [] }));
+    if (slot.active < perHost) {
+      slot.active++;
+      return;
+    }
+    return new Promise<void>((resolve) => slot.waiting.push(resolve));
+  };
+  const release = (host: string): void => {
+    if (perHost <= 0) return;
+    const slot = hosts.get(host)!;
+    const next = slot.waiting.shift();
+    // The slot passes straight to the next waiter.
+    if (next !== undefined) next();
+    else slot.active--;
+  };
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      const host = batchHost(items[i]);
+      await acquire(host);
+      try {
+        results[i] = await run(items[i]);
+      } finally {
+        release(host);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(items.length, limit) }, worker));
+  return results;
 }
 
 function onlyOnWorkers(name: string): () => never {
