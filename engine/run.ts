@@ -219,6 +219,7 @@ export async function prepareRun(run: TestRun, path: string, opts: RunOptions, e
   run.discardResponseBodies = options.discardResponseBodies === true;
   run.userAgent = typeof options.userAgent === 'string' ? options.userAgent : DEFAULT_USER_AGENT;
   if (typeof options.maxRedirects === 'number' && options.maxRedirects >= 0) run.maxRedirects = options.maxRedirects;
+  run.throwErrors = options.throw === true;
 
   if (opts.vus !== undefined && opts.iterations === undefined && opts.durationMs === undefined && options.scenarios) {
     warn('warning: --vus is ignored: the script defines scenarios (add --iterations or --duration to replace them)\n');
@@ -240,7 +241,9 @@ export async function prepareRun(run: TestRun, path: string, opts: RunOptions, e
     validateTrendStats(trendStats);
     share = segmentShare(opts, options);
     setInsecureSkipTLSVerify(options.insecureSkipTLSVerify === true);
-    for (const key of ['hosts', 'noConnectionReuse', 'noVUConnectionReuse', 'batch', 'batchPerHost', 'rps']) {
+    run.batch = batchOption(options.batch, 'batch', 20, 1);
+    run.batchPerHost = batchOption(options.batchPerHost, 'batchPerHost', 6, 0);
+    for (const key of ['hosts', 'noConnectionReuse', 'noVUConnectionReuse', 'rps']) {
       if (options[key] !== undefined && options[key] !== false) warn(`warning: option '${key}' is not supported by the embedded engine and is ignored\n`);
     }
   } catch (e) {
@@ -251,6 +254,13 @@ export async function prepareRun(run: TestRun, path: string, opts: RunOptions, e
   // otherwise one worker thread per VU (engine/sync/).
   const kind: VuKind = vuKind(loaded, [...new Set(scenarios.map((s) => s.exec))]);
   return { loaded, exports, options, scenarios, thresholds, trendStats, share, kind };
+}
+
+/** options.batch / batchPerHost: a whole number (at least `least`), or k6's default. */
+function batchOption(value: unknown, key: string, fallback: number, least: number): number {
+  if (value === undefined || value === null) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < least) throw new OptionsError(`${key}: expected a whole number of at least ${least}, got ${JSON.stringify(value)}`);
+  return value;
 }
 
 /** k6's banner: where the run executes and its scenarios (this instance's part of them). */

@@ -109,8 +109,44 @@ describe('engine run: synchronous scripts on worker VUs', () => {
   it('warns loudly when every iteration threw and no request was made; a Rate threshold without samples fails', async () => {
     const r = await runEngine(['run', '-q', join(SYNC, 'throws.js')], { timeoutMs: 60_000 });
     expect(r.stderr).toContain('!!! WARNING: the test made no HTTP request: every one of the 3 iterations threw an error');
-    expect(r.stderr).toContain('invalid URL "not a url"');
+    expect(r.stderr).toContain('Error: invalid URL: parse "not a url": not an absolute URL');
+    expect(r.stderr).not.toContain('Request Failed');
     expect(r.code).toBe(99);
+  });
+
+  it.each(['request-failed.js', 'request-failed-async.js'])('%s: a failed request logs "Request Failed" and returns status 0 with its code; options.throw makes it throw', async (script) => {
+    const file = fx.out();
+    const r = await runEngine(['run', '-q', '--summary-export', file, join(SYNC, script)], { timeoutMs: 60_000 });
+    expect(r.code).toBe(0);
+    const failed = r.stderr.split('\n').filter((l) => l.includes('Request Failed'));
+    expect(failed).toHaveLength(3);
+    expect(failed[0]).toMatch(/^WARN\[\d{4}\] Request Failed {30} error="dial: connection refused"$/);
+    expect(failed[1]).toContain('error="invalid URL: parse \\"not a url\\": not an absolute URL"');
+    expect(failed[2]).toContain('error="unsupported protocol scheme \\"ftp\\" in \\"ftp://127.0.0.1/x\\""');
+    expect(r.stderr).toContain('refused 0 1212 | bad 0 1020 invalid URL | ftp 0 1000');
+    // Only the request that was sent counts in http_reqs (none for a URL the client cannot request).
+    expect(summaryOf(file).metrics.http_reqs.count).toBe(1);
+    const thrown = await runEngine(['run', '-q', join(SYNC, 'request-throw.js')], { timeoutMs: 60_000 });
+    expect(thrown.code).toBe(0);
+    expect(thrown.stderr).toContain('thrown: dial: connection refused');
+    expect(thrown.stderr).not.toContain('Request Failed');
+  });
+
+  it.each([
+    [[], 6],
+    [['-e', 'BATCH=3'], 3],
+    [['-e', 'PER_HOST=2'], 2],
+    [['-e', 'PER_HOST=0'], 8],
+  ])('http.batch keeps to options.batch and batchPerHost (%j: %i at once)', async (env, most) => {
+    const r = await runEngine(['run', '-q', '--no-summary', '-e', `TARGET=${server.url}`, ...env, join(SYNC, 'batch-limits.js')], { timeoutMs: 60_000 });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(`most at once: ${most}; statuses 200,200,200,200,200,200,200,200`);
+  });
+
+  it('refuses a batch option that is not a whole number', async () => {
+    const r = await runEngine(['run', '-q', '-e', `TARGET=${server.url}`, '-e', 'BATCH=0', join(SYNC, 'batch-limits.js')], { timeoutMs: 60_000 });
+    expect(r.code).toBe(104);
+    expect(r.stderr).toContain('invalid options: batch: expected a whole number of at least 1, got 0');
   });
 
   it('--no-summary, --tag, --stage, --out csv and --summary-trend-stats, as k6', async () => {

@@ -28,6 +28,7 @@ function digestOk(req: IncomingMessage, user: string, pass: string): boolean {
 
 export function startFeaturesServer(modules: Record<string, string> = {}): Promise<FeaturesServer> {
   const seen: FeaturesServer['seen'] = [];
+  let slowInFlight = 0;
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -86,7 +87,12 @@ export function startFeaturesServer(modules: Record<string, string> = {}): Promi
         res.writeHead(200, { 'content-type': 'text/html' });
         res.end('<html><head><title>LLMux page</title></head><body><a href="/one" class="l">1</a><a href="/two" class="l">2</a></body></html>');
       } else if (p === '/slow') {
-        setTimeout(() => json(200, { slow: true }), Number(u.searchParams.get('ms') ?? '100'));
+        // `concurrent`: slow requests in flight when this one arrived, itself included.
+        const concurrent = ++slowInFlight;
+        setTimeout(() => {
+          slowInFlight--;
+          json(200, { slow: true, concurrent });
+        }, Number(u.searchParams.get('ms') ?? '100'));
       } else {
         json(404, { error: 'not found' });
       }
