@@ -11,7 +11,8 @@ import { resetSharedArrays } from './modules/data.ts';
 import type { ScriptExports } from './script/compiled.ts';
 import { loadScript, vuKind, type LoadedScript, type VuKind } from './script/load.ts';
 import { WorkerPool, type WorkerVu } from './sync/host.ts';
-import { setInsecureSkipTLSVerify } from './transport.ts';
+import { hostsOption } from './hosts.ts';
+import { setHosts, setInsecureSkipTLSVerify } from './transport.ts';
 import {
   buildSummaryData,
   CsvOutput,
@@ -241,9 +242,10 @@ export async function prepareRun(run: TestRun, path: string, opts: RunOptions, e
     validateTrendStats(trendStats);
     share = segmentShare(opts, options);
     setInsecureSkipTLSVerify(options.insecureSkipTLSVerify === true);
+    setHosts(hostsOption(options.hosts));
     run.batch = batchOption(options.batch, 'batch', 20, 1);
     run.batchPerHost = batchOption(options.batchPerHost, 'batchPerHost', 6, 0);
-    for (const key of ['hosts', 'noConnectionReuse', 'noVUConnectionReuse', 'rps']) {
+    for (const key of ['noConnectionReuse', 'noVUConnectionReuse', 'rps']) {
       if (options[key] !== undefined && options[key] !== false) warn(`warning: option '${key}' is not supported by the embedded engine and is ignored\n`);
     }
   } catch (e) {

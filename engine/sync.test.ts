@@ -143,6 +143,17 @@ describe('engine run: synchronous scripts on worker VUs', () => {
     expect(r.stderr).toContain(`most at once: ${most}; statuses 200,200,200,200,200,200,200,200`);
   });
 
+  it('connects names in options.hosts to their address, keeping the URL and Host header', async () => {
+    const addr = server.url.slice('http://'.length);
+    const port = addr.split(':')[1];
+    const r = await runEngine(['run', '-q', '--no-summary', '-e', `ADDR=${addr}`, '-e', `PORT=${port}`, join(SYNC, 'hosts.js')], { timeoutMs: 60_000 });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(`plain 200 api.example.test | wild 200 a.b.wild.test:${port} | port 200 port.test:${port}`);
+    const bad = await runEngine(['run', '-q', '-e', 'ADDR=localhost:1', '-e', `PORT=${port}`, join(SYNC, 'hosts.js')], { timeoutMs: 60_000 });
+    expect(bad.code).toBe(104);
+    expect(bad.stderr).toContain(`invalid options: hosts['api.example.test']: expected an IP address or IP:port, got "localhost:1"`);
+  });
+
   it('refuses a batch option that is not a whole number', async () => {
     const r = await runEngine(['run', '-q', '-e', `TARGET=${server.url}`, '-e', 'BATCH=0', join(SYNC, 'batch-limits.js')], { timeoutMs: 60_000 });
     expect(r.code).toBe(104);

@@ -9,6 +9,7 @@ import { performance } from 'node:perf_hooks';
 import type { Socket } from 'node:net';
 import { Client, buildConnector } from 'undici';
 import { classifyError, RequestTimeoutError, type RequestError } from './http-errors.ts';
+import type { HostsMap } from './hosts.ts';
 import { Http1Client, isLeanRequest, type Connector } from './http1.ts';
 
 export interface Timings {
@@ -62,6 +63,14 @@ export interface TransportResult {
 const EMPTY = Buffer.alloc(0);
 
 let rejectUnauthorized = true;
+
+/** options.hosts: where some names connect instead (null: none). */
+let hosts: HostsMap | null = null;
+
+/** options.hosts, for connections opened afterwards. */
+export function setHosts(map: HostsMap | null): void {
+  hosts = map;
+}
 
 /** options.insecureSkipTLSVerify: accept any server certificate (for connections opened afterwards). */
 export function setInsecureSkipTLSVerify(skip: boolean): void {
@@ -146,7 +155,10 @@ class Connection {
     const base = buildConnector({ timeout: 30_000, rejectUnauthorized });
     const connect = ((opts, callback) => {
       const timing: ConnectTiming = { start: performance.now(), tcpEnd: 0, end: 0 };
-      const socket = base(opts, (err, sock) => {
+      // The Host header and the TLS server name come from `host`, which stays the URL's.
+      const to = hosts?.match(opts.hostname, opts.port || (opts.protocol === 'https:' ? '443' : '80'));
+      const target = to ? { ...opts, hostname: to.ip, port: String(to.port ?? (opts.port || (opts.protocol === 'https:' ? '443' : '80'))) } : opts;
+      const socket = base(target, (err, sock) => {
         if (err || !sock) return callback(err ?? new Error('connect failed'), null);
         timing.end = performance.now();
         if (timing.tcpEnd === 0) timing.tcpEnd = timing.end;
