@@ -154,6 +154,13 @@ describe('engine run: synchronous scripts on worker VUs', () => {
     expect(bad.stderr).toContain(`invalid options: hosts['api.example.test']: expected an IP address or IP:port, got "localhost:1"`);
   });
 
+  it.each(['vu-tags.js', 'vu-tags-async.js'])('%s: exec.vu.metrics.tags reads the run, scenario and group tags and the script\'s own', async (script) => {
+    const r = await runEngine(['run', '-q', '--no-summary', join(SYNC, script)], { timeoutMs: 60_000 });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('in group: global=g,group=::g1,mine=x,sc=aa,scenario=s1');
+    expect(r.stderr).toContain('after: global=g,group=,sc=aa,scenario=s1');
+  });
+
   it('refuses a batch option that is not a whole number', async () => {
     const r = await runEngine(['run', '-q', '-e', `TARGET=${server.url}`, '-e', 'BATCH=0', join(SYNC, 'batch-limits.js')], { timeoutMs: 60_000 });
     expect(r.code).toBe(104);

@@ -50,18 +50,23 @@ export const scenario = {
 
 const vuOf = () => currentStore()?.vu ?? currentRun().setupVu;
 
-/** exec.vu.metrics.tags: writes add tags to every later sample of this VU. */
+/**
+ * exec.vu.metrics.tags: reads give the VU's current tags as k6 does (the run's and scenario's, the
+ * scenario and group, and the script's own); writes add tags to every later sample of this VU.
+ */
 function tagsProxy(): Record<string, string> {
   const vu = vuOf();
-  return new Proxy(vu.userTags, {
+  const view: Record<string, string> = { ...currentRun().tagsFor(currentStore()) };
+  return new Proxy(view, {
     set(target, key, value) {
       if (typeof key !== 'string') return false;
-      if (!(key in target)) vu.userTagCount++;
-      target[key] = String(value);
+      if (!(key in vu.userTags)) vu.userTagCount++;
+      vu.userTags[key] = target[key] = String(value);
       return true;
     },
     deleteProperty(target, key) {
-      if (typeof key === 'string' && key in target) {
+      if (typeof key === 'string' && key in vu.userTags) {
+        delete vu.userTags[key];
         delete target[key];
         vu.userTagCount--;
       }

@@ -94,6 +94,7 @@ export class WorkerVu {
   private sse: WorkerSseStream | null = null;
   private sentData = false;
   private sentEnv: Record<string, string> | null = null;
+  private sentTags: Record<string, string> | null = null;
   /** The VU whose calls this worker makes (changes when an interrupted VU gets a fresh object). */
   vu: Vu;
 
@@ -366,6 +367,11 @@ export class WorkerVu {
       msg.data = this.setupJson() ?? '';
       this.sentData = true;
     }
+    const tags = s.tagsFor('');
+    if (this.sentTags !== tags) {
+      msg.tags = tags;
+      this.sentTags = tags;
+    }
     return new Promise<IterationOutcome>((resolve) => {
       this.outcome = resolve;
       this.worker.postMessage(msg);
@@ -377,7 +383,7 @@ export class WorkerVu {
     if (this.exited) return Promise.resolve({ error: new Error('the VU was stopped') });
     return new Promise((resolve) => {
       this.result = resolve;
-      const msg: ToWorker = { t: 'call', fn, arg: arg ?? null };
+      const msg: ToWorker = { t: 'call', fn, arg: arg ?? null, tags: this.run.tagsFor(undefined) };
       this.worker.postMessage(msg);
     });
   }

@@ -38,8 +38,10 @@ export type ToWorker =
       env?: Record<string, string>;
       /** setup()'s data as JSON, sent once (each VU parses its own copy). */
       data?: string;
+      /** The VU's tags outside any group (run, scenario), when they changed. */
+      tags?: Record<string, string>;
     }
-  | { t: 'call'; fn: 'setup' | 'teardown' | 'handleSummary'; arg?: string | null }
+  | { t: 'call'; fn: 'setup' | 'teardown' | 'handleSummary'; arg?: string | null; tags: Record<string, string> }
   /** The run is over: exit once the timers the script left are done. */
   | { t: 'end' }
   | { t: 'reply'; id: number; value?: unknown; error?: string };

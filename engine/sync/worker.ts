@@ -45,6 +45,8 @@ let scenario: ScenarioInfo | null = null;
 let env: Record<string, string> = init.env;
 let data: unknown = undefined;
 const userTags: Record<string, string> = {};
+/** The VU's tags outside any group, from the main thread (run and scenario tags, scenario name). */
+let baseTags: Record<string, string> = {};
 const metadata: Record<string, string> = {};
 
 /**
@@ -337,16 +339,18 @@ const outside = (what: string): never => {
   throw new Error(`exec.${what} is only available while a scenario runs (not in the init context, setup or teardown)`);
 };
 const scenarioOf = (what: string): ScenarioInfo => scenario ?? outside(`scenario.${what}`);
+/** exec.vu.metrics.tags: reads show the VU's current tags (as k6), writes go to the script's own. */
 const tagsProxy = () =>
-  new Proxy(userTags, {
+  new Proxy({ ...baseTags, group, ...userTags } as Record<string, string>, {
     set(target, key, value) {
       if (typeof key !== 'string') return false;
-      target[key] = String(value);
+      userTags[key] = target[key] = String(value);
       queue({ t: 'tag', key, value: String(value) });
       return true;
     },
     deleteProperty(target, key) {
-      if (typeof key === 'string' && key in target) {
+      if (typeof key === 'string' && key in userTags) {
+        delete userTags[key];
         delete target[key];
         queue({ t: 'tag', key, value: null });
       }
@@ -504,6 +508,7 @@ port.on('message', (msg: ToWorker) => {
     scenario = msg.scenario;
     if (msg.env !== undefined) g.__ENV = env = msg.env;
     if (msg.data !== undefined) data = msg.data === '' ? undefined : JSON.parse(msg.data);
+    if (msg.tags !== undefined) baseTags = msg.tags;
     g.__ITER = iteration;
     group = '';
     const fn = exports[msg.exec] as (d: unknown) => unknown;
@@ -521,6 +526,7 @@ port.on('message', (msg: ToWorker) => {
   if (msg.t === 'call') {
     phase = 'vu';
     scenario = null;
+    baseTags = msg.tags;
     group = '';
     const fn = exports[msg.fn] as ((arg?: unknown) => unknown) | undefined;
     const arg = msg.arg === undefined || msg.arg === null ? undefined : JSON.parse(msg.arg);
