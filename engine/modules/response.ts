@@ -3,6 +3,7 @@
 // Body and headers are decoded on first access; gzip, deflate and br bodies are decompressed then.
 import type * as NodeZlib from 'node:zlib';
 import type { Timings, TransportResult } from '../transport.ts';
+import { gjsonGet } from './gjson.ts';
 
 // Loaded on first use: worker VUs get bodies already decoded and need not pay for node:zlib.
 let zlibModule: typeof NodeZlib | undefined;
@@ -13,17 +14,6 @@ export type ResponseType = 'text' | 'binary' | 'none';
 /** Go's canonical header name ("content-type" → "Content-Type"), as k6 shows response headers. */
 export function canonical(name: string): string {
   return name.toLowerCase().replace(/(^|-)([a-z])/g, (_, dash: string, c: string) => dash + c.toUpperCase());
-}
-
-/** A gjson-style path: "a.b", "choices.0.message", "items.#" (length). */
-function select(value: unknown, selector: string): unknown {
-  let cur: unknown = value;
-  for (const part of selector.split('.')) {
-    if (cur === null || cur === undefined) return undefined;
-    if (part === '#' && Array.isArray(cur)) cur = cur.length;
-    else cur = (cur as Record<string, unknown>)[part];
-  }
-  return cur;
 }
 
 export interface RequestInfo {
@@ -247,10 +237,12 @@ export class Response {
       try {
         this.#json = JSON.parse(text);
       } catch (err) {
+        // With a selector k6 answers undefined for a body that is not JSON; without, it throws.
+        if (selector !== undefined) return undefined;
         throw new Error(`cannot parse json due to an error at offset: ${(err as Error).message}`);
       }
     }
-    return selector === undefined ? this.#json : select(this.#json, selector);
+    return selector === undefined ? this.#json : gjsonGet(this.#json, selector);
   }
 
   /** JSON.stringify(res) shows every field, getters included, as k6's Response object does. */
