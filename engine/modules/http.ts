@@ -94,14 +94,20 @@ function parseUrlCached(url: string): ParsedUrl {
   let clean = url;
   if (u.username !== '' || u.password !== '') {
     auth = `${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`;
-    const masked = new URL(url);
-    if (masked.password !== '') masked.password = '****';
-    clean = masked.href;
+    clean = maskCredentials(url, u.password !== '');
   }
   parsed = { origin: u.origin, path: `${u.pathname}${u.search}`, auth, clean };
   if (urlCache.size >= CACHE_LIMIT) urlCache.clear();
   urlCache.set(url, parsed);
   return parsed;
+}
+
+/** k6's URL.Clean: the user and password of a URL shown as `****:****` (`****` without a password). */
+export function maskCredentials(url: string, hasPassword: boolean): string {
+  const start = url.indexOf('//') + 2;
+  const at = url.lastIndexOf('@', url.slice(start).search(/[/?#]|$/) + start);
+  if (start < 2 || at < start) return url;
+  return `${url.slice(0, start)}${hasPassword ? '****:****' : '****'}${url.slice(at)}`;
 }
 
 /** What http.expectedStatuses() returns; pass it to setResponseCallback or params.responseCallback. */
