@@ -73,6 +73,8 @@ describe('engine run: flags and exit codes', () => {
     const r = await runEngine(probeArgs(fx.mock.url, file, { scenarios: { s: { executor: 'shared-iterations', vus: 1, iterations: 50 } } }, { MODE: 'abort' }));
     expect(r.code).toBe(108);
     expect(readProbe(file).seen).toHaveLength(3);
+    // k6's last line for an aborted test.
+    expect(r.stderr).toMatch(/ERRO\[\d{4}\] test aborted: [^\n]+\n$/);
     const failed = await runEngine(probeArgs(fx.mock.url, out(), once, { MODE: 'fail-test' }));
     expect(failed.code).toBe(110);
   });

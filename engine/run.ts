@@ -465,7 +465,10 @@ async function lifeCycle(
   else if (run.aborted !== null) exitCode = run.aborted.exitCode;
   else if (evaluation.failed) exitCode = EXIT.thresholds;
   else if (run.failedByScript) exitCode = EXIT.markedFailed;
-  if (evaluation.failed && !opts.quiet) err(`thresholds on metrics '${evaluation.breached.join(', ')}' have been crossed\n`);
+  // k6 ends such runs with an error line of its logger.
+  const at = `[${String(Math.floor(run.elapsedMs() / 1000)).padStart(4, '0')}]`;
+  if (run.aborted !== null && run.aborted.exitCode === EXIT.scriptAborted) err(`ERRO${at} ${run.aborted.reason}\n`);
+  else if (evaluation.failed && !opts.quiet) err(`ERRO${at} thresholds on metrics '${evaluation.breached.join(', ')}' have been crossed\n`);
   run.phase = 'done';
   return { exitCode, summary: data };
 }
