@@ -161,6 +161,24 @@ describe('engine run: synchronous scripts on worker VUs', () => {
     expect(r.stderr).toContain('after: global=g,group=,sc=aa,scenario=s1');
   });
 
+  it.each(['metric-values.js', 'metric-values-async.js'])('%s: custom metrics take values as k6 and warn about the ones they refuse', async (script) => {
+    const file = fx.out();
+    const r = await runEngine(['run', '-q', '--summary-export', file, join(SYNC, script)], { timeoutMs: 60_000 });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('trend true,true,true,true,false,false,false,false | rate true,true,true,false');
+    const warnings = r.stderr.split('\n').filter((l) => l.startsWith('WARN['));
+    expect(warnings.map((l) => l.replace(/^WARN\[\d{4}\] /, ''))).toEqual([
+      "'NaN' is an invalid value for metric 'values_trend', a number or a boolean value is expected",
+      "no value was provided for metric 'values_trend', a number or a boolean value is expected",
+      "'null' is an invalid value for metric 'values_trend', a number or a boolean value is expected",
+      "'abc' is an invalid value for metric 'values_trend', a number or a boolean value is expected",
+      "'abc' is an invalid value for metric 'values_rate', a number or a boolean value is expected",
+    ]);
+    const m = summaryOf(file).metrics;
+    expect(m.values_trend).toMatchObject({ avg: 6.5, min: 1, max: 12 });
+    expect(m.values_rate).toMatchObject({ passes: 1, fails: 2 });
+  });
+
   it('refuses a batch option that is not a whole number', async () => {
     const r = await runEngine(['run', '-q', '-e', `TARGET=${server.url}`, '-e', 'BATCH=0', join(SYNC, 'batch-limits.js')], { timeoutMs: 60_000 });
     expect(r.code).toBe(104);

@@ -1,7 +1,9 @@
 // `k6/metrics`: custom Counter, Gauge, Rate and Trend backed by the engine's metric registry.
 import type { Metric, MetricType } from '../metrics/index.ts';
 import { currentRun, type TestRun } from '../runtime.ts';
+import { engineLog } from '../script-console.ts';
 import { currentStore, type VuStore } from '../vu.ts';
+import { metricValue } from './pure.ts';
 
 abstract class CustomMetric {
   readonly name: string;
@@ -14,10 +16,17 @@ abstract class CustomMetric {
     this.metric = run.registry.define(name, type, Boolean(isTime));
   }
 
-  protected record(value: number, tags?: Record<string, string>): boolean {
+  protected record(raw: unknown, tags?: Record<string, string>): boolean {
     const run = currentRun();
     if (run.phase === 'init') throw new Error(`metric '${this.name}': samples cannot be added in the init context`);
-    recordCustom(run, currentStore(), this.metric, value, tags);
+    const value = metricValue(raw, this.name);
+    // k6 logs a value it cannot take and returns false (throws with options.throw).
+    if (typeof value !== 'number') {
+      if (run.throwErrors) throw new Error(value.error);
+      engineLog('WARN', value.error);
+      return false;
+    }
+    recordCustom(run, currentStore(), this.metric, this.metric.type === 'rate' ? (value !== 0 ? 1 : 0) : value, tags);
     return true;
   }
 }
@@ -60,14 +69,13 @@ function sameStrings(tags: Record<string, unknown>, strings: Record<string, stri
   return n === count;
 }
 
-const toNumber = (value: unknown): number => (typeof value === 'boolean' ? (value ? 1 : 0) : Number(value));
 
 export class Counter extends CustomMetric {
   constructor(name: string) {
     super('counter', name);
   }
   add(value: number, tags?: Record<string, string>): boolean {
-    return this.record(toNumber(value), tags);
+    return this.record(value, tags);
   }
 }
 
@@ -76,7 +84,7 @@ export class Gauge extends CustomMetric {
     super('gauge', name);
   }
   add(value: number, tags?: Record<string, string>): boolean {
-    return this.record(toNumber(value), tags);
+    return this.record(value, tags);
   }
 }
 
@@ -84,9 +92,9 @@ export class Rate extends CustomMetric {
   constructor(name: string) {
     super('rate', name);
   }
-  /** Any truthy value counts as a pass (k6: non-zero numbers and true). */
+  /** A non-zero value (true included) counts as a pass, as in k6. */
   add(value: unknown, tags?: Record<string, string>): boolean {
-    return this.record(value ? 1 : 0, tags);
+    return this.record(value, tags);
   }
 }
 
@@ -95,7 +103,7 @@ export class Trend extends CustomMetric {
     super('trend', name, isTime);
   }
   add(value: number, tags?: Record<string, string>): boolean {
-    return this.record(toNumber(value), tags);
+    return this.record(value, tags);
   }
 }
 

@@ -33,3 +33,18 @@ export function randomSeed(seed: number): void {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/**
+ * A custom metric's value as k6 takes it: JavaScript's ToNumber, a truthy value that converts to 0
+ * (true, []) counts 1; undefined, null and what converts to NaN are refused with k6's message.
+ */
+export function metricValue(value: unknown, metric: string): number | { error: string } {
+  if (value === undefined) return { error: `no value was provided for metric '${metric}', a number or a boolean value is expected` };
+  let v = value === null || typeof value === 'symbol' || typeof value === 'bigint' ? NaN : Number(value);
+  if (v === 0 && Boolean(value)) v = 1;
+  if (Number.isNaN(v)) {
+    const text = String(value);
+    return { error: `'${text.length > 50 ? `${text.slice(0, 50)}...` : text}' is an invalid value for metric '${metric}', a number or a boolean value is expected` };
+  }
+  return v;
+}

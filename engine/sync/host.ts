@@ -16,6 +16,7 @@ import type { MetricType } from '../metrics/index.ts';
 import type { TestRun } from '../runtime.ts';
 import { CompiledScript } from '../script/compiled.ts';
 import { openFile } from '../script/load.ts';
+import { engineLog } from '../script-console.ts';
 import type { Vu, VuStore } from '../vu.ts';
 import type { FromWorker, SsePush, ToWorker, WorkerInit } from './protocol.ts';
 import { WorkerSseStream } from './sse-host.ts';
@@ -109,7 +110,7 @@ export class WorkerVu {
     const flag = new SharedArrayBuffer(4);
     this.flag = new Int32Array(flag);
     this.replies = new MessageChannel();
-    const init: WorkerInit = { code: code.script, codeCache: code.scriptCache, path, id: vu.id, env: vu.env, flag, replies: this.replies.port2, moduleBase: import.meta.url };
+    const init: WorkerInit = { code: code.script, codeCache: code.scriptCache, path, id: vu.id, env: vu.env, flag, replies: this.replies.port2, throwErrors: run.throwErrors, moduleBase: import.meta.url };
     this.worker = new Worker(WORKER_BOOT, {
       eval: true,
       workerData: { ...init, runtime: code.runtime, runtimeCache: code.runtimeCache },
@@ -292,6 +293,9 @@ export class WorkerVu {
         (console as unknown as Record<string, (...a: string[]) => void>)[method]('%s', msg.text);
         return;
       }
+      case 'warn':
+        engineLog('WARN', msg.text);
+        return;
       case 'tag': {
         const vu = this.vu;
         if (msg.value === null) {

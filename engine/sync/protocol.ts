@@ -14,6 +14,8 @@ export interface WorkerInit {
   env: Record<string, string>;
   flag: SharedArrayBuffer;
   replies: MessagePort;
+  /** options.throw. */
+  throwErrors: boolean;
   /** A file URL inside the engine (for the worker's own require of cheerio). */
   moduleBase: string;
 }
@@ -60,6 +62,8 @@ export type FromWorker =
   | { t: 'group'; parent: string; name: string }
   | { t: 'groupDuration'; group: string; ms: number }
   | { t: 'log'; level: 'log' | 'info' | 'warn' | 'error' | 'debug'; text: string }
+  /** A warning of the engine's own (not the script's console), logged as k6 logs its own. */
+  | { t: 'warn'; text: string }
   | { t: 'tag'; key: string; value: string | null }
   | { t: 'fail'; reason?: string }
   /** sse.open: the main thread runs the stream and pushes what happens on `replies` (SsePush). */

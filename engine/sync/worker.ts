@@ -9,7 +9,7 @@ import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_thread
 import * as crypto from '../modules/crypto.ts';
 import * as encoding from '../modules/encoding.ts';
 import html from '../modules/html.ts';
-import { fail, randomSeed, url } from '../modules/pure.ts';
+import { fail, metricValue, randomSeed, url } from '../modules/pure.ts';
 import { Response, type ResponseWire } from '../modules/response.ts';
 import { SHARED_ARRAY_ASYNC_MESSAGE, encodeSharedArray, sharedArrayView, type SharedArrayData } from '../modules/shared-array.ts';
 import { CompiledScript, isAsyncFunction, moduleRequire, type ScriptExports } from '../script/compiled.ts';
@@ -326,7 +326,14 @@ function metricClass(type: 'counter' | 'gauge' | 'rate' | 'trend') {
     }
     add(value: unknown, tags?: Record<string, unknown>): boolean {
       if (phase === 'init') throw new Error(`metric '${this.name}': samples cannot be added in the init context`);
-      const v = type === 'rate' ? (value ? 1 : 0) : typeof value === 'boolean' ? (value ? 1 : 0) : Number(value);
+      const n = metricValue(value, this.name);
+      // k6 logs a value it cannot take and returns false (throws with options.throw).
+      if (typeof n !== 'number') {
+        if (init.throwErrors) throw new Error(n.error);
+        queue({ t: 'warn', text: n.error });
+        return false;
+      }
+      const v = type === 'rate' ? (n !== 0 ? 1 : 0) : n;
       // A copy: the message crosses later, and the script may change its tags object meanwhile.
       queue({ t: 'metric', group, name: this.name, type, isTime: this.#isTime, value: v, tags: tags === undefined || tags === null ? undefined : { ...tags } });
       return true;
