@@ -1,5 +1,6 @@
-// `k6/html` parseHTML and res.html(): a jQuery-like Selection from cheerio (k6's own is jQuery-like
-// too: find, text, attr, each, map, first, eq, children, ...), plus k6's size().
+// `k6/html` parseHTML and res.html(): k6's Selection and Element (html-selection.ts) over cheerio.
+import type { CheerioAPI } from 'cheerio';
+import { documentSelection, type Selection } from './html-selection.ts';
 import { setHtmlParser } from './response.ts';
 
 // node:module and cheerio are loaded on first use (worker VUs start without them). In a worker
@@ -8,23 +9,17 @@ function requireCheerio(): Cheerio {
   const base = (import.meta as { url?: string }).url ?? (globalThis as { __llmuxModuleBase?: string }).__llmuxModuleBase ?? `${process.cwd()}/`;
   return process.getBuiltinModule('node:module').createRequire(base)('cheerio') as Cheerio;
 }
-type Cheerio = { load: (text: string) => ((selector?: string) => Selection) & { root: () => Selection } };
-type Selection = Record<string, unknown> & { length: number };
+type Cheerio = { load: (text: string) => CheerioAPI };
 let cheerio: Cheerio | null = null;
-
-function withSize(sel: Selection): Selection {
-  if (typeof sel.size !== 'function') Object.defineProperty(sel, 'size', { value: () => sel.length, enumerable: false });
-  return sel;
-}
 
 export function parseHTML(text: string): Selection {
   cheerio ??= requireCheerio();
-  return withSize(cheerio.load(String(text)).root());
+  return documentSelection(cheerio.load(String(text)));
 }
 
 setHtmlParser((text, selector) => {
   const root = parseHTML(text);
-  return selector === undefined ? root : withSize((root.find as (s: string) => Selection)(selector));
+  return selector === undefined ? root : root.find(selector);
 });
 
 export default { parseHTML };

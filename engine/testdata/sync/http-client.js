@@ -69,7 +69,11 @@ export default function () {
   // HTML.
   const page = http.get(`${T}/html`);
   check(page, {
-    'res.html()': (x) => x.html().find('title').text() === 'LLMux page' && x.html('a.l').size() === 2,
+    'res.html()': (x) =>
+      x.html().find('title').text() === 'LLMux page' &&
+      x.html('a.l').size() === 2 &&
+      x.html().find('a').map((i, s) => s.attr('href')).join(',') === '/one,/two' &&
+      x.html('a').get(1).textContent() === '2',
     'parseHTML': (x) => parseHTML(x.body).find('a').first().attr('href') === '/one',
   });
 
