@@ -450,7 +450,15 @@ async function lifeCycle(
   }
   // Worker VUs stop before the summary: nothing of theirs prints after it.
   await pool?.closeAll();
-  if (!printed) out(renderTextSummary(data) + '\n');
+  if (!printed) {
+    const thresholdValues = new Map<string, Map<string, number>>();
+    for (const r of evaluation.results) {
+      let byMetric = thresholdValues.get(r.metric);
+      if (byMetric === undefined) thresholdValues.set(r.metric, (byMetric = new Map()));
+      byMetric.set(r.threshold, r.value);
+    }
+    out(renderTextSummary(data, { thresholdValues }) + '\n');
+  }
   // k6 writes the export with the summary: --no-summary skips it too.
   if (opts.summaryExport && !opts.noSummary) await writeAtomic(resolve(opts.summaryExport), formatLegacySummaryExport(data));
   await csv?.close();

@@ -1,12 +1,19 @@
-// The end-of-test text summary printed when a script has no handleSummary, laid out like k6 v1's:
-// THRESHOLDS (each expression ✓/✗ with its value), TOTAL RESULTS (check totals, checks by group,
-// metrics under HTTP / EXECUTION / NETWORK / CUSTOM). Value formats follow k6's jslib summary.
-// A pure function of the handleSummary data.
+// The end-of-test text summary printed when a script has no handleSummary, laid out as k6's
+// default (compact) summary since v1.0 (grafana/k6 internal/js/summary.js, internal/output/summary):
+// THRESHOLDS (each expression ✓/✗ with its value), TOTAL RESULTS (check totals, every check by
+// name in the order first seen, metrics under CUSTOM / HTTP / EXECUTION / NETWORK / ...; checks,
+// group_duration and the HTTP phase timings left out). Value formats follow k6's.
+// A pure function of the handleSummary data (and the thresholds' values).
 import type { CheckData, GroupData } from './groups.ts';
 import type { SummaryData, SummaryMetric } from './summary.ts';
 import { aggregationKey, parseThresholdExpression } from './thresholds-parser.ts';
 
 export interface TextSummaryOptions {
+  /**
+   * Each threshold's value by metric and source, shown when the summary's stats lack it (a p(99)
+   * threshold with summaryTrendStats that has no p(99)), as k6 does since v1.0.
+   */
+  thresholdValues?: Map<string, Map<string, number>>;
   /** Prefix of every line (k6: one space). */
   indent?: string;
   /** ANSI colours; default: !options.noColor && state.isStdOutTTY, as k6 decides. */
@@ -68,19 +75,27 @@ function checkLines(indent: string, check: CheckData, paint: Paint): string[] {
   ];
 }
 
-function groupLines(indent: string, group: GroupData, paint: Paint): string[] {
-  const lines: string[] = [];
-  if (group.name !== '') {
-    lines.push(`${indent}${GROUP} ${group.name}`, '');
-    indent += '  ';
+/** Every check once by name, counts added up across groups, in the order first seen (k6 compact). */
+function flatChecks(group: GroupData, into = new Map<string, CheckData>()): Map<string, CheckData> {
+  for (const check of group.checks) {
+    const seen = into.get(check.name);
+    if (seen === undefined) into.set(check.name, { ...check });
+    else {
+      seen.passes += check.passes;
+      seen.fails += check.fails;
+    }
   }
-  for (const check of group.checks) lines.push(...checkLines(indent, check, paint));
-  if (group.checks.length > 0) lines.push('');
-  for (const child of group.groups) lines.push(...groupLines(indent, child, paint));
-  return lines;
+  for (const child of group.groups) flatChecks(child, into);
+  return into;
 }
 
-function thresholdLines(indent: string, data: SummaryData, paint: Paint): string[] {
+function checkListLines(indent: string, data: SummaryData, paint: Paint): string[] {
+  const checks = [...flatChecks(data.root_group).values()];
+  if (checks.length === 0) return [];
+  return [...checks.flatMap((check) => checkLines(indent, check, paint)), ''];
+}
+
+function thresholdLines(indent: string, data: SummaryData, paint: Paint, values?: Map<string, Map<string, number>>): string[] {
   const lines: string[] = [];
   for (const [name, metric] of sortedMetrics(data)) {
     if (!metric.thresholds) continue;
@@ -89,7 +104,7 @@ function thresholdLines(indent: string, data: SummaryData, paint: Paint): string
       let shown = '';
       try {
         const key = aggregationKey(parseThresholdExpression(expr));
-        const v = metric.values[key];
+        const v = metric.values[key] ?? values?.get(name)?.get(expr);
         if (v !== undefined) shown = ` ${key}=${humanizeValue(v, metric, data.options.summaryTimeUnit)}`;
       } catch {
         // an expression we cannot read back is still listed
@@ -112,17 +127,31 @@ function sortedMetrics(data: SummaryData): Array<[string, SummaryMetric]> {
   });
 }
 
+// k6 matches these by prefix (internal/output/summary/data.go), so a custom metric named
+// http_reqs_x lands in HTTP, and checks_x is left out.
+const startsWithOneOf =
+  (...names: string[]) =>
+  (n: string): boolean =>
+    names.some((p) => n.startsWith(p));
+/** Left out of the compact summary. */
+const SKIPPED = startsWithOneOf('checks', 'group_duration', 'http_req_blocked', 'http_req_connecting', 'http_req_receiving', 'http_req_sending', 'http_req_tls_handshaking', 'http_req_waiting');
 const SECTIONS: ReadonlyArray<[string, (name: string) => boolean]> = [
-  ['HTTP', (n) => n.startsWith('http_')],
-  ['EXECUTION', (n) => ['dropped_iterations', 'group_duration', 'iteration_duration', 'iterations', 'vus', 'vus_max'].includes(n)],
-  ['NETWORK', (n) => n === 'data_received' || n === 'data_sent'],
-  ['CUSTOM', () => true],
+  ['HTTP', startsWithOneOf('http_reqs', 'http_req_failed', 'http_req_duration')],
+  ['EXECUTION', startsWithOneOf('vus', 'vus_max', 'iterations', 'iteration_duration', 'dropped_iterations')],
+  ['NETWORK', startsWithOneOf('data_sent', 'data_received')],
+  ['BROWSER', (n) => n.startsWith('browser_') && !n.startsWith('browser_web_vital_')],
+  ['WEB_VITALS', (n) => n.startsWith('browser_web_vital_')],
+  ['GRPC', (n) => n.startsWith('grpc_')],
+  ['WEBSOCKETS', (n) => n.startsWith('ws_')],
 ];
+/** k6 lists CUSTOM first, then the built-in sections. */
+const sectionOf = (name: string): string => SECTIONS.find(([, belongs]) => belongs(name))?.[0] ?? 'CUSTOM';
+const SECTION_ORDER = ['CUSTOM', ...SECTIONS.map(([title]) => title)];
 
 /** The metrics under HTTP / EXECUTION / NETWORK / CUSTOM headings, columns aligned across all. */
 function metricLines(indent: string, data: SummaryData, paint: Paint): string[] {
   const { summaryTrendStats: stats, summaryTimeUnit: unit } = data.options;
-  const metrics = sortedMetrics(data).filter(([name]) => name !== 'checks');
+  const metrics = sortedMetrics(data).filter(([name]) => !SKIPPED(name));
   const display = (n: string) => {
     const at = n.indexOf('{');
     return at >= 0 ? `  { ${n.slice(at + 1, -1)} }` : n;
@@ -163,11 +192,9 @@ function metricLines(indent: string, data: SummaryData, paint: Paint): string[] 
   };
 
   const lines: string[] = [];
-  const placed = new Set<string>();
-  for (const [title, belongs] of SECTIONS) {
-    const members = metrics.filter(([name]) => !placed.has(name) && belongs(name.split('{', 1)[0]));
+  for (const title of SECTION_ORDER) {
+    const members = metrics.filter(([name]) => sectionOf(name.split('{', 1)[0]) === title);
     if (members.length === 0) continue;
-    for (const [name] of members) placed.add(name);
     lines.push(`${indent}${title}`, ...members.map(line), '');
   }
   return lines;
@@ -198,11 +225,11 @@ export function renderTextSummary(data: SummaryData, opts: TextSummaryOptions = 
   const colors = opts.enableColors ?? (!data.options.noColor && data.state.isStdOutTTY);
   const paint: Paint = colors ? (text, ...codes) => `\x1b[${codes.join(';')}m${text}\x1b[0m` : (text) => text;
   const lines: string[] = [''];
-  const thresholds = thresholdLines(`${indent}   `, data, paint);
+  const thresholds = thresholdLines(`${indent}   `, data, paint, opts.thresholdValues);
   if (thresholds.length > 0) lines.push(`${indent} ${GROUP} THRESHOLDS`, '', ...thresholds);
   lines.push(`${indent} ${GROUP} TOTAL RESULTS`, '');
   lines.push(...checkTotals(`${indent}   `, data, paint));
-  lines.push(...groupLines(`${indent}   `, data.root_group, paint));
+  lines.push(...checkListLines(`${indent}   `, data, paint));
   lines.push(...metricLines(`${indent}   `, data, paint));
   lines.push(`${indent}   test run duration: ${humanizeDuration(data.state.testRunDurationMs)}`, '');
   return lines.join('\n');
