@@ -183,7 +183,8 @@ export class TrendSink {
         // The bucket's samples are taken as evenly spread across it (ascending in magnitude for
         // positives, descending for negatives); rank 0 and n-1 are the exact min and max.
         const position = (r - before + 0.5) / count;
-        const magnitude = low + size * (sign === 1 ? position : 1 - position);
+        // The bucket at 0 holds zeros (and what rounds to 0 units): spread would make 0 read 5e-7.
+        const magnitude = low === 0 ? 0 : low + size * (sign === 1 ? position : 1 - position);
         let v = r === 0 ? this.min : r === this.count - 1 ? this.max : (sign * magnitude) / SCALE;
         if (v < this.min) v = this.min;
         if (v > this.max) v = this.max;
