@@ -123,7 +123,6 @@ export function startRunTimers(run: TestRun, opts: TimerOptions, thresholds: Thr
   return () => {
     for (const t of timers) clearInterval(t);
     if (!opts.progress && !opts.quiet && process.stderr.isTTY) err(`\rrunning (${(run.elapsedMs() / 1000).toFixed(1)}s), ${run.iterationsCompleted} complete and ${run.iterationsInterrupted} interrupted iterations\n`);
-    sampleVusOf(run);
     progress();
   };
 }
@@ -287,8 +286,9 @@ export async function runScenarios(input: ScenarioStageInput): Promise<ScenarioS
     release: (vu) => {
       if (vu.scenario === null) return;
       vu.scenario = null;
+      // Seen at the next one-second sample, as k6 samples vus only on its ticker: a run's last
+      // sample shows the VUs that ran, not the 0 of their release.
       run.vusActive--;
-      sampleVus();
       if (!vu.interrupted) freeVus.push(vu);
     },
     // Not an async function: one `.then` per iteration instead of an async function's promise plus
