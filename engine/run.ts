@@ -9,7 +9,7 @@ import { EXIT } from './exit-codes.ts';
 import { DEFAULT_USER_AGENT } from './modules/http.ts';
 import { resetSharedArrays } from './modules/data.ts';
 import type { ScriptExports } from './script/compiled.ts';
-import { loadScript, vuKind, type LoadedScript, type VuKind } from './script/load.ts';
+import { lifeCycleExports, loadScript, vuKind, type LoadedScript, type VuKind } from './script/load.ts';
 import { WorkerPool, type WorkerVu } from './sync/host.ts';
 import { hostsOption } from './hosts.ts';
 import { setHosts, setInsecureSkipTLSVerify } from './transport.ts';
@@ -301,9 +301,8 @@ async function lifeCycle(
     pool = new WorkerPool(run, loaded.bundle.code, path, () => setupJson);
     await pool.load();
     if (lifeCycleFunctions) {
-      setupWorker = pool.start(run.setupVu);
       try {
-        await setupWorker.ready;
+        setupWorker = await pool.lifeCycle(run.setupVu);
       } catch (e) {
         err(`script error: ${errorText(e)}\n`);
         await pool.closeAll();
@@ -356,13 +355,13 @@ async function lifeCycle(
   run.phase = 'setup';
   if (typeof exports.setup === 'function' && run.aborted === null) {
     try {
-      const setupFn = exports.setup;
       const timeout = parseTimeout(options.setupTimeout, 60_000);
       if (setupWorker !== null) {
         const worker = setupWorker;
         setupJson = (await withTimeout('setup()', timeout, () => worker.call('setup').then(unwrapWorkerResult))) as string | undefined;
         setupData = setupJson === undefined ? undefined : JSON.parse(setupJson);
       } else {
+        const setupFn = lifeCycleExports(loaded, run).setup as () => unknown;
         setupData = jsonSafe(await withTimeout('setup()', timeout, () => vuStorage.run(run.setupVu.rootStore, setupFn)));
         setupJson = setupData === undefined ? undefined : JSON.stringify(setupData);
       }
@@ -388,13 +387,13 @@ async function lifeCycle(
   // --- teardown
   run.phase = 'teardown';
   if (typeof exports.teardown === 'function') {
-    const teardownFn = exports.teardown;
     try {
       const timeout = parseTimeout(options.teardownTimeout, 60_000);
       if (setupWorker !== null) {
-        const worker = setupWorker;
+        const worker = await pool!.lifeCycle(run.setupVu);
         await withTimeout('teardown()', timeout, () => worker.call('teardown', setupJson).then(unwrapWorkerResult));
       } else {
+        const teardownFn = lifeCycleExports(loaded, run).teardown as (data: unknown) => unknown;
         await withTimeout('teardown()', timeout, () => vuStorage.run(run.setupVu.rootStore, () => teardownFn(setupData)));
       }
     } catch (e) {
@@ -429,12 +428,15 @@ async function lifeCycle(
   });
   let printed = opts.noSummary === true;
   if (typeof exports.handleSummary === 'function' && !printed) {
-    const handle = exports.handleSummary;
     try {
-      const result =
-        setupWorker !== null
-          ? await setupWorker.call('handleSummary', JSON.stringify(data)).then(unwrapWorkerResult)
-          : await vuStorage.run(run.setupVu.rootStore, () => handle(jsonSafe(data)));
+      let result: unknown;
+      if (setupWorker !== null) {
+        const worker = await pool!.lifeCycle(run.setupVu);
+        result = await worker.call('handleSummary', JSON.stringify(data)).then(unwrapWorkerResult);
+      } else {
+        const handle = lifeCycleExports(loaded, run).handleSummary as (data: unknown) => unknown;
+        result = await vuStorage.run(run.setupVu.rootStore, () => handle(jsonSafe(data)));
+      }
       if (result !== null && typeof result === 'object') {
         for (const [target, value] of Object.entries(result as Record<string, unknown>)) {
           const bytes = toBytes(value);

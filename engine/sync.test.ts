@@ -179,6 +179,13 @@ describe('engine run: synchronous scripts on worker VUs', () => {
     expect(m.values_rate).toMatchObject({ passes: 1, fails: 2 });
   });
 
+  it.each(['life-cycle-scope.js', 'life-cycle-scope-async.js'])('%s: setup(), teardown() and handleSummary() each get their own init scope', async (script) => {
+    const r = await runEngine(['run', '-q', join(SYNC, script)], { timeoutMs: 60_000 });
+    expect(r.code).toBe(0);
+    const lines = r.stderr.split('\n').filter((l) => l.includes(': counter'));
+    expect(lines.map((l) => l.replace(/^INFO\[\d{4}\] /, ''))).toEqual(['setup: counter 100  source=console', 'teardown: counter 0  source=console', 'handleSummary: counter 0  source=console']);
+  });
+
   it('refuses a batch option that is not a whole number', async () => {
     const r = await runEngine(['run', '-q', '-e', `TARGET=${server.url}`, '-e', 'BATCH=0', join(SYNC, 'batch-limits.js')], { timeoutMs: 60_000 });
     expect(r.code).toBe(104);

@@ -115,3 +115,14 @@ export function initEventLoopVu(loaded: LoadedScript, run: TestRun, vu: Vu): voi
     run.phase = phase;
   }
 }
+
+/** A fresh evaluation of the init code for setup(), teardown() or handleSummary(): k6 runs each on a VU of its own. */
+export function lifeCycleExports(loaded: LoadedScript, run: TestRun): ScriptExports {
+  const phase = run.phase;
+  run.phase = 'init';
+  try {
+    return vuStorage.run(run.setupVu.rootStore, () => loaded.compiled.instantiate(scope));
+  } finally {
+    run.phase = phase;
+  }
+}

@@ -461,6 +461,14 @@ export class WorkerPool {
     return w;
   }
 
+  /** A fresh worker for setup(), teardown() or handleSummary() (k6 runs each on a VU of its own, init code included). */
+  async lifeCycle(vu: Vu): Promise<WorkerVu> {
+    const w = new WorkerVu(this.run, this.workerCode!, this.path, vu, this.setupJson);
+    this.all.add(w);
+    await w.ready;
+    return w;
+  }
+
   /** Starts the workers of ids `from..to` ahead of the scenarios (k6 initialises VUs before the start). */
   prepare(vus: Vu[]): Promise<void> {
     const ready: Array<Promise<void>> = [];
