@@ -2,7 +2,7 @@
 // (`INFO[0003] text  source=console`), so stdout carries only the summary, and an unhandled
 // rejection in a script logs instead of killing the process.
 import { Console } from 'node:console';
-import { format } from 'node:util';
+import { consoleText } from './modules/pure.ts';
 import { errorLine } from './late-errors.ts';
 
 type Level = 'INFO' | 'WARN' | 'ERRO' | 'DEBU';
@@ -25,7 +25,7 @@ export function captureScriptOutput(write: (text: string) => void, elapsedMs: ()
   const original = globalThis.console;
   const line = (level: Level, args: unknown[], source = 'console') => {
     const at = String(Math.floor(elapsedMs() / 1000)).padStart(4, '0');
-    write(`${level}[${at}] ${format(...args)}  source=${source}\n`);
+    write(`${level}[${at}] ${consoleText(args)}  source=${source}\n`);
   };
   const scriptConsole = new Console({ stdout: process.stderr, stderr: process.stderr });
   scriptConsole.log = (...args: unknown[]) => line('INFO', args);

@@ -48,3 +48,53 @@ export function metricValue(value: unknown, metric: string): number | { error: s
   }
   return v;
 }
+
+/**
+ * console.log's text as k6 writes it (grafana/k6 internal/js/console.go): the values joined by
+ * spaces, no printf-style %s; top-level strings as they are, objects and arrays in full with
+ * strings double-quoted (`{ a: "x", b: [ 1, 2 ] }`), functions as [object Function], errors as
+ * "Name: message", cycles as [Circular], dates as their quoted ISO string.
+ */
+export function consoleText(args: unknown[]): string {
+  return args.map(consoleValue).join(' ');
+}
+
+const isError = (v: object): boolean => Object.prototype.toString.call(v) === '[object Error]';
+
+function consoleValue(v: unknown): string {
+  if (typeof v === 'function') return '[object Function]';
+  if (v === null || typeof v !== 'object') return String(v);
+  if (isError(v)) return String(v);
+  return traverseConsole(v, new Set());
+}
+
+function traverseConsole(v: unknown, seen: Set<object>): string {
+  if (v === null || v === undefined) return 'null';
+  if (typeof v === 'function') return '[object Function]';
+  if (typeof v === 'string') return `"${v}"`;
+  if (typeof v !== 'object') return String(v);
+  if (seen.has(v)) return '[Circular]';
+  if (isError(v)) return String(v);
+  if (v instanceof ArrayBuffer) {
+    const bytes = [...new Uint8Array(v)].map((b) => b.toString(16).padStart(2, '0'));
+    return `ArrayBuffer { [Uint8Contents]: <${bytes.join(' ')}>, byteLength: ${bytes.length} }`;
+  }
+  if (ArrayBuffer.isView(v) && !(v instanceof DataView)) {
+    const items = Array.from(v as unknown as ArrayLike<number>, String);
+    return `${v.constructor.name}(${items.length}) ${items.length === 0 ? '[]' : `[ ${items.join(', ')} ]`}`;
+  }
+  seen.add(v);
+  try {
+    if (Array.isArray(v)) {
+      if (v.length === 0) return '[]';
+      const items: string[] = [];
+      for (let i = 0; i < v.length; i++) items.push(traverseConsole(v[i], seen));
+      return `[ ${items.join(', ')} ]`;
+    }
+    const keys = Object.keys(v);
+    if (keys.length === 0) return v instanceof Date && !Number.isNaN(v.getTime()) ? `"${v.toISOString()}"` : '{}';
+    return `{ ${keys.map((k) => `${k}: ${traverseConsole((v as Record<string, unknown>)[k], seen)}`).join(', ')} }`;
+  } finally {
+    seen.delete(v);
+  }
+}

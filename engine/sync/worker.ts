@@ -4,12 +4,11 @@
 // checks, has answered. sleep() blocks this thread alone. Bundled by esbuild into a string at
 // run time (see host.ts); it must not import the main thread's modules (undici, the registry).
 import { Console } from 'node:console';
-import { format } from 'node:util';
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import * as crypto from '../modules/crypto.ts';
 import * as encoding from '../modules/encoding.ts';
 import html from '../modules/html.ts';
-import { fail, metricValue, randomSeed, url } from '../modules/pure.ts';
+import { consoleText, fail, metricValue, randomSeed, url } from '../modules/pure.ts';
 import { Response, type ResponseWire } from '../modules/response.ts';
 import { SHARED_ARRAY_ASYNC_MESSAGE, encodeSharedArray, sharedArrayView, type SharedArrayData } from '../modules/shared-array.ts';
 import { CompiledScript, isAsyncFunction, moduleRequire, type ScriptExports } from '../script/compiled.ts';
@@ -180,7 +179,7 @@ const trackedTimers = {
 // --- console: lines go to the main thread, which prints them in k6's log format
 const scriptConsole = new Console({ stdout: process.stderr, stderr: process.stderr });
 for (const level of ['log', 'info', 'warn', 'error', 'debug'] as const) {
-  (scriptConsole as unknown as Record<string, unknown>)[level] = (...args: unknown[]) => post({ t: 'log', level, text: format(...args) });
+  (scriptConsole as unknown as Record<string, unknown>)[level] = (...args: unknown[]) => post({ t: 'log', level, text: consoleText(args) });
 }
 globalThis.console = scriptConsole;
 
