@@ -290,7 +290,7 @@ export class WorkerVu {
         return;
       case 'log': {
         const method = msg.level === 'log' ? 'log' : msg.level;
-        (console as unknown as Record<string, (...a: string[]) => void>)[method]('%s', msg.text);
+        (console as unknown as Record<string, (...a: string[]) => void>)[method](msg.text);
         return;
       }
       case 'warn':
