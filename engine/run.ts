@@ -243,9 +243,12 @@ export async function prepareRun(run: TestRun, path: string, opts: RunOptions, e
     share = segmentShare(opts, options);
     setInsecureSkipTLSVerify(options.insecureSkipTLSVerify === true);
     setHosts(hostsOption(options.hosts));
+    run.minIterationMs = durationOption(options.minIterationDuration, 'minIterationDuration');
+    // options.httpDebug ("full" with bodies, any other truthy value headers only); the flag wins.
+    if (run.httpDebug === null && options.httpDebug) run.httpDebug = options.httpDebug === 'full' ? 'full' : 'headers';
     run.batch = batchOption(options.batch, 'batch', 20, 1);
     run.batchPerHost = batchOption(options.batchPerHost, 'batchPerHost', 6, 0);
-    for (const key of ['noConnectionReuse', 'noVUConnectionReuse', 'rps']) {
+    for (const key of ['noConnectionReuse', 'noVUConnectionReuse', 'rps', 'blockHostnames', 'blacklistIPs', 'systemTags', 'dns', 'localIPs', 'tlsAuth', 'tlsVersion', 'tlsCipherSuites']) {
       if (options[key] !== undefined && options[key] !== false) warn(`warning: option '${key}' is not supported by the embedded engine and is ignored\n`);
     }
   } catch (e) {
@@ -256,6 +259,14 @@ export async function prepareRun(run: TestRun, path: string, opts: RunOptions, e
   // otherwise one worker thread per VU (engine/sync/).
   const kind: VuKind = vuKind(loaded, [...new Set(scenarios.map((s) => s.exec))]);
   return { loaded, exports, options, scenarios, thresholds, trendStats, share, kind };
+}
+
+/** A duration option ("1s", "500ms" or milliseconds) in ms; 0 when absent. */
+function durationOption(value: unknown, key: string): number {
+  if (value === undefined || value === null) return 0;
+  const ms = typeof value === 'number' || typeof value === 'string' ? parseDurationMs(value, 'ms') : null;
+  if (ms === null || ms < 0) throw new OptionsError(`${key}: expected a duration like "1s" or "500ms", got ${JSON.stringify(value)}`);
+  return ms;
 }
 
 /** options.batch / batchPerHost: a whole number (at least `least`), or k6's default. */

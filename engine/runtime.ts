@@ -44,6 +44,8 @@ export class TestRun {
   batch = 20;
   /** options.batchPerHost: of those, to one host:port (k6 default 6; 0 = no limit). */
   batchPerHost = 6;
+  /** options.minIterationDuration in ms (0: none). */
+  minIterationMs = 0;
   /** options.throw: a failed request throws instead of returning status 0 (and logs nothing). */
   throwErrors = false;
   /** options.maxRedirects (k6 default 10). */

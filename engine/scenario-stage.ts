@@ -214,6 +214,13 @@ export async function runScenarios(input: ScenarioStageInput): Promise<ScenarioS
     const tags = vu.userTagCount > 0 ? { ...scenario.tagsFor(''), ...vu.userTags } : scenario.tagsFor('');
     run.registry.addTo(run.m.iteration_duration, performance.now() - start, tags);
     run.registry.addTo(run.m.iterations, 1, tags);
+    // options.minIterationDuration: the VU waits out the rest after the iteration (k6 measures
+    // iteration_duration before that wait).
+    const minEnd = start + run.minIterationMs;
+    if (run.minIterationMs > 0 && minEnd > performance.now()) return until(minEnd).then(afterIteration);
+    return afterIteration();
+  };
+  const afterIteration = (): void | Promise<void> => {
     // A disk slower than the samples: hold this VU rather than drop NDJSON points.
     if (ndjson !== null && ndjson.backpressured) return ndjson.drain().then(pace);
     return pace();

@@ -186,6 +186,26 @@ describe('engine run: synchronous scripts on worker VUs', () => {
     expect(lines.map((l) => l.replace(/^INFO\[\d{4}\] /, ''))).toEqual(['setup: counter 100  source=console', 'teardown: counter 0  source=console', 'handleSummary: counter 0  source=console']);
   });
 
+  it.each(['min-iteration.js', 'min-iteration-async.js'])('%s: options.minIterationDuration spaces the iterations of a VU', async (script) => {
+    const file = fx.out();
+    const r = await runEngine(['run', '-q', '--summary-export', file, join(SYNC, script)], { timeoutMs: 60_000 });
+    expect(r.code).toBe(0);
+    const at = [...r.stderr.matchAll(/iteration (\d) at (\d+)/g)].map((m) => Number(m[2]));
+    expect(at).toHaveLength(3);
+    expect(at[1] - at[0]).toBeGreaterThanOrEqual(295);
+    expect(at[2] - at[1]).toBeGreaterThanOrEqual(295);
+    expect(summaryOf(file).metrics.iteration_duration.max).toBeLessThan(250);
+  });
+
+  it('options.httpDebug logs the exchange; an option the engine lacks is named in a warning', async () => {
+    const r = await runEngine(['run', '-q', '--no-summary', '-e', `TARGET=${server.url}`, join(SYNC, 'http-debug-option.js')], { timeoutMs: 60_000 });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain("warning: option 'dns' is not supported by the embedded engine and is ignored");
+    expect(r.stderr).toContain('Request:\nPOST /echo HTTP/1.1\n');
+    expect(r.stderr).toContain('\nping\n');
+    expect(r.stderr).toContain('Response:\nHTTP/1.1 200 OK\n');
+  });
+
   it('refuses a batch option that is not a whole number', async () => {
     const r = await runEngine(['run', '-q', '-e', `TARGET=${server.url}`, '-e', 'BATCH=0', join(SYNC, 'batch-limits.js')], { timeoutMs: 60_000 });
     expect(r.code).toBe(104);
