@@ -206,6 +206,12 @@ describe('engine run: synchronous scripts on worker VUs', () => {
     expect(r.stderr).toContain('Response:\nHTTP/1.1 200 OK\n');
   });
 
+  it.each(['main.js', 'main-async.js'])('open/%s: open() resolves against the module whose init code calls it', async (script) => {
+    const r = await runEngine(['run', '-q', '--no-summary', join(SYNC, 'open', script)], { timeoutMs: 60_000 });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('users ann,bob; note: beside the entry script');
+  });
+
   it('refuses a batch option that is not a whole number', async () => {
     const r = await runEngine(['run', '-q', '-e', `TARGET=${server.url}`, '-e', 'BATCH=0', join(SYNC, 'batch-limits.js')], { timeoutMs: 60_000 });
     expect(r.code).toBe(104);

@@ -5,12 +5,13 @@
 // thread (engine/sync/), where synchronous calls can block.
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { K6_MODULES } from '../modules/index.ts';
 import { currentRun, maybeCurrentRun, type TestRun } from '../runtime.ts';
 import { currentStore, vuStorage, type Vu } from '../vu.ts';
 import { bundleScript, type ScriptBundle } from './bundle.ts';
 import { CompiledScript, isAsyncFunction, moduleRequire, type InitScope, type ScriptExports } from './compiled.ts';
-import { rememberSourceMap } from './source-map.ts';
+import { deepStack, outermostScriptFile, rememberSourceMap } from './source-map.ts';
 
 export type VuKind = 'event-loop' | 'worker';
 
@@ -21,9 +22,15 @@ export interface LoadedScript {
   exports: ScriptExports;
 }
 
-/** k6's open(): files relative to the script, in the init stage only; 'b' returns an ArrayBuffer. */
-export function openFile(scriptPath: string, path: string, mode?: string): string | ArrayBuffer {
-  const full = resolve(dirname(scriptPath), String(path));
+/**
+ * k6's open(), in the init stage only; 'b' returns an ArrayBuffer. A relative path resolves against
+ * the module whose init code calls it (`stack`: where open() was called from), as k6 resolves it
+ * against the outermost frame; else against the script.
+ */
+export function openFile(scriptPath: string, path: string, mode?: string, stack?: string): string | ArrayBuffer {
+  const caller = stack === undefined ? null : outermostScriptFile(stack);
+  const base = caller !== null && caller.startsWith('file:') ? dirname(fileURLToPath(caller)) : dirname(scriptPath);
+  const full = resolve(base, String(path));
   const buf = readFileSync(full);
   if (mode === 'b') return buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer;
   return buf.toString('utf8');
@@ -32,7 +39,7 @@ export function openFile(scriptPath: string, path: string, mode?: string): strin
 function open(path: string, mode?: string): string | ArrayBuffer {
   const run = currentRun();
   if (run.phase !== 'init') throw new Error('the "open" function is only available in the init stage (i.e. the global scope)');
-  return openFile(run.scriptPath, path, mode);
+  return openFile(run.scriptPath, path, mode, deepStack());
 }
 
 function installGlobals(): void {

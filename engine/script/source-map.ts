@@ -68,3 +68,33 @@ function originalPosition(entry: BundleMap, line: number, column: number): strin
 }
 
 const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * The source file of the outermost script frame in `stack` (as `file:///...` or `https://...`),
+ * or null when no frame is in a known bundle. k6's open() resolves against it: during the init
+ * code that is the module whose top level is running.
+ */
+export function outermostScriptFile(stack: string): string | null {
+  let file: string | null = null;
+  for (const line of stack.split('\n')) {
+    if (!FRAME_AT.test(line)) continue;
+    for (const [url, entry] of maps) {
+      const m = new RegExp(`${escape(url)}:(\\d+):(\\d+)`).exec(line);
+      if (m === null) continue;
+      const at = originalPosition(entry, Number(m[1]), Number(m[2]));
+      if (at !== null) file = at.replace(/:\d+:\d+$/, '');
+    }
+  }
+  return file;
+}
+
+/** The stack of the current call, deep enough to reach the script's outermost frame. */
+export function deepStack(): string {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 200;
+  try {
+    return new Error().stack ?? '';
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}

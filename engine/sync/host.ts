@@ -218,7 +218,7 @@ export class WorkerVu {
       case 'sharedArraySet':
         return storeSharedArray(String(args[0]), args[1] as never);
       case 'open':
-        return openFile(run.scriptPath, String(args[0]), args[1] as string | undefined);
+        return openFile(run.scriptPath, String(args[0]), args[1] as string | undefined, args[2] as string | undefined);
       case 'jarNew': {
         const id = this.nextJar++;
         this.jars.set(id, new CookieJar());

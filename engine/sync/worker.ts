@@ -457,7 +457,12 @@ const modules: Record<string, Record<string, unknown>> = {
 
 function open(path: string, mode?: string): string | ArrayBuffer {
   if (phase !== 'init') throw new Error('the "open" function is only available in the init stage (i.e. the global scope)');
-  return call('open', path, mode) as string | ArrayBuffer;
+  // The main thread maps the stack to the calling module (relative paths resolve against it).
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 200;
+  const stack = new Error().stack;
+  Error.stackTraceLimit = limit;
+  return call('open', path, mode, stack) as string | ArrayBuffer;
 }
 
 const g = globalThis as Record<string, unknown>;
