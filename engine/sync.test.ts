@@ -1,6 +1,8 @@
 // Scripts in k6's synchronous style (worker VUs) through the real CLI, against the real mock and a
 // small local server for redirects, cookies, compression, auth, multipart, HTML and remote modules.
 import { readFileSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFeaturesServer, type FeaturesServer } from './testdata/sync/features-server.ts';
@@ -148,7 +150,7 @@ describe('engine run: synchronous scripts on worker VUs', () => {
     const port = addr.split(':')[1];
     const r = await runEngine(['run', '-q', '--no-summary', '-e', `ADDR=${addr}`, '-e', `PORT=${port}`, join(SYNC, 'hosts.js')], { timeoutMs: 60_000 });
     expect(r.code).toBe(0);
-    expect(r.stderr).toContain(`plain 200 api.example.test | wild 200 a.b.wild.test:${port} | port 200 port.test:${port}`);
+    expect(r.stderr).toContain(`plain 200 api.example.test ${addr} no-tls | wild 200 a.b.wild.test:${port} | port 200 port.test:${port}`);
     const bad = await runEngine(['run', '-q', '-e', 'ADDR=localhost:1', '-e', `PORT=${port}`, join(SYNC, 'hosts.js')], { timeoutMs: 60_000 });
     expect(bad.code).toBe(104);
     expect(bad.stderr).toContain(`invalid options: hosts['api.example.test']: expected an IP address or IP:port, got "localhost:1"`);
@@ -210,6 +212,25 @@ describe('engine run: synchronous scripts on worker VUs', () => {
     const r = await runEngine(['run', '-q', '--no-summary', join(SYNC, 'open', script)], { timeoutMs: 60_000 });
     expect(r.code).toBe(0);
     expect(r.stderr).toContain('users ann,bob; note: beside the entry script');
+  });
+
+  it('https: a self-signed certificate is refused unless insecureSkipTLSVerify; the response names its TLS version, cipher and address', async () => {
+    const key = readFileSync(join(ROOT, 'engine', 'testdata', 'tls-test-key.pem'));
+    const cert = readFileSync(join(ROOT, 'engine', 'testdata', 'tls-test-cert.pem'));
+    const tls = createHttpsServer({ key, cert }, (_req, res) => res.end('ok'));
+    await new Promise<void>((r) => tls.listen(0, '127.0.0.1', r));
+    const target = `https://localhost:${(tls.address() as AddressInfo).port}`;
+    try {
+      const refused = await runEngine(['run', '-q', '--no-summary', '-e', `TARGET=${target}`, '-e', 'INSECURE=0', join(SYNC, 'tls.js')], { timeoutMs: 60_000 });
+      expect(refused.code).toBe(0);
+      expect(refused.stderr).toMatch(/status 0 error_code 1\d{3} /);
+      const ok = await runEngine(['run', '-q', '--no-summary', '-e', `TARGET=${target}`, '-e', 'INSECURE=1', join(SYNC, 'tls.js')], { timeoutMs: 60_000 });
+      expect(ok.code).toBe(0);
+      expect(ok.stderr).toMatch(/status 200 error_code 0 tls1\.3 TLS_(AES|CHACHA20)_\w+ 127\.0\.0\.1/);
+    } finally {
+      tls.closeAllConnections();
+      await new Promise((r) => tls.close(r));
+    }
   });
 
   it('refuses a batch option that is not a whole number', async () => {

@@ -58,6 +58,17 @@ export interface TransportResult {
   timings: Timings;
   bytesSent: number;
   bytesReceived: number;
+  /** The connection's far end (res.remote_ip, remote_port, tls_version, tls_cipher_suite). */
+  peer?: Peer | null;
+}
+
+/** Where a connection goes, as k6's Response reports it; one object per connection. */
+export interface Peer {
+  ip: string;
+  port: number;
+  /** k6's names: "tls1.2", "tls1.3" ('' over plain http). */
+  tlsVersion: string;
+  tlsCipher: string;
 }
 
 const EMPTY = Buffer.alloc(0);
@@ -181,8 +192,19 @@ class Connection {
         });
   }
 
+  /** The far end of the current socket. */
+  peer: Peer | null = null;
+
   private attach(socket: Socket): void {
     this.socket = socket;
+    const tls = socket as Socket & { getProtocol?: () => string | null; getCipher?: () => { standardName?: string; name: string } };
+    const protocol = tls.getProtocol?.() ?? null;
+    this.peer = {
+      ip: socket.remoteAddress ?? '',
+      port: socket.remotePort ?? 0,
+      tlsVersion: protocol === null ? '' : protocol.replace(/^TLSv/, 'tls').replace(/^tls1$/, 'tls1.0'),
+      tlsCipher: protocol === null ? '' : (tls.getCipher?.()?.standardName ?? tls.getCipher?.()?.name ?? ''),
+    };
     this.read = 0;
     this.written = 0;
     socket.once('close', () => {
@@ -423,6 +445,7 @@ class Exchange {
       },
       bytesSent: bytes.written,
       bytesReceived: bytes.read,
+      peer: this.conn.peer,
     };
     let value: unknown;
     try {

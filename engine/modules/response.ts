@@ -145,16 +145,16 @@ export class Response {
     return this.status === 0 ? '' : `${this.status} ${this.#statusText}`.trim();
   }
   get remote_ip(): string {
-    return '';
+    return this.#result.peer?.ip ?? '';
   }
   get remote_port(): number {
-    return 0;
+    return this.#result.peer?.port ?? 0;
   }
   get tls_version(): string {
-    return '';
+    return this.#result.peer?.tlsVersion ?? '';
   }
   get tls_cipher_suite(): string {
-    return '';
+    return this.#result.peer?.tlsCipher ?? '';
   }
   get ocsp(): { status: string } {
     return { status: 'unknown' };

@@ -1,5 +1,6 @@
 // options.hosts: names that do not resolve reach the local server; the request keeps its URL and
-// Host header. ADDR is the server's 127.0.0.1:port, PORT its port alone.
+// Host header; res.remote_ip/remote_port name the address it reached. ADDR is the server's
+// 127.0.0.1:port, PORT its port alone.
 import http from 'k6/http';
 
 export const options = {
@@ -11,5 +12,5 @@ export default function () {
   const plain = http.get('http://api.example.test/echo');
   const wild = http.get(`http://a.b.wild.test:${__ENV.PORT}/echo`);
   const withPort = http.get(`http://port.test:${__ENV.PORT}/echo`);
-  console.log(`plain ${plain.status} ${plain.json('headers.host')} | wild ${wild.status} ${wild.json('headers.host')} | port ${withPort.status} ${withPort.json('headers.host')}`);
+  console.log(`plain ${plain.status} ${plain.json('headers.host')} ${plain.remote_ip}:${plain.remote_port} ${plain.tls_version || 'no-tls'} | wild ${wild.status} ${wild.json('headers.host')} | port ${withPort.status} ${withPort.json('headers.host')}`);
 }
