@@ -18,7 +18,7 @@ const FOREIGN: Record<string, string[]> = {
   tsc: ['--noEmit'],
   'build.mjs': ['--watch', '--outdir'],
   'bench/ scripts': ['--server', '--streams', '--rounds', '--bare', '--gzip', '--routes', '--skip-memory', '--seconds', '--script', '--vus', '--other', '--bench', '--threads'],
-  k6: ['--token', '--stack', '--config', '--local-execution'],
+  k6: ['--token', '--stack', '--config', '--local-execution', '--summary-mode'],
   kubectl: ['--from-literal'],
   xk6: ['--with'],
 };
