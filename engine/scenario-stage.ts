@@ -392,26 +392,21 @@ export async function runScenarios(input: ScenarioStageInput): Promise<ScenarioS
           opts.progress?.(progressLine(run));
         };
   if (run.aborted === null) {
-    const finished: Array<Promise<void>> = [];
-    const runOne = async ({ config, run: sr }: (typeof scenarioRuns)[number]): Promise<void> => {
-      const startAt = run.startedAt + config.startTimeMs;
-      if (config.startTimeMs > 0) {
-        if (await until(startAt)) return;
-        // Let a scenario ending at this same instant hand its VUs back first.
-        await new Promise<void>((r) => setImmediate(r));
-        // k6 plans VUs for scenarios that do not overlap to be shared: one due to end by now
-        // (its deadline timer may run a moment after this one on a busy machine) ends first.
-        const before = scenarioRuns.flatMap((other, i) => (other.config !== config && maxScenarioMs(other.config) <= config.startTimeMs ? [finished[i]] : []));
-        if (before.length > 0) await Promise.all(before);
-      }
-      // A scenario this part has no share of does not run here (k6's HasWork).
-      if (stopping || !hasWork(config, share)) return;
-      sr.startedAt = performance.now();
-      sr.startedAtMs = Date.now();
-      await createExecutor(config, share)(contextFor(sr, startAt));
-    };
-    for (const entry of scenarioRuns) finished.push(runOne(entry));
-    await Promise.all(finished);
+    await Promise.all(
+      scenarioRuns.map(async ({ config, run: sr }) => {
+        const startAt = run.startedAt + config.startTimeMs;
+        if (config.startTimeMs > 0) {
+          if (await until(startAt)) return;
+          // Let a scenario ending at this same instant hand its VUs back first.
+          await new Promise<void>((r) => setImmediate(r));
+        }
+        // A scenario this part has no share of does not run here (k6's HasWork).
+        if (stopping || !hasWork(config, share)) return;
+        sr.startedAt = performance.now();
+        sr.startedAtMs = Date.now();
+        await createExecutor(config, share)(contextFor(sr, startAt));
+      }),
+    );
   }
   stopTimers();
   watchdog?.stop();
