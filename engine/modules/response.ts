@@ -37,7 +37,9 @@ export interface ResponseCookie {
 
 /** What the worker VUs receive for a response (structured-clone friendly). */
 export interface ResponseWire {
-  result: Omit<TransportResult, 'rawHeaders' | 'body'> & { rawHeaders: string[] | null; body: Uint8Array | null };
+  result: Omit<TransportResult, 'rawHeaders' | 'body' | 'peer'> & { rawHeaders: string[] | null; body: Uint8Array | null };
+  /** The peer as "ip\nport\ntlsVersion\ntlsCipher" (null: none). */
+  peer: string | null;
   url: string;
   method: string;
   headers: string[];
@@ -119,11 +121,13 @@ export class Response {
 
   /** The form sent to a worker VU (the body bytes are copied by postMessage). */
   toWire(): ResponseWire {
-    const { rawHeaders, body: _body, ...rest } = this.#result;
+    const { rawHeaders, body: _body, peer, ...rest } = this.#result;
     // Strings and a right-sized copy: a Buffer may be a slice of a far larger pooled ArrayBuffer,
-    // which postMessage would copy whole.
+    // which postMessage would copy whole. The peer crosses as one string: an object costs every
+    // response a nested object to serialise and rebuild.
     return {
       result: { ...rest, rawHeaders: rawHeaders?.map((b) => b.toString('latin1')) ?? null, body: this.#raw === null ? null : new Uint8Array(this.#raw) },
+      peer: peer ? `${peer.ip}\n${peer.port}\n${peer.tlsVersion}\n${peer.tlsCipher}` : null,
       url: this.url,
       method: this.#method,
       headers: this.#requestHeaders,
@@ -136,6 +140,10 @@ export class Response {
 
   static fromWire(w: ResponseWire): Response {
     const result: TransportResult = { ...w.result, rawHeaders: w.result.rawHeaders?.map((h) => Buffer.from(h, 'latin1')) ?? null, body: w.result.body === null ? null : asBuffer(w.result.body) };
+    if (w.peer !== null) {
+      const [ip, port, tlsVersion, tlsCipher] = w.peer.split('\n');
+      result.peer = { ip, port: Number(port), tlsVersion, tlsCipher };
+    }
     const res = new Response(result, w.url, w.method, w.headers, w.body, w.type, w.cookies, w.requestCookies);
     return res;
   }
