@@ -5,7 +5,9 @@
 // minus the CPU of a run where each VU makes one request: start-up, VU init and exit).
 // With --threads, it instead reads each thread's CPU from /proc over the middle of one run per kind
 // (start-up and exit left out) and prints it per request: where the sync path's extra CPU goes.
-//   node --import tsx bench/engine-sync-vs-async.ts [--rounds 5] [--seconds 10] [--vus 50] [--threads]
+// --baseline DIR adds the sync script run by another checkout's engine to each round (e.g. the
+// previous commit), and the median of per-round ratios of their CPU per request.
+//   node --import tsx bench/engine-sync-vs-async.ts [--rounds 5] [--seconds 10] [--vus 50] [--threads] [--baseline DIR]
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,7 +15,13 @@ import { parseArgs } from 'node:util';
 import { BIN, machine, median, pin, pinningNote, runEngineProcess, scratch, startMock } from './engine-common.ts';
 
 const { values } = parseArgs({
-  options: { rounds: { type: 'string', default: '5' }, seconds: { type: 'string', default: '10' }, vus: { type: 'string', default: '50' }, threads: { type: 'boolean', default: false } },
+  options: {
+    rounds: { type: 'string', default: '5' },
+    seconds: { type: 'string', default: '10' },
+    vus: { type: 'string', default: '50' },
+    threads: { type: 'boolean', default: false },
+    baseline: { type: 'string' },
+  },
 });
 const rounds = Number(values.rounds);
 const seconds = Number(values.seconds);
@@ -105,18 +113,22 @@ if (values.threads) {
   process.exit(0);
 }
 try {
-  const fixed = { async: 0, sync: 0 };
-  for (const kind of ['async', 'sync'] as const) {
-    const one = await runEngineProcess(['-e', `TARGET=${mock.url}`, '--vus', String(vus), '--iterations', String(vus), scripts[kind]], join(tmp.dir, `fixed-${kind}.json`));
+  type Kind = 'async' | 'sync' | 'baseline';
+  const kinds: Kind[] = values.baseline ? ['async', 'sync', 'baseline'] : ['async', 'sync'];
+  const scriptOf = (kind: Kind) => (kind === 'baseline' ? scripts.sync : scripts[kind]);
+  const binOf = (kind: Kind) => (kind === 'baseline' ? join(values.baseline!, 'bin', 'llmux-bench.mjs') : BIN);
+  const fixed = { async: 0, sync: 0, baseline: 0 };
+  for (const kind of kinds) {
+    const one = await runEngineProcess(['-e', `TARGET=${mock.url}`, '--vus', String(vus), '--iterations', String(vus), scriptOf(kind)], join(tmp.dir, `fixed-${kind}.json`), undefined, true, binOf(kind));
     fixed[kind] = one.cpuMs ?? 0;
   }
   const ratios: number[] = [];
-  const cpu = { async: [] as number[], sync: [] as number[] };
-  const rps = { async: [] as number[], sync: [] as number[] };
+  const cpu = { async: [] as number[], sync: [] as number[], baseline: [] as number[] };
+  const rps = { async: [] as number[], sync: [] as number[], baseline: [] as number[] };
   for (let round = 1; round <= rounds; round++) {
     const line: string[] = [];
-    for (const kind of ['async', 'sync'] as const) {
-      const run = await runEngineProcess(['-e', `TARGET=${mock.url}`, '--vus', String(vus), '--duration', `${seconds}s`, scripts[kind]], join(tmp.dir, `${kind}-${round}.json`));
+    for (const kind of kinds) {
+      const run = await runEngineProcess(['-e', `TARGET=${mock.url}`, '--vus', String(vus), '--duration', `${seconds}s`, scriptOf(kind)], join(tmp.dir, `${kind}-${round}.json`), undefined, true, binOf(kind));
       if (run.code !== 0 || !run.summary) throw new Error(`${kind} run failed (exit ${run.code}): ${run.stderr.slice(-500)}`);
       const m = run.summary.metrics;
       if ((m.checks?.fails ?? 0) > 0) console.error(`${kind}: ${m.checks.fails} failed checks`);
@@ -134,6 +146,13 @@ try {
   console.log(`median async ${median(rps.async).toFixed(0)} req/s (${median(cpu.async).toFixed(1)} µs CPU/req), sync ${median(rps.sync).toFixed(0)} req/s (${median(cpu.sync).toFixed(1)} µs CPU/req)`);
   const ratio = median(ratios);
   console.log(`median of per-round ratios sync/async: ${(ratio * 100).toFixed(1)}% (target >= 50%: ${ratio >= 0.5 ? 'met' : 'NOT met'})`);
+  if (values.baseline) {
+    const perRound = cpu.sync.map((c, i) => c / cpu.baseline[i]);
+    console.log(
+      `baseline (${values.baseline}) sync: median ${median(rps.baseline).toFixed(0)} req/s (${median(cpu.baseline).toFixed(1)} µs CPU/req); ` +
+        `this sync / baseline sync CPU per request: median of per-round ratios ${median(perRound).toFixed(3)} (rounds: ${perRound.map((r) => r.toFixed(2)).join(', ')})`,
+    );
+  }
 } finally {
   await mock.stop();
   tmp.cleanup();
