@@ -8,14 +8,33 @@
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
+const PLAIN = /^[^\\*?#@|()"]*$/;
+
 /** The value at `path` in `value`, or undefined. */
 export function gjsonGet(value: unknown, path: string): unknown {
+  // The common path ("choices.0.message.content"): keys and indexes only, walked directly.
+  if (path === '') return value;
+  if (PLAIN.test(path)) return plainPath(value, path);
   let cur = value;
   for (const segment of splitTop(path, '|')) {
     cur = getSegment(cur, segment);
     if (cur === undefined) return undefined;
   }
   return cur;
+}
+
+function plainPath(value: unknown, path: string): unknown {
+  let cur = value;
+  let from = 0;
+  for (;;) {
+    const dot = path.indexOf('.', from);
+    const key = dot < 0 ? path.slice(from) : path.slice(from, dot);
+    if (Array.isArray(cur)) cur = /^\d+$/.test(key) ? cur[Number(key)] : undefined;
+    else if (isObject(cur)) cur = Object.prototype.hasOwnProperty.call(cur, key) ? cur[key] : undefined;
+    else return undefined;
+    if (cur === undefined || dot < 0) return cur;
+    from = dot + 1;
+  }
 }
 
 /** `path` cut at each `sep` outside escapes, parentheses and quotes. */
