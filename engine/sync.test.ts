@@ -233,6 +233,13 @@ describe('engine run: synchronous scripts on worker VUs', () => {
     }
   });
 
+  it('vus ends on the VUs that ran, as k6 samples it', async () => {
+    const file = fx.out();
+    const r = await runEngine(['run', '-q', '--summary-export', file, join(SYNC, 'vus-gauge.js')], { timeoutMs: 60_000 });
+    expect(r.code).toBe(0);
+    expect(summaryOf(file).metrics.vus).toMatchObject({ value: 2, max: 2 });
+  });
+
   it('refuses a batch option that is not a whole number', async () => {
     const r = await runEngine(['run', '-q', '-e', `TARGET=${server.url}`, '-e', 'BATCH=0', join(SYNC, 'batch-limits.js')], { timeoutMs: 60_000 });
     expect(r.code).toBe(104);
