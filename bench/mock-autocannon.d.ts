@@ -8,6 +8,8 @@ declare module 'autocannon' {
     connections?: number;
     pipelining?: number;
     duration?: number;
+    /** Replaces [<id>] in the body with a fresh id per request. */
+    idReplacement?: boolean;
   }
   interface Result {
     requests: { total: number; average: number };

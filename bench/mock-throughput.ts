@@ -4,10 +4,14 @@
 // Routes: chat (plain chat completion), responses (POST /v1/responses) and tools (chat with two
 // function tools and tool_choice "required": the mock generates schema-valid arguments per
 // request). Each server runs as a child pinned to core 0 (taskset, when present); autocannon (100
-// connections, no pipelining) runs here, pinned to core 1. Rounds alternate the servers so the
-// drift of a shared machine hits all alike.
+// connections, no pipelining) runs here, pinned to core 1. Rounds alternate the servers, each
+// round starting with the next one, so the drift of a shared machine hits all alike.
+// --distinct makes every request body different (a fresh id in the prompt), so the mock's cache of
+// request bodies never hits: what a test that never repeats a body gets. --baseline DIR adds the
+// mock of another checkout (e.g. the previous commit) to each round, for an A/B of a change.
 //
-//   node --import tsx bench/mock-throughput.ts [--rounds 5] [--duration 5] [--connections 100] [--routes chat,responses,tools]
+//   node --import tsx bench/mock-throughput.ts [--rounds 5] [--duration 5] [--connections 100] [--routes chat,responses,tools] [--distinct] [--baseline DIR]
+import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { flagValue, machine, median, pin, pinSelf, processCpuMs, startChild, startMockChild, type Child } from './mock-common.ts';
 
@@ -15,7 +19,10 @@ const argv = process.argv.slice(2);
 const ROUNDS = Number(flagValue(argv, 'rounds', '5'));
 const DURATION = Number(flagValue(argv, 'duration', '5'));
 const CONNECTIONS = Number(flagValue(argv, 'connections', '100'));
-const PROMPT = 'Say twenty words about benchmarks.';
+const DISTINCT = argv.includes('--distinct');
+const BASELINE = flagValue(argv, 'baseline', '');
+// autocannon replaces [<id>] with a fresh id in each request.
+const PROMPT = DISTINCT ? 'Say twenty words about benchmarks. [<id>]' : 'Say twenty words about benchmarks.';
 const TOOLS = [
   { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' }, unit: { type: 'string', enum: ['celsius', 'fahrenheit'] }, days: { type: 'integer', minimum: 1, maximum: 7 } }, required: ['city', 'unit', 'days'], additionalProperties: false } },
   { name: 'search_docs', parameters: { type: 'object', properties: { query: { type: 'string' }, limit: { type: 'integer', minimum: 1, maximum: 20 }, sections: { type: 'array', items: { type: 'string', enum: ['api', 'guides', 'changelog'] } }, exact: { type: 'boolean' } }, required: ['query', 'limit', 'sections', 'exact'], additionalProperties: false } },
@@ -51,6 +58,7 @@ async function load(child: Child, route: Route, seconds: number): Promise<Load> 
     connections: CONNECTIONS,
     pipelining: 1,
     duration: seconds,
+    idReplacement: DISTINCT,
   });
   const cpu1 = processCpuMs(child.proc.pid);
   const elapsed = result.duration || seconds;
@@ -63,12 +71,13 @@ async function load(child: Child, route: Route, seconds: number): Promise<Load> 
   };
 }
 
-const ALL = ['bare', 'floor', 'mock'] as const;
-type Server = (typeof ALL)[number];
+type Server = 'bare' | 'floor' | 'mock' | 'base';
+const ALL: readonly Server[] = BASELINE ? ['bare', 'floor', 'mock', 'base'] : ['bare', 'floor', 'mock'];
 
 async function run(): Promise<void> {
   const pinned = pinSelf(1);
   const mock = await startMockChild(['--latency', '0'], 0);
+  const base = BASELINE ? await startChild([...pin(0), process.execPath, join(BASELINE, 'bin/llmux-bench.mjs'), 'mock', '--port', '0', '--latency', '0']) : null;
   const script = (name: string) => new URL(name, import.meta.url).pathname;
   const pct = (x: number | null) => (x === null ? 'n/a' : `${Math.round(x * 100)}%`);
   const us = (x: number | null) => (x === null ? 'n/a' : `${x.toFixed(1)} µs`);
@@ -82,6 +91,7 @@ async function run(): Promise<void> {
       if (sample.status !== 200) throw new Error(`${route}: the mock answered ${sample.status}: ${await sample.text()}`);
       const env = { MOCK_BARE_BODY: await sample.text(), MOCK_BARE_REQUEST_ID: sample.headers.get('x-request-id') ?? 'req_bare', MOCK_FLOOR_PATH: path };
       const servers = { mock } as Record<Server, Child>;
+      if (base) servers.base = base;
       servers.bare = await startChild([...pin(0), process.execPath, '--import', 'tsx', script('./mock-bare-server.ts')], 20_000, env);
       servers.floor = await startChild([...pin(0), process.execPath, '--import', 'tsx', script('./mock-hono-floor.ts')], 20_000, env);
       const rows: Record<Server, Load>[] = [];
@@ -90,7 +100,12 @@ async function run(): Promise<void> {
         for (const name of SERVERS) await load(servers[name], route, 2); // warm-up (JIT)
         for (let r = 0; r < ROUNDS; r++) {
           const row = {} as Record<Server, Load>;
-          for (const name of SERVERS) row[name] = await load(servers[name], route, DURATION);
+          // Each round starts with the next server: a fixed order biased the ratios by ~8% (a
+          // run against an identical copy of the mock read 1.09x).
+          for (let i = 0; i < SERVERS.length; i++) {
+            const name = SERVERS[(i + r) % SERVERS.length];
+            row[name] = await load(servers[name], route, DURATION);
+          }
           rows.push(row);
           const parts = SERVERS.map((n) => `${n} ${row[n].rps.toFixed(0)} req/s (cpu ${pct(row[n].cpu)}, ${us(row[n].cpuPerReqUs)}/req)`);
           const failures = SERVERS.reduce((a, n) => a + row[n].failures, 0);
@@ -112,14 +127,19 @@ async function run(): Promise<void> {
           `; server CPU per request: bare ${med((r) => r.bare.cpuPerReqUs!).toFixed(1)} µs, minimal Hono ${med((r) => r.floor.cpuPerReqUs!).toFixed(1)} µs, mock ${med((r) => r.mock.cpuPerReqUs!).toFixed(1)} µs, ` +
           `bare/mock ${(100 * med((r) => r.bare.cpuPerReqUs! / r.mock.cpuPerReqUs!)).toFixed(1)}% (what mock/bare req/s would be with a core each to itself)`;
       }
+      if (BASELINE) {
+        line += `; baseline mock ${med((r) => r.base.rps).toFixed(0)} req/s, mock/baseline ${(100 * med((r) => r.mock.rps / r.base.rps)).toFixed(1)}%`;
+        if (rows.every((r) => r.base.cpuPerReqUs !== null && r.mock.cpuPerReqUs !== null)) line += `, CPU per request mock/baseline ${med((r) => r.mock.cpuPerReqUs! / r.base.cpuPerReqUs!).toFixed(3)}x`;
+      }
       line += `; target mock >= 80% of bare req/s -> ${ratio >= 0.8 ? 'met' : 'missed'}`;
       summary.push(line);
     }
   } finally {
     await mock.stop();
+    await base?.stop();
   }
   console.log(`\nmachine: ${machine()}; servers pinned to core 0${pinned ? ', autocannon to core 1' : ' (load generator not pinned)'}`);
-  console.log(`${ROUNDS} rounds of ${DURATION} s per route, ${CONNECTIONS} connections, no pipelining, mock --latency 0`);
+  console.log(`${ROUNDS} rounds of ${DURATION} s per route, ${CONNECTIONS} connections, no pipelining, mock --latency 0${DISTINCT ? ', every request body distinct' : ', the same body in every request'}${BASELINE ? `, baseline mock from ${BASELINE}` : ''}`);
   for (const line of summary) console.log(line);
 }
 
