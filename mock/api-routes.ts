@@ -3,6 +3,7 @@
 // count_tokens. Each builder validates the request first (such a 400 uses no sequence number),
 // then plans; only a schema the generator cannot satisfy is refused after planning.
 import type { AnswerSpec } from './app.ts';
+import { isSharedBody } from './body-cache.ts';
 import type { StreamProtocol } from './stream.ts';
 import { messageToolBody, messageToolStream, type CountTokensRequest } from './anthropic.ts';
 import { chatOutputBody, chatOutputStream } from './chat-output.ts';
@@ -10,7 +11,7 @@ import { estimateChatPromptTokens } from './content.ts';
 import type { RequestPlan } from './plan.ts';
 import { endsWithToolResult, estimateResponsesInputTokens, responseBody, responseEcho, responseStream, type ResponseAnswer, type ResponseEcho, type ResponsesRequest } from './responses.ts';
 import type { ChatCompletionRequest, MessagesRequest } from './schemas.ts';
-import { anthropicTools, chatFormat, chatTools, planOutput, responsesFormat, responsesTools, toolTokens, type Finish, type ModelOutput } from './tools.ts';
+import { anthropicTools, chatFormat, chatTools, planOutput, responsesFormat, responsesTools, toolTokens, type Finish, type ModelOutput, type OutputFormat, type ToolRequest } from './tools.ts';
 
 /** Makes the request's plan (draws its sequence number): prompt tokens and the body's token limit. */
 export type MakePlan = (promptTokens: number, maxTokens: number | null | undefined) => RequestPlan;
@@ -71,12 +72,49 @@ class MessageToolRender {
   }
 }
 
+/**
+ * What a request decides by its body alone: tools, output format, prompt tokens. Kept per body
+ * object when the body is a cached one (body-cache.ts), which later requests share; a body that
+ * was not cached is read each time (a WeakMap entry per request would cost more).
+ */
+interface Analysis {
+  tools: ToolRequest | null;
+  format: OutputFormat;
+  promptTokens: number;
+  echo: ResponseEcho | null;
+}
+
+const analyses = new WeakMap<object, Analysis>();
+
+function analysed<R extends object>(req: R, analyse: (req: R) => Analysis): Analysis {
+  if (!isSharedBody(req)) return analyse(req);
+  let found = analyses.get(req);
+  if (found === undefined) analyses.set(req, (found = analyse(req)));
+  return found;
+}
+
+function analyseChat(req: ChatCompletionRequest): Analysis {
+  return { tools: chatTools(req), format: chatFormat(req), promptTokens: estimateChatPromptTokens(req.messages) + toolTokens(req.tools), echo: null };
+}
+
+function analyseResponse(req: ResponsesRequest): Analysis {
+  const body = req as Record<string, unknown>;
+  return {
+    tools: responsesTools(body, endsWithToolResult(req)),
+    format: responsesFormat(body),
+    promptTokens: estimateResponsesInputTokens(req) + toolTokens(req.tools),
+    echo: responseEcho(req),
+  };
+}
+
+function analyseMessage(req: MessagesRequest): Analysis {
+  return { tools: anthropicTools(req), format: { kind: 'text' }, promptTokens: estimateChatPromptTokens(req.messages, req.system ?? undefined) + toolTokens(req.tools), echo: null };
+}
+
 /** Chat with tools, tool_choice or response_format; null for a plain chat request (the fast path). */
 export function extendedChat(req: ChatCompletionRequest, makePlan: MakePlan): Planned | null {
   if (req.tools == null && req.tool_choice == null && req.response_format == null) return null;
-  const tools = chatTools(req);
-  const format = chatFormat(req);
-  const promptTokens = estimateChatPromptTokens(req.messages) + toolTokens(req.tools);
+  const { tools, format, promptTokens } = analysed(req, analyseChat);
   const maxTokens = req.max_completion_tokens ?? req.max_tokens;
   const plan = makePlan(promptTokens, maxTokens);
   const { output, finish } = planOutput(plan, tools, format, maxTokens, 'call_');
@@ -90,11 +128,7 @@ export function extendedChat(req: ChatCompletionRequest, makePlan: MakePlan): Pl
 
 /** POST /v1/responses. */
 export function responsesRoute(req: ResponsesRequest, makePlan: MakePlan): Planned {
-  const body = req as Record<string, unknown>;
-  const tools = responsesTools(body, endsWithToolResult(req));
-  const format = responsesFormat(body);
-  const echo = responseEcho(req);
-  const inputTokens = estimateResponsesInputTokens(req) + toolTokens(req.tools);
+  const { tools, format, promptTokens: inputTokens, echo } = analysed(req, analyseResponse);
   const plan = makePlan(inputTokens, req.max_output_tokens);
   const answer = planOutput(plan, tools, format, req.max_output_tokens, 'call_');
   return {
@@ -105,7 +139,7 @@ export function responsesRoute(req: ResponsesRequest, makePlan: MakePlan): Plann
       model: req.model,
       promptTokens: inputTokens,
       includeUsage: true,
-      render: new ResponseRender(plan, req.model, inputTokens, echo, answer),
+      render: new ResponseRender(plan, req.model, inputTokens, echo!, answer),
     },
   };
 }
@@ -113,10 +147,9 @@ export function responsesRoute(req: ResponsesRequest, makePlan: MakePlan): Plann
 /** Anthropic messages with tools; null for a plain request (the usual path). */
 export function extendedMessage(req: MessagesRequest, makePlan: MakePlan): Planned | null {
   if (req.tools == null) return null;
-  const tools = anthropicTools(req);
-  const inputTokens = estimateChatPromptTokens(req.messages, req.system ?? undefined) + toolTokens(req.tools);
+  const { tools, format, promptTokens: inputTokens } = analysed(req, analyseMessage);
   const plan = makePlan(inputTokens, req.max_tokens);
-  const { output, finish } = planOutput(plan, tools, { kind: 'text' }, req.max_tokens, 'toolu_');
+  const { output, finish } = planOutput(plan, tools, format, req.max_tokens, 'toolu_');
   const spec: AnswerSpec = { kind: 'message', stream: req.stream === true, model: req.model, promptTokens: inputTokens, includeUsage: false };
   if (output !== null) {
     spec.render = new MessageToolRender(plan, req.model, inputTokens, output, finish);

@@ -8,6 +8,7 @@ import { formatDurationMs, parseDurationMs } from '../lib/duration.ts';
 import { CountTokensRequest, messageBody, messageStream } from './anthropic.ts';
 import { countTokensResponse, extendedChat, extendedMessage, responsesRoute } from './api-routes.ts';
 import { estimateChatPromptTokens, estimateInputTokens } from './content.ts';
+import { BodyCache } from './body-cache.ts';
 import { fromZodError, injectedError, MockHttpError, type ErrorFlavor } from './errors.ts';
 import { mix32, Rng } from './random.ts';
 import { isSimpleResponsesRequest, ResponsesRequest } from './responses.ts';
@@ -174,10 +175,11 @@ export function createMockApp(options: Partial<MockOptions> = {}): MockApp {
   ) => {
     for (const path of paths) {
       const { done, rescue } = outcome('POST', path, flavor);
+      const bodies = new BodyCache<z.infer<S>>();
       const answerBody = (c: Context<Env>, text: string): Response | Promise<Response> => {
         noteCanary(c, text, stats);
         try {
-          const out = handler(c, parseBody(text, schema, quickCheck));
+          const out = handler(c, bodies.get(text) ?? bodies.set(text, parseBody(text, schema, quickCheck)));
           return out instanceof Promise ? out.then(done, rescue) : done(out);
         } catch (error) {
           return rescue(error);
