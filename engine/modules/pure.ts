@@ -98,3 +98,14 @@ function traverseConsole(v: unknown, seen: Set<object>): string {
     seen.delete(v);
   }
 }
+
+/** The stack of the current call, deep enough to reach the script's outermost frame. */
+export function deepStack(): string {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 200;
+  try {
+    return new Error().stack ?? '';
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}

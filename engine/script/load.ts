@@ -11,7 +11,8 @@ import { currentRun, maybeCurrentRun, type TestRun } from '../runtime.ts';
 import { currentStore, vuStorage, type Vu } from '../vu.ts';
 import { bundleScript, type ScriptBundle } from './bundle.ts';
 import { CompiledScript, isAsyncFunction, moduleRequire, type InitScope, type ScriptExports } from './compiled.ts';
-import { deepStack, outermostScriptFile, rememberSourceMap } from './source-map.ts';
+import { deepStack } from '../modules/pure.ts';
+import { outermostScriptFile, rememberSourceMap } from './source-map.ts';
 
 export type VuKind = 'event-loop' | 'worker';
 

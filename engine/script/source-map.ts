@@ -88,13 +88,3 @@ export function outermostScriptFile(stack: string): string | null {
   return file;
 }
 
-/** The stack of the current call, deep enough to reach the script's outermost frame. */
-export function deepStack(): string {
-  const limit = Error.stackTraceLimit;
-  Error.stackTraceLimit = 200;
-  try {
-    return new Error().stack ?? '';
-  } finally {
-    Error.stackTraceLimit = limit;
-  }
-}

@@ -8,7 +8,7 @@ import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_thread
 import * as crypto from '../modules/crypto.ts';
 import * as encoding from '../modules/encoding.ts';
 import html from '../modules/html.ts';
-import { consoleText, fail, metricValue, randomSeed, url } from '../modules/pure.ts';
+import { consoleText, deepStack, fail, metricValue, randomSeed, url } from '../modules/pure.ts';
 import { Response, type ResponseWire } from '../modules/response.ts';
 import { SHARED_ARRAY_ASYNC_MESSAGE, encodeSharedArray, sharedArrayView, type SharedArrayData } from '../modules/shared-array.ts';
 import { CompiledScript, isAsyncFunction, moduleRequire, type ScriptExports } from '../script/compiled.ts';
@@ -458,11 +458,7 @@ const modules: Record<string, Record<string, unknown>> = {
 function open(path: string, mode?: string): string | ArrayBuffer {
   if (phase !== 'init') throw new Error('the "open" function is only available in the init stage (i.e. the global scope)');
   // The main thread maps the stack to the calling module (relative paths resolve against it).
-  const limit = Error.stackTraceLimit;
-  Error.stackTraceLimit = 200;
-  const stack = new Error().stack;
-  Error.stackTraceLimit = limit;
-  return call('open', path, mode, stack) as string | ArrayBuffer;
+  return call('open', path, mode, deepStack()) as string | ArrayBuffer;
 }
 
 const g = globalThis as Record<string, unknown>;
