@@ -15,6 +15,7 @@ import { initEventLoopVu, type LoadedScript, type VuKind } from './script/load.t
 import type { Share } from './segments.ts';
 import type { WorkerPool, WorkerVu } from './sync/host.ts';
 import { Vu, vuStorage } from './vu.ts';
+import { timerAt, type TimerAt } from './timer-at.ts';
 import { Watchdog } from './watchdog.ts';
 
 const THRESHOLD_EVAL_MS = 2_000;
@@ -137,7 +138,7 @@ export async function runScenarios(input: ScenarioStageInput): Promise<ScenarioS
   const freeVus: Vu[] = [];
   let stopping = false;
   let stopAt = 0;
-  const waiters = new Set<{ at: number; timer: NodeJS.Timeout; wake: (byStop: boolean) => void }>();
+  const waiters = new Set<{ at: number; timer: TimerAt; wake: (byStop: boolean) => void }>();
   const until = (at: number): Promise<boolean> =>
     new Promise<boolean>((resolveWait) => {
       const target = stopping ? Math.min(at, stopAt + stop.graceMs) : at;
@@ -148,10 +149,10 @@ export async function runScenarios(input: ScenarioStageInput): Promise<ScenarioS
       }
       const w = {
         at,
-        timer: setTimeout(() => {
+        timer: timerAt(target, () => {
           waiters.delete(w);
           resolveWait(stopping);
-        }, delay),
+        }),
         wake: (byStop: boolean) => resolveWait(byStop),
       };
       waiters.add(w);
@@ -161,11 +162,11 @@ export async function runScenarios(input: ScenarioStageInput): Promise<ScenarioS
     stopping = true;
     stopAt = performance.now();
     for (const w of [...waiters]) {
-      clearTimeout(w.timer);
+      w.timer.cancel();
       waiters.delete(w);
-      const delay = Math.min(w.at, stopAt + stop.graceMs) - performance.now();
-      if (delay <= 0) w.wake(true);
-      else setTimeout(() => w.wake(true), delay);
+      const target = Math.min(w.at, stopAt + stop.graceMs);
+      if (target <= performance.now()) w.wake(true);
+      else timerAt(target, () => w.wake(true));
     }
   };
   if (run.aborted !== null) run.onStop(run.aborted.reason);
@@ -411,7 +412,7 @@ export async function runScenarios(input: ScenarioStageInput): Promise<ScenarioS
   stopTimers();
   watchdog?.stop();
   // Deadlines nobody waits for any more (maxDuration, gracefulRampDown, ...) must not keep the process up.
-  for (const w of waiters) clearTimeout(w.timer);
+  for (const w of waiters) w.timer.cancel();
   waiters.clear();
   result.testRunDurationMs = run.elapsedMs();
   return result;
