@@ -3,7 +3,7 @@
 // 107 script error, 108 aborted by the script, 110 exec.test.fail().
 import { mkdir, rename, unlink, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { formatDurationMs, parseDurationMs } from '../lib/duration.ts';
+import { formatGoDuration, parseDurationMs } from '../lib/duration.ts';
 import { errorText, TimeoutError } from './error-text.ts';
 import { EXIT } from './exit-codes.ts';
 import { DEFAULT_USER_AGENT } from './modules/http.ts';
@@ -283,8 +283,9 @@ function printBanner(err: (t: string) => void, path: string, scenarios: Scenario
   const local = scenarios.map((s) => localScenario(s, share));
   const maxVus = local.reduce((sum, s) => sum + (s.executor.endsWith('arrival-rate') ? (s as { maxVUs: number }).maxVUs : initialVus(s)), 0);
   const maxMs = Math.max(...scenarios.map(maxScenarioMs));
-  const part = share.isFull ? '' : `(${(share.fraction * 100).toFixed(2)}%) `;
-  err(`     scenarios: ${part}${scenarios.length} scenario${scenarios.length === 1 ? '' : 's'}, ${maxVus} max VUs, ${formatDurationMs(maxMs)} max duration (incl. graceful stop):\n`);
+  // k6 rounds the end offset to 100 ms and always shows the execution segment's share.
+  const part = `(${(share.fraction * 100).toFixed(2)}%) `;
+  err(`     scenarios: ${part}${scenarios.length} scenario${scenarios.length === 1 ? '' : 's'}, ${maxVus} max VUs, ${formatGoDuration(Math.round(maxMs / 100) * 100)} max duration (incl. graceful stop):\n`);
   for (const s of local) err(`              * ${s.name}: ${describeScenario(s)}\n`);
   err('\n');
 }

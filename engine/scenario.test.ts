@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { initialVus, maxScenarioMs, OptionsError, parseScenario, resolveScenarios } from './scenario.ts';
+import { describeScenario, initialVus, maxScenarioMs, OptionsError, parseScenario, resolveScenarios } from './scenario.ts';
 
 describe('resolveScenarios', () => {
   it('defaults to one iteration of one VU', () => {
@@ -32,6 +32,7 @@ describe('resolveScenarios', () => {
       startTimeMs: 10_000,
       gracefulStopMs: 30_000,
       exec: 'chat',
+      execGiven: true,
       env: { A: '1' },
       tags: { t: 'x' },
     });
@@ -46,5 +47,27 @@ describe('resolveScenarios', () => {
     expect(() => parseScenario('x', { executor: 'constant-arrival-rate', rate: 1, duration: '1s', preAllocatedVUs: 5, maxVUs: 2 })).toThrow('scenarios.x.maxVUs');
     expect(() => parseScenario('x', { executor: 'shared-iterations', vus: 5, iterations: 2 })).toThrow(OptionsError);
     expect(() => parseScenario('x', { executor: 'ramping-vus', stages: [{ duration: 'soon', target: 1 }] })).toThrow('scenarios.x.stages[0].duration');
+  });
+});
+
+describe('describeScenario', () => {
+  // k6's own expectations (lib/executor/executors_test.go) for the same options.
+  it.each([
+    [{ executor: 'constant-vus', vus: 10, duration: '60s', gracefulStop: '10s', startTime: '70s', exec: 'someFunc' }, '10 looping VUs for 1m0s (exec: someFunc, startTime: 1m10s, gracefulStop: 10s)'],
+    [
+      { executor: 'ramping-vus', startVUs: 20, gracefulStop: '15s', gracefulRampDown: '10s', startTime: '23s', stages: [{ duration: '60s', target: 30 }, { duration: '130s', target: 10 }] },
+      'Up to 30 looping VUs for 3m10s over 2 stages (gracefulRampDown: 10s, startTime: 23s, gracefulStop: 15s)',
+    ],
+    [{ executor: 'ramping-vus', startVUs: 1, gracefulStop: '0s', gracefulRampDown: '0s', stages: [{ duration: '10s', target: 10 }, { duration: '0s', target: 1 }, { duration: '10s', target: 5 }] }, 'Up to 10 looping VUs for 20s over 3 stages (gracefulRampDown: 0s)'],
+    [{ executor: 'shared-iterations', iterations: 22, vus: 12, maxDuration: '100s' }, '22 iterations shared among 12 VUs (maxDuration: 1m40s, gracefulStop: 30s)'],
+    [{ executor: 'per-vu-iterations', iterations: 23, vus: 13, gracefulStop: 0 }, '23 iterations for each of 13 VUs (maxDuration: 10m0s)'],
+    [{ executor: 'constant-arrival-rate', rate: 30, timeUnit: '1m', duration: '10m', preAllocatedVUs: 20, maxVUs: 30 }, '0.50 iterations/s for 10m0s (maxVUs: 20-30, gracefulStop: 30s)'],
+    [
+      { executor: 'ramping-arrival-rate', startRate: 10, timeUnit: '30s', preAllocatedVUs: 20, maxVUs: 50, stages: [{ duration: '3m', target: 30 }, { duration: '5m', target: 10 }] },
+      'Up to 1.00 iterations/s for 8m0s over 2 stages (maxVUs: 20-50, gracefulStop: 30s)',
+    ],
+    [{ executor: 'constant-arrival-rate', rate: 5, duration: '1h', preAllocatedVUs: 4, exec: 'default' }, '5.00 iterations/s for 1h0m0s (maxVUs: 4, exec: default, gracefulStop: 30s)'],
+  ])('%j reads as k6 prints it', (raw, text) => {
+    expect(describeScenario(parseScenario('s', raw))).toBe(text);
   });
 });

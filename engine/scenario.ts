@@ -1,6 +1,6 @@
 // Scenarios: k6's `options.scenarios` (or the vus/iterations/duration/stages shortcuts and their
 // CLI overrides) validated into one typed config per scenario, with k6's defaults.
-import { formatDurationMs, parseDurationMs } from '../lib/duration.ts';
+import { formatGoDuration, parseDurationMs } from '../lib/duration.ts';
 
 export type ExecutorName =
   | 'shared-iterations'
@@ -21,6 +21,8 @@ interface Common {
   startTimeMs: number;
   gracefulStopMs: number;
   exec: string;
+  /** Whether the options named `exec` (k6's banner then shows it). */
+  execGiven?: boolean;
   env: Record<string, string>;
   tags: Record<string, string>;
 }
@@ -118,6 +120,7 @@ export function parseScenario(name: string, raw: Raw): ScenarioConfig {
     startTimeMs: duration(`${at}.startTime`, raw.startTime, 0),
     gracefulStopMs: duration(`${at}.gracefulStop`, raw.gracefulStop, 30_000),
     exec: raw.exec === undefined ? 'default' : String(raw.exec),
+    execGiven: raw.exec !== undefined,
     env: stringMap(`${at}.env`, raw.env),
     tags: stringMap(`${at}.tags`, raw.tags),
   };
@@ -218,22 +221,33 @@ export function initialVus(s: ScenarioConfig): number {
   }
 }
 
-/** One-line description like k6's "* default: 10 looping VUs for 30s (gracefulStop: 30s)". */
+/** One-line description as k6 prints it, like "* default: 10 looping VUs for 30s (gracefulStop: 30s)" (lib/executor/*.go GetDescription). */
 export function describeScenario(s: ScenarioConfig): string {
-  const fmt = formatDurationMs;
-  const grace = `gracefulStop: ${fmt(s.gracefulStopMs)}`;
+  const go = formatGoDuration;
+  const facts = (...first: string[]): string => {
+    const all = [...first];
+    if (s.execGiven) all.push(`exec: ${s.exec}`);
+    if (s.startTimeMs > 0) all.push(`startTime: ${go(s.startTimeMs)}`);
+    if (s.gracefulStopMs > 0) all.push(`gracefulStop: ${go(s.gracefulStopMs)}`);
+    return all.length === 0 ? '' : ` (${all.join(', ')})`;
+  };
+  const stagesMs = (st: Stage[]) => st.reduce((sum, x) => sum + x.durationMs, 0);
+  const perSecond = (rate: number, timeUnitMs: number) => ((rate * 1000) / timeUnitMs).toFixed(2);
+  const vusRange = (pre: number, max: number) => `maxVUs: ${pre}${max > pre ? `-${max}` : ''}`;
   switch (s.executor) {
     case 'shared-iterations':
-      return `${s.iterations} iterations shared among ${s.vus} VUs (maxDuration: ${fmt(s.maxDurationMs)}, ${grace})`;
+      return `${s.iterations} iterations shared among ${s.vus} VUs${facts(`maxDuration: ${go(s.maxDurationMs)}`)}`;
     case 'per-vu-iterations':
-      return `${s.iterations} iterations for each of ${s.vus} VUs (maxDuration: ${fmt(s.maxDurationMs)}, ${grace})`;
+      return `${s.iterations} iterations for each of ${s.vus} VUs${facts(`maxDuration: ${go(s.maxDurationMs)}`)}`;
     case 'constant-vus':
-      return `${s.vus} looping VUs for ${fmt(s.durationMs)} (${grace})`;
+      return `${s.vus} looping VUs for ${go(s.durationMs)}${facts()}`;
     case 'ramping-vus':
-      return `Up to ${initialVus(s)} looping VUs over ${s.stages.length} stages (gracefulRampDown: ${fmt(s.gracefulRampDownMs)}, ${grace})`;
+      return `Up to ${initialVus(s)} looping VUs for ${go(stagesMs(s.stages))} over ${s.stages.length} stages${facts(`gracefulRampDown: ${go(s.gracefulRampDownMs)}`)}`;
     case 'constant-arrival-rate':
-      return `${s.rate} iterations/${fmt(s.timeUnitMs)} for ${fmt(s.durationMs)} (maxVUs: ${s.preAllocatedVUs}-${s.maxVUs}, ${grace})`;
-    case 'ramping-arrival-rate':
-      return `Up to ${Math.max(s.startRate, ...s.stages.map((x) => x.target))} iterations/${fmt(s.timeUnitMs)} over ${s.stages.length} stages (maxVUs: ${s.preAllocatedVUs}-${s.maxVUs}, ${grace})`;
+      return `${perSecond(s.rate, s.timeUnitMs)} iterations/s for ${go(s.durationMs)}${facts(vusRange(s.preAllocatedVUs, s.maxVUs))}`;
+    case 'ramping-arrival-rate': {
+      const top = Math.max(s.startRate, ...s.stages.map((x) => x.target));
+      return `Up to ${perSecond(top, s.timeUnitMs)} iterations/s for ${go(stagesMs(s.stages))} over ${s.stages.length} stages${facts(vusRange(s.preAllocatedVUs, s.maxVUs))}`;
+    }
   }
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { parseCommandArgs, renderUsage, UsageError, validateFlags, zDurationMs, zNumber, type CommandSpec } from './cli.ts';
-import { formatDurationMs, parseDurationMs } from './duration.ts';
+import { formatDurationMs, formatGoDuration, parseDurationMs } from './duration.ts';
 
 const spec: CommandSpec = {
   name: 'demo',
@@ -61,9 +61,14 @@ describe('durations', () => {
     expect(parseDurationMs('s')).toBeNull();
     expect(parseDurationMs('')).toBeNull();
   });
-  it('formats like k6', () => {
+  it('formats briefly', () => {
     expect(formatDurationMs(90_000)).toBe('1m30s');
     expect(formatDurationMs(250)).toBe('250ms');
     expect(formatDurationMs(3_600_000)).toBe('1h');
+  });
+
+  it("formats as Go's time.Duration prints (k6's banner)", () => {
+    const cases: [number, string][] = [[0, '0s'], [0.0005, '500ns'], [0.25, '250µs'], [1.5, '1.5ms'], [500, '500ms'], [2500, '2.5s'], [60_000, '1m0s'], [90_500, '1m30.5s'], [600_000, '10m0s'], [3_600_000, '1h0m0s'], [3_723_000, '1h2m3s']];
+    expect(cases.map(([ms]) => formatGoDuration(ms))).toEqual(cases.map(([, text]) => text));
   });
 });

@@ -23,11 +23,29 @@ export function parseDurationMs(text: string | number, bareUnit: 'ms' | 's' = 's
   return consumed === trimmed.length && consumed > 0 ? total : null;
 }
 
-/** Formats milliseconds the way k6 prints durations ("1m30s", "250ms"). */
+/** Formats milliseconds briefly ("1m30s", "250ms", "1h"). */
 export function formatDurationMs(ms: number): string {
   if (ms < 1000) return `${Math.round(ms * 1000) / 1000}ms`;
   const h = Math.floor(ms / 3_600_000);
   const m = Math.floor((ms % 3_600_000) / 60_000);
   const s = Math.round(((ms % 60_000) / 1000) * 1000) / 1000;
   return `${h ? `${h}h` : ''}${m ? `${m}m` : ''}${s || (!h && !m) ? `${s}s` : ''}`;
+}
+
+/**
+ * Formats milliseconds as Go's time.Duration prints them, which is how k6 writes durations in its
+ * banner ("1m0s", "10m0s", "2.5s", "500ms", "1h0m0s"): from a second up, minutes appear once there
+ * is a minute and seconds always do.
+ */
+export function formatGoDuration(ms: number): string {
+  const ns = Math.round(ms * 1e6);
+  if (ns === 0) return '0s';
+  const decimal = (x: number) => String(Number(x.toFixed(9)));
+  if (ns < 1e3) return `${ns}ns`;
+  if (ns < 1e6) return `${decimal(ns / 1e3)}µs`;
+  if (ns < 1e9) return `${decimal(ns / 1e6)}ms`;
+  const h = Math.floor(ns / 3.6e12);
+  const m = Math.floor((ns % 3.6e12) / 6e10);
+  const s = (ns % 6e10) / 1e9;
+  return `${h > 0 ? `${h}h` : ''}${h > 0 || m > 0 ? `${m}m` : ''}${decimal(s)}s`;
 }
