@@ -31,6 +31,7 @@ import { setCurrentRun, TestAbortError, TestRun } from './runtime.ts';
 import { runScenarios, type ProgressLine, type StopGrace } from './scenario-stage.ts';
 import { localScenario } from './scenario-share.ts';
 import { captureScriptOutput } from './script-console.ts';
+import { rpsLimitOf } from './rps-limit.ts';
 import { describeScenario, initialVus, maxScenarioMs, OptionsError, resolveScenarios, type ScenarioConfig, type ShortcutOverrides } from './scenario.ts';
 import { instanceShare, parseSegment, parseSequence, type Share } from './segments.ts';
 import { vuStorage, type Vu } from './vu.ts';
@@ -59,6 +60,8 @@ export interface RunOptions extends ShortcutOverrides {
   tags?: Record<string, string>;
   /** `--no-thresholds`. */
   noThresholds?: boolean;
+  /** `--rps N`: options.rps. */
+  rps?: number;
   /** `--insecure-skip-tls-verify`. */
   insecureSkipTLSVerify?: boolean;
   /** `-v`: console.debug lines too. */
@@ -208,6 +211,7 @@ export async function prepareRun(run: TestRun, path: string, opts: RunOptions, e
   if (opts.summaryTrendStats !== undefined) options.summaryTrendStats = opts.summaryTrendStats;
   if (opts.insecureSkipTLSVerify) options.insecureSkipTLSVerify = true;
   if (opts.noThresholds) delete options.thresholds;
+  if (opts.rps !== undefined) options.rps = opts.rps;
   if (opts.vus !== undefined) options.vus = opts.vus;
   if (opts.iterations !== undefined) options.iterations = opts.iterations;
   if (opts.durationMs !== undefined) options.duration = `${opts.durationMs}ms`;
@@ -248,7 +252,8 @@ export async function prepareRun(run: TestRun, path: string, opts: RunOptions, e
     if (run.httpDebug === null && options.httpDebug) run.httpDebug = options.httpDebug === 'full' ? 'full' : 'headers';
     run.batch = batchOption(options.batch, 'batch', 20, 1);
     run.batchPerHost = batchOption(options.batchPerHost, 'batchPerHost', 6, 0);
-    for (const key of ['noConnectionReuse', 'noVUConnectionReuse', 'rps', 'blockHostnames', 'blacklistIPs', 'systemTags', 'dns', 'localIPs', 'tlsAuth', 'tlsVersion', 'tlsCipherSuites']) {
+    run.rpsLimit = rpsLimitOf(options.rps, 1);
+    for (const key of ['noConnectionReuse', 'noVUConnectionReuse', 'blockHostnames', 'blacklistIPs', 'systemTags', 'dns', 'localIPs', 'tlsAuth', 'tlsVersion', 'tlsCipherSuites']) {
       if (options[key] !== undefined && options[key] !== false) warn(`warning: option '${key}' is not supported by the embedded engine and is ignored\n`);
     }
   } catch (e) {

@@ -2,6 +2,7 @@
 // abort/fail flags. One run at a time per process (k6 scripts are loaded once per realm).
 import { performance } from 'node:perf_hooks';
 import type { GroupTree, Metric, MetricRegistry } from './metrics/index.ts';
+import type { RpsLimit } from './rps-limit.ts';
 import type { ScenarioRun } from './scenario-run.ts';
 import { Vu, type VuStore } from './vu.ts';
 
@@ -50,6 +51,8 @@ export class TestRun {
   throwErrors = false;
   /** options.maxRedirects (k6 default 10). */
   maxRedirects = 10;
+  /** options.rps / --rps: the run's request rate limit (null: none). */
+  rpsLimit: RpsLimit | null = null;
   /** Samples and requests whose iterations threw: counted for the zero-request warning. */
   iterationErrors = 0;
   private readonly setupTags: Record<string, Record<string, string>> = {};

@@ -2,12 +2,14 @@
 // cookies, basic and digest auth, multipart files. asyncRequest serves the VUs of the event loop;
 // the worker VUs' synchronous calls (http.get, http.batch, ...) come through requestFor() and
 // batchFor() on the main thread, so both kinds of VU share this one implementation.
+import { performance } from 'node:perf_hooks';
 import { parseDurationMs } from '../../lib/duration.ts';
 import { url } from './pure.ts';
 import { InterruptedError } from '../http-errors.ts';
 import { currentRun, type TestRun } from '../runtime.ts';
 import { send, VuConnections, type TransportRequest, type TransportResult } from '../transport.ts';
 import { engineLog } from '../script-console.ts';
+import { timerAt } from '../timer-at.ts';
 import { currentStore, type VuStore } from '../vu.ts';
 import { USER_AGENT } from '../version.ts';
 import { CookieJar, jarFor, parseSetCookies, type RequestCookies } from './cookies.ts';
@@ -520,8 +522,16 @@ export function requestFor(store: VuStore | undefined, method: string, url: unkn
     return Promise.reject(err);
   }
   // An un-awaited request keeps the iteration open until it ends (k6's event loop).
-  (prepared.req.store?.vu ?? prepared.req.run.setupVu).pendingTimers++;
-  return send(prepared.connections, prepared.req, complete) as Promise<Response>;
+  const vu = prepared.req.store?.vu ?? prepared.req.run.setupVu;
+  vu.pendingTimers++;
+  const limit = prepared.req.run.rpsLimit;
+  const turn = limit === null ? 0 : limit.take();
+  if (turn === 0 || turn <= performance.now()) return send(prepared.connections, prepared.req, complete) as Promise<Response>;
+  return new Promise<void>((resolve) => timerAt(turn, resolve)).then(() => {
+    if (!vu.interrupted) return send(prepared.connections, prepared.req, complete) as Promise<Response>;
+    vu.settle();
+    throw new InterruptedError('iteration interrupted');
+  });
 }
 
 /**

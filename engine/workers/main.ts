@@ -33,6 +33,7 @@ function workerOptions(run: ScenarioStageInput['run'], o: RunOptions): WorkerRun
     tags: o.tags,
     summaryTrendStats: o.summaryTrendStats,
     noThresholds: o.noThresholds,
+    rps: o.rps,
     insecureSkipTLSVerify: o.insecureSkipTLSVerify,
     verbose: o.verbose,
     httpDebug: o.httpDebug,

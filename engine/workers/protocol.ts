@@ -25,6 +25,7 @@ export type WorkerRunOptions = Pick<
   | 'tags'
   | 'summaryTrendStats'
   | 'noThresholds'
+  | 'rps'
   | 'insecureSkipTLSVerify'
   | 'verbose'
   | 'httpDebug'

@@ -6,6 +6,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { GroupTree, MetricRegistry } from '../metrics/index.ts';
 import { resetSharedArrays } from '../modules/data.ts';
 import { closeAll, prepareRun } from '../run.ts';
+import { rpsLimitOf } from '../rps-limit.ts';
 import { setCurrentRun, TestRun } from '../runtime.ts';
 import { runScenarios, type StopGrace } from '../scenario-stage.ts';
 import { captureScriptOutput } from '../script-console.ts';
@@ -85,13 +86,16 @@ async function main(): Promise<void> {
     pool = new WorkerPool(run, prepared.loaded.bundle.code, data.path, () => data.setupJson);
     await pool.load();
   }
+  const share = prepared.share.subdivide(data.index, data.count);
+  // options.rps is the instance's (k6 does not scale it by --execution-segment); its workers split it.
+  run.rpsLimit = rpsLimitOf(prepared.options.rps, share.fraction / prepared.share.fraction);
   const timer = setInterval(flush, FLUSH_MS);
   const result = await runScenarios({
     run,
     opts: { quiet: true },
     loaded: prepared.loaded,
     scenarios: prepared.scenarios,
-    share: prepared.share.subdivide(data.index, data.count),
+    share,
     kind: prepared.kind,
     pool,
     setupJson: data.setupJson,
