@@ -253,7 +253,9 @@ export async function prepareRun(run: TestRun, path: string, opts: RunOptions, e
     run.batch = batchOption(options.batch, 'batch', 20, 1);
     run.batchPerHost = batchOption(options.batchPerHost, 'batchPerHost', 6, 0);
     run.rpsLimit = rpsLimitOf(options.rps, 1);
-    for (const key of ['noConnectionReuse', 'noVUConnectionReuse', 'blockHostnames', 'blacklistIPs', 'systemTags', 'dns', 'localIPs', 'tlsAuth', 'tlsVersion', 'tlsCipherSuites']) {
+    run.noConnectionReuse = options.noConnectionReuse === true;
+    run.noVUConnectionReuse = options.noVUConnectionReuse === true;
+    for (const key of ['blockHostnames', 'blacklistIPs', 'systemTags', 'dns', 'localIPs', 'tlsAuth', 'tlsVersion', 'tlsCipherSuites']) {
       if (options[key] !== undefined && options[key] !== false) warn(`warning: option '${key}' is not supported by the embedded engine and is ignored\n`);
     }
   } catch (e) {

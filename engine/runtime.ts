@@ -51,6 +51,10 @@ export class TestRun {
   throwErrors = false;
   /** options.maxRedirects (k6 default 10). */
   maxRedirects = 10;
+  /** options.noConnectionReuse: every request on a new connection ("Connection: close", as Go's DisableKeepAlives). */
+  noConnectionReuse = false;
+  /** options.noVUConnectionReuse: a VU's connections are closed at the end of each iteration. */
+  noVUConnectionReuse = false;
   /** options.rps / --rps: the run's request rate limit (null: none). */
   rpsLimit: RpsLimit | null = null;
   /** Samples and requests whose iterations threw: counted for the zero-request warning. */

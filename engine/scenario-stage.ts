@@ -211,6 +211,10 @@ export async function runScenarios(input: ScenarioStageInput): Promise<ScenarioS
     if (vu.pendingTimers > 0 && !vu.interrupted) return new Promise<void>((wake) => (vu.idleWaiter = wake)).then(() => finishIteration(vu, scenario, start));
     vu.busy = false;
     if (vu.interrupted) return;
+    if (run.noVUConnectionReuse && vu.connections !== null) {
+      void vu.connections.destroy();
+      vu.connections = null;
+    }
     run.iterationsCompleted++;
     const tags = vu.userTagCount > 0 ? { ...scenario.tagsFor(''), ...vu.userTags } : scenario.tagsFor('');
     run.registry.addTo(run.m.iteration_duration, performance.now() - start, tags);

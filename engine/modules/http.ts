@@ -466,6 +466,7 @@ function prepare(store: VuStore | undefined, method: string, url: unknown, body:
   let hasUserAgent = false;
   let hasAuthorization = false;
   let hasAcceptEncoding = false;
+  let hasConnection = false;
   const userHeaders = params?.headers;
   if (userHeaders !== undefined && userHeaders !== null) {
     for (const k of Object.keys(userHeaders)) {
@@ -475,12 +476,15 @@ function prepare(store: VuStore | undefined, method: string, url: unknown, body:
       if (lower === 'user-agent') hasUserAgent = true;
       else if (lower === 'authorization') hasAuthorization = true;
       else if (lower === 'accept-encoding') hasAcceptEncoding = true;
+      else if (lower === 'connection') hasConnection = true;
       headers.push(k, String(v));
     }
   }
   if (!hasUserAgent && run.userAgent !== '') headers.push('User-Agent', run.userAgent);
   // Go's transport asks for gzip when the script did not choose an encoding (and decodes it).
   if (!hasAcceptEncoding && upper !== 'HEAD') headers.push('Accept-Encoding', 'gzip');
+  // options.noConnectionReuse: Go's transport without keep-alive asks the server to close.
+  if (run.noConnectionReuse && !hasConnection) headers.push('Connection', 'close');
   const auth = params?.auth;
   if (auth !== undefined && auth !== 'basic' && auth !== 'digest') throw new Error(`auth "${String(auth)}" is not supported by the embedded engine (basic and digest are)`);
   if (parsed.auth !== null && !hasAuthorization && auth !== 'digest') headers.push('Authorization', `Basic ${Buffer.from(parsed.auth).toString('base64')}`);
