@@ -2,6 +2,7 @@
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import { parseCommandArgs, renderUsage, runCommand, UsageError, validateFlags, zDurationMs, zNumber, type CommandSpec } from '../lib/cli.ts';
+import { EnvConfigError, readEnvConfig, type EnvConfig } from './env-config.ts';
 import { logLateErrors } from './late-errors.ts';
 import { EXIT, runTest } from './run.ts';
 
@@ -40,6 +41,17 @@ export const spec: CommandSpec = {
   ].join('\n'),
 };
 
+/** The files of `--out json=FILE` / `csv=FILE` items, or what is wrong with one. */
+function outFiles(list: string[]): { json?: string; csv?: string } | string {
+  const outs: { json?: string; csv?: string } = {};
+  for (const o of list) {
+    const match = /^(json|csv)=(.+)$/.exec(o);
+    if (!match) return `expected json=FILE or csv=FILE (got ${JSON.stringify(o)})`;
+    outs[match[1] as 'json' | 'csv'] = match[2];
+  }
+  return outs;
+}
+
 const schema = z.object({
   env: z
     .array(z.string())
@@ -64,14 +76,10 @@ const schema = z.object({
     .array(z.string())
     .optional()
     .transform((list, ctx) => {
-      const outs: { json?: string; csv?: string } = {};
-      for (const o of list ?? []) {
-        const match = /^(json|csv)=(.+)$/.exec(o);
-        if (!match) {
-          ctx.addIssue({ code: 'custom', message: `expected json=FILE or csv=FILE (got ${JSON.stringify(o)})` });
-          return z.NEVER;
-        }
-        outs[match[1] as 'json' | 'csv'] = match[2];
+      const outs = outFiles(list ?? []);
+      if (typeof outs === 'string') {
+        ctx.addIssue({ code: 'custom', message: outs });
+        return z.NEVER;
       }
       return outs;
     }),
@@ -143,9 +151,25 @@ export async function main(argv: string[]): Promise<number> {
     if (args.positionals.length !== 1) throw new UsageError(`expected exactly one script path (got ${args.positionals.length})`);
     const script = args.positionals[0];
     if (!existsSync(script)) throw new UsageError(`script '${script}' not found`);
-    for (const [kind, file] of Object.entries(flags.out)) {
+    let fromEnv: EnvConfig;
+    try {
+      fromEnv = readEnvConfig(process.env);
+    } catch (e) {
+      if (!(e instanceof EnvConfigError)) throw e;
+      process.stderr.write(`invalid options: ${e.message}\n`);
+      return EXIT.invalidConfig;
+    }
+    // --out replaces K6_OUT.
+    const out = args.values.out === undefined && fromEnv.out !== undefined ? outFiles(fromEnv.out) : flags.out;
+    if (typeof out === 'string') {
+      process.stderr.write(`invalid options: K6_OUT: ${out}\n`);
+      return EXIT.invalidConfig;
+    }
+    for (const [kind, file] of Object.entries(out)) {
       if (existsSync(file)) throw new UsageError(`--out ${kind}=${file}: the file exists; refusing to overwrite it`);
     }
+    // As k6's config tiers: any of -i, -d, -s on the command line replaces all three from the environment.
+    const shortcutFlags = flags.iterations !== undefined || flags.duration !== undefined || flags.stage !== undefined;
 
     const controller = new AbortController();
     let signals = 0;
@@ -162,22 +186,23 @@ export async function main(argv: string[]): Promise<number> {
     try {
       const result = await runTest(script, {
         env: flags.env,
-        noSystemEnv: !flags.includeSystemEnvVars,
-        vus: flags.vus,
-        iterations: flags.iterations,
-        durationMs: flags.duration,
+        noSystemEnv: !flags.includeSystemEnvVars || fromEnv.includeSystemEnvVars === false,
+        vus: flags.vus ?? fromEnv.vus,
+        iterations: shortcutFlags ? flags.iterations : fromEnv.iterations,
+        durationMs: shortcutFlags ? flags.duration : fromEnv.durationMs,
         quiet: flags.quiet,
-        summaryExport: flags.summaryExport,
-        jsonOut: flags.out.json,
-        csvOut: flags.out.csv,
+        summaryExport: flags.summaryExport ?? fromEnv.summaryExport,
+        jsonOut: out.json,
+        csvOut: out.csv,
         noSummary: !flags.summary,
         summaryTrendStats: flags.summaryTrendStats,
         tags: flags.tag,
-        stages: flags.stage,
+        stages: shortcutFlags ? flags.stage : fromEnv.stages,
         verbose: flags.verbose,
         httpDebug: flags.httpDebugFull ? 'full' : flags.httpDebug ? 'headers' : undefined,
-        noThresholds: !flags.thresholds,
+        noThresholds: !flags.thresholds || fromEnv.noThresholds === true,
         rps: flags.rps,
+        envOptions: fromEnv.options,
         insecureSkipTLSVerify: flags.insecureSkipTlsVerify,
         signal: controller.signal,
         executionSegment: flags.executionSegment,

@@ -60,6 +60,8 @@ export interface RunOptions extends ShortcutOverrides {
   tags?: Record<string, string>;
   /** `--no-thresholds`. */
   noThresholds?: boolean;
+  /** Script options from K6_* variables (they replace the script's; flags still win). */
+  envOptions?: Record<string, unknown>;
   /** `--rps N`: options.rps. */
   rps?: number;
   /** `--insecure-skip-tls-verify`. */
@@ -206,7 +208,8 @@ export async function prepareRun(run: TestRun, path: string, opts: RunOptions, e
     err(`script error: ${errorText(e)}\n`);
     return e instanceof TestAbortError ? EXIT.scriptAborted : EXIT.scriptError;
   }
-  const options = { ...((exports.options as Record<string, unknown> | undefined) ?? {}) };
+  // K6_* variables over the script's options, the command line over both (engine/env-config.ts).
+  const options = { ...((exports.options as Record<string, unknown> | undefined) ?? {}), ...opts.envOptions };
   if (opts.tags !== undefined) options.tags = { ...((options.tags as Record<string, unknown>) ?? {}), ...opts.tags };
   if (opts.summaryTrendStats !== undefined) options.summaryTrendStats = opts.summaryTrendStats;
   if (opts.insecureSkipTLSVerify) options.insecureSkipTLSVerify = true;

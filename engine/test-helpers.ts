@@ -18,10 +18,10 @@ export interface EngineRun {
   stderr: string;
 }
 
-/** Runs `llmux-bench engine <args>`; kills it after `timeoutMs`. `onStart` gets the child (e.g. to send SIGINT). */
-export function runEngine(args: string[], opts: { timeoutMs?: number; onStart?: (child: ChildProcess) => void } = {}): Promise<EngineRun> {
+/** Runs `llmux-bench engine <args>` (`env` added to the environment); kills it after `timeoutMs`. `onStart` gets the child (e.g. to send SIGINT). */
+export function runEngine(args: string[], opts: { timeoutMs?: number; onStart?: (child: ChildProcess) => void; env?: Record<string, string> } = {}): Promise<EngineRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, 'engine', ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, 'engine', ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1', ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout!.on('data', (d) => (stdout += d));

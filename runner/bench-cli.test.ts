@@ -25,7 +25,9 @@ describe('bench without a target', () => {
     const out = join(dir, 'mock-only');
     const mark = newMark();
     const family = watchFamily(mark);
-    const run = await runBench(['--requests', '400', '--concurrency', '10', '--output', out, ...FAST], mark);
+    // k6's config variables in the user's shell would replace the plan (3 iterations) or throttle it
+    // (5/s): the runner keeps them from the engine.
+    const run = await runBench(['--requests', '400', '--concurrency', '10', '--output', out, ...FAST], mark, { K6_ITERATIONS: '3', K6_VUS: '1', K6_RPS: '5' });
     expect(run.code).toBe(0);
     expect(family.stop().filter(isAlive)).toEqual([]);
     const files = resultFiles(out);

@@ -34,6 +34,7 @@ function workerOptions(run: ScenarioStageInput['run'], o: RunOptions): WorkerRun
     summaryTrendStats: o.summaryTrendStats,
     noThresholds: o.noThresholds,
     rps: o.rps,
+    envOptions: o.envOptions,
     insecureSkipTLSVerify: o.insecureSkipTLSVerify,
     verbose: o.verbose,
     httpDebug: o.httpDebug,

@@ -26,6 +26,7 @@ export type WorkerRunOptions = Pick<
   | 'summaryTrendStats'
   | 'noThresholds'
   | 'rps'
+  | 'envOptions'
   | 'insecureSkipTLSVerify'
   | 'verbose'
   | 'httpDebug'

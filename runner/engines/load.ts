@@ -23,7 +23,12 @@ export interface LoadProgress {
  * the user's shell cannot change a run behind the flags' back. Others (PROMPT, TIMEOUT,
  * THRESHOLD_*) still pass through.
  */
-export const MANAGED_VARS = ['TARGET', 'REQUESTS', 'CONCURRENCY', 'DURATION', 'RATE', 'MAX_VUS', 'WARMUP', 'NAME', 'OUTPUT', 'MODEL', 'API_KEY', 'HEADERS', 'ENDPOINT', 'MAX_TOKENS'];
+export const MANAGED_VARS = [
+  'TARGET', 'REQUESTS', 'CONCURRENCY', 'DURATION', 'RATE', 'MAX_VUS', 'WARMUP', 'NAME', 'OUTPUT', 'MODEL', 'API_KEY', 'HEADERS', 'ENDPOINT', 'MAX_TOKENS',
+  // k6's own config variables that would replace the run's plan, limit its rate, move its summary or
+  // keep the secret environment out of __ENV (both engines read them).
+  'K6_VUS', 'K6_DURATION', 'K6_ITERATIONS', 'K6_STAGES', 'K6_RPS', 'K6_OUT', 'K6_SUMMARY_EXPORT', 'K6_NO_THRESHOLDS', 'K6_THRESHOLDS', 'K6_INCLUDE_SYSTEM_ENV_VARS',
+];
 
 export interface RunLoadOptions {
   engine: SelectedEngine;
