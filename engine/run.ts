@@ -287,9 +287,11 @@ function batchOption(value: unknown, key: string, fallback: number, least: numbe
 }
 
 /** k6's banner: where the run executes and its scenarios (this instance's part of them). */
-function printBanner(err: (t: string) => void, path: string, scenarios: ScenarioConfig[], share: Share, workers: number): void {
+function printBanner(err: (t: string) => void, path: string, scenarios: ScenarioConfig[], share: Share, workers: number, opts: RunOptions): void {
   const where = workers > 1 ? `local (llmux-bench embedded engine, ${workers} workers)` : 'local (llmux-bench embedded engine)';
-  err(`\n     execution: ${where}\n        script: ${path}\n`);
+  // k6's outputs describe themselves as "json (file)" and "csv (file)"; "-" when there is none.
+  const outputs = [opts.jsonOut === undefined ? null : `json (${opts.jsonOut})`, opts.csvOut === undefined ? null : `csv (${opts.csvOut})`].filter((o) => o !== null);
+  err(`\n     execution: ${where}\n        script: ${path}\n        output: ${outputs.length === 0 ? '-' : outputs.join(', ')}\n\n`);
   const local = scenarios.map((s) => localScenario(s, share));
   const maxVus = local.reduce((sum, s) => sum + (s.executor.endsWith('arrival-rate') ? (s as { maxVUs: number }).maxVUs : initialVus(s)), 0);
   const maxMs = Math.max(...scenarios.map(maxScenarioMs));
@@ -333,7 +335,7 @@ async function lifeCycle(
     }
   }
 
-  if (!opts.quiet) printBanner(err, path, scenarios, share, workers);
+  if (!opts.quiet) printBanner(err, path, scenarios, share, workers, opts);
 
   let ndjson: NdjsonOutput | null = null;
   if (opts.jsonOut) {

@@ -253,6 +253,7 @@ describe('engine run: synchronous scripts on worker VUs', () => {
     const r = await runEngine(['run', '--no-summary', '--tag', 'team=llmux', '--stage', '1s:2', '--out', `csv=${csv}`, '-e', `TARGET=${fx.mock.url}`, join(SYNC, 'stage.js')], { timeoutMs: 60_000 });
     expect(r.code).toBe(0);
     expect(r.stdout).toBe('');
+    expect(r.stderr).toContain(`        output: csv (${csv})\n\n     scenarios: (100.00%) 1 scenario, 2 max VUs, 31s max duration (incl. graceful stop):\n`);
     expect(r.stderr).toContain('* default: Up to 2 looping VUs for 1s over 1 stages (gracefulRampDown: 30s, gracefulStop: 30s)\n');
     const file = fx.out();
     const t = await runEngine(['run', '-q', '-i', '1', '--summary-trend-stats', 'avg,p(99)', '--summary-export', file, '-e', `TARGET=${fx.mock.url}`, join(SYNC, 'stage.js')], { timeoutMs: 60_000 });
