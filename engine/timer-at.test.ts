@@ -20,13 +20,26 @@ describe('timerAt', () => {
     expect(late.filter((ms) => ms < 0)).toEqual([]);
   });
 
-  it('calls back at once for an instant already past, and not at all once cancelled', async () => {
+  it('calls back on the next turn for an instant already past (never synchronously), and not at all once cancelled', async () => {
     let calls = 0;
     timerAt(performance.now() - 1, () => calls++);
-    expect(calls).toBe(1);
+    timerAt(Number.NaN, () => calls++);
+    expect(calls).toBe(0);
+    await new Promise((r) => setTimeout(r, 5));
+    expect(calls).toBe(2);
     const t = timerAt(performance.now() + 5, () => calls++);
     t.cancel();
     await new Promise((r) => setTimeout(r, 30));
-    expect(calls).toBe(1);
+    expect(calls).toBe(2);
+  });
+
+  it('waits past the 24.8 days setTimeout can hold instead of firing after 1 ms', async () => {
+    let calls = 0;
+    const t = timerAt(performance.now() + 30 * 86_400_000, () => calls++);
+    const forever = timerAt(Number.POSITIVE_INFINITY, () => calls++);
+    await new Promise((r) => setTimeout(r, 30));
+    expect(calls).toBe(0);
+    t.cancel();
+    forever.cancel();
   });
 });
