@@ -146,7 +146,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   // k6 spells the full form --http-debug=full; the flag parser wants booleans without values.
   const argvFixed = rest.map((a) => (a === '--http-debug=full' ? '--http-debug-full' : a));
-  return runCommand(spec, argvFixed, async (args) => {
+  const code = await runCommand(spec, argvFixed, async (args) => {
     const flags = validateFlags(schema, args);
     if (args.positionals.length !== 1) throw new UsageError(`expected exactly one script path (got ${args.positionals.length})`);
     const script = args.positionals[0];
@@ -213,14 +213,16 @@ export async function main(argv: string[]): Promise<number> {
       // The run's own error log ends with it: a rejection or timer firing after the summary is
       // logged the same way and keeps the exit code.
       logLateErrors((text) => void process.stderr.write(text), () => performance.now());
-      // Iterations interrupted after gracefulStop may still hold timers: do not wait for them.
-      setTimeout(() => process.exit(result.exitCode), 1000).unref();
       return result.exitCode;
     } finally {
       process.off('SIGINT', onSigint);
       process.off('SIGTERM', onSigint);
     }
   });
+  // Iterations interrupted after gracefulStop may still hold timers and sockets, and so may a run
+  // that ended on an internal error: do not wait for them.
+  setTimeout(() => process.exit(code), 1000).unref();
+  return code;
 }
 
 export { parseCommandArgs };
