@@ -1,5 +1,5 @@
 // `llmux-bench engine run [flags] script.js`: k6's `run` command for the supported subset of flags.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { parseCommandArgs, renderUsage, runCommand, UsageError, validateFlags, zDurationMs, zNumber, type CommandSpec } from '../lib/cli.ts';
 import { EnvConfigError, readEnvConfig, type EnvConfig } from './env-config.ts';
@@ -12,6 +12,7 @@ export const spec: CommandSpec = {
   positionals: '<script.js>',
   flags: {
     env: { type: 'string', short: 'e', multiple: true, value: 'KEY=VALUE', description: 'add a variable to __ENV' },
+    config: { type: 'string', short: 'c', value: 'FILE', env: 'K6_CONFIG', description: "k6's JSON config file: options under the script's (K6_* variables and flags over both)" },
     vus: { type: 'string', short: 'u', value: 'N', description: "number of VUs (k6's shortcut; ignored when the script defines scenarios and neither -i nor -d is given)" },
     iterations: { type: 'string', short: 'i', value: 'N', description: 'total iterations shared by the VUs (replaces the scenarios)' },
     duration: { type: 'string', short: 'd', value: 'DURATION', description: 'run the VUs for this long, e.g. 30s (replaces the scenarios)' },
@@ -40,6 +41,24 @@ export const spec: CommandSpec = {
     'Example: llmux-bench engine run -e TARGET=http://127.0.0.1:8080 --vus 10 --duration 30s dist/basic.js',
   ].join('\n'),
 };
+
+/** k6's keys of a config file that are not script options: the engine has no use for them. */
+const CONFIG_ONLY_KEYS = ['out', 'linger', 'noUsageReport', 'collectors', 'webDashboard', 'noArchiveUpload'];
+
+/** The options of a `--config` JSON file, or what is wrong with it. */
+function configFile(path: string): Record<string, unknown> | string {
+  if (!existsSync(path)) throw new UsageError(`--config: no such file '${path}'`);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    return `not JSON (${e instanceof Error ? e.message : String(e)})`;
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return 'expected a JSON object of options';
+  const options = { ...(parsed as Record<string, unknown>) };
+  for (const key of CONFIG_ONLY_KEYS) delete options[key];
+  return options;
+}
 
 /** The files of `--out json=FILE` / `csv=FILE` items, or what is wrong with one. */
 function outFiles(list: string[]): { json?: string; csv?: string } | string {
@@ -71,6 +90,7 @@ const schema = z.object({
   vus: zNumber((n) => n.int().min(1)).optional(),
   iterations: zNumber((n) => n.int().min(1)).optional(),
   duration: zDurationMs('s').optional(),
+  config: z.string().min(1).optional(),
   summaryExport: z.string().min(1).optional(),
   out: z
     .array(z.string())
@@ -159,6 +179,15 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`invalid options: ${e.message}\n`);
       return EXIT.invalidConfig;
     }
+    let configOptions: Record<string, unknown> | undefined;
+    if (flags.config !== undefined) {
+      const file = configFile(flags.config);
+      if (typeof file === 'string') {
+        process.stderr.write(`invalid options: --config ${flags.config}: ${file}\n`);
+        return EXIT.invalidConfig;
+      }
+      configOptions = file;
+    }
     // --out replaces K6_OUT.
     const out = args.values.out === undefined && fromEnv.out !== undefined ? outFiles(fromEnv.out) : flags.out;
     if (typeof out === 'string') {
@@ -203,6 +232,7 @@ export async function main(argv: string[]): Promise<number> {
         noThresholds: !flags.thresholds || fromEnv.noThresholds === true,
         rps: flags.rps,
         envOptions: fromEnv.options,
+        configOptions,
         insecureSkipTLSVerify: flags.insecureSkipTlsVerify,
         signal: controller.signal,
         executionSegment: flags.executionSegment,

@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readEnvConfig } from './env-config.ts';
+import { readEnvConfig, underScript } from './env-config.ts';
 import { mockFixture, ROOT, runEngine } from './test-helpers.ts';
 
 const fx = mockFixture();
@@ -56,5 +56,35 @@ describe('engine run with K6_* variables', () => {
     const out = await runEngine(['run', join(SYNC, 'rps-async.js')], { env: { K6_OUT: 'influxdb=http://x' } });
     expect(out.code).toBe(104);
     expect(out.stderr).toBe('invalid options: K6_OUT: expected json=FILE or csv=FILE (got "influxdb=http://x")\n');
+  });
+});
+
+describe('--config FILE', () => {
+  it('lies under the script: its keys win, and its scenarios drop the file\'s shortcuts', () => {
+    expect(underScript({ vus: 5, duration: '10s', userAgent: 'file', rps: 3 }, { userAgent: 'script' })).toEqual({ vus: 5, duration: '10s', userAgent: 'script', rps: 3 });
+    expect(underScript({ vus: 5, duration: '10s', iterations: 9, stages: [], rps: 3 }, { scenarios: { s: {} } })).toEqual({ vus: 5, rps: 3, scenarios: { s: {} } });
+  });
+
+  it('sets the options a script leaves open; K6_* variables and flags go over it; a bad file is named', async () => {
+    const config = join(fx.dir, 'k6-config.json');
+    writeFileSync(config, JSON.stringify({ vus: 2, iterations: 5, userAgent: 'from-config/1', out: ['json=never.json'] }));
+    const script = join(fx.dir, 'open.js');
+    writeFileSync(script, "import http from 'k6/http';\nimport exec from 'k6/execution';\nexport default async function () { const r = await http.asyncRequest('GET', `${__ENV.TARGET}/health`); if (exec.scenario.iterationInTest === 0) console.log(`ua ${r.request.headers['User-Agent']}`); }\n");
+    const file = fx.out();
+    const r = await runEngine(['run', '-c', config, '--summary-export', file, '-e', `TARGET=${fx.mock.url}`, script], { timeoutMs: 60_000 });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('* default: 5 iterations shared among 2 VUs');
+    expect(r.stderr).toContain('ua from-config/1');
+    expect(JSON.parse(readFileSync(file, 'utf8')).metrics.iterations.count).toBe(5);
+    const over = await runEngine(['run', '--no-summary', '-d', '1s', '-e', `TARGET=${fx.mock.url}`, script], { env: { K6_CONFIG: config, K6_VUS: '3' }, timeoutMs: 60_000 });
+    expect(over.code, over.stderr).toBe(0);
+    expect(over.stderr).toContain('* default: 3 looping VUs for 1s (gracefulStop: 30s)');
+    writeFileSync(config, '{ "vus": 2,');
+    const bad = await runEngine(['run', '-c', config, script]);
+    expect(bad.code).toBe(104);
+    expect(bad.stderr).toMatch(new RegExp(`^invalid options: --config ${config}: not JSON \\(.+\\)\\n$`));
+    const missing = await runEngine(['run', '-c', join(fx.dir, 'none.json'), script]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain(`--config: no such file '${join(fx.dir, 'none.json')}'`);
   });
 });

@@ -94,3 +94,17 @@ export function readEnvConfig(env: Record<string, string | undefined>): EnvConfi
   }
   return config;
 }
+
+const SHORTCUTS = ['duration', 'iterations', 'stages', 'scenarios'];
+
+/**
+ * The options of a `--config` file under the script's, as k6 layers its config: the script's keys
+ * win, and a script that sets any of duration, iterations, stages or scenarios drops all four of
+ * the file's (they would conflict).
+ */
+export function underScript(file: Record<string, unknown> | undefined, script: Record<string, unknown>): Record<string, unknown> {
+  if (file === undefined) return { ...script };
+  const base = { ...file };
+  if (SHORTCUTS.some((k) => script[k] !== undefined)) for (const k of SHORTCUTS) delete base[k];
+  return { ...base, ...script };
+}

@@ -31,6 +31,7 @@ import { setCurrentRun, TestAbortError, TestRun } from './runtime.ts';
 import { runScenarios, type ProgressLine, type StopGrace } from './scenario-stage.ts';
 import { localScenario } from './scenario-share.ts';
 import { captureScriptOutput } from './script-console.ts';
+import { underScript } from './env-config.ts';
 import { rpsLimitOf } from './rps-limit.ts';
 import { describeScenario, initialVus, maxScenarioMs, OptionsError, resolveScenarios, type ScenarioConfig, type ShortcutOverrides } from './scenario.ts';
 import { instanceShare, parseSegment, parseSequence, type Share } from './segments.ts';
@@ -60,6 +61,8 @@ export interface RunOptions extends ShortcutOverrides {
   tags?: Record<string, string>;
   /** `--no-thresholds`. */
   noThresholds?: boolean;
+  /** `--config FILE`: options under the script's. */
+  configOptions?: Record<string, unknown>;
   /** Script options from K6_* variables (they replace the script's; flags still win). */
   envOptions?: Record<string, unknown>;
   /** `--rps N`: options.rps. */
@@ -208,8 +211,9 @@ export async function prepareRun(run: TestRun, path: string, opts: RunOptions, e
     err(`script error: ${errorText(e)}\n`);
     return e instanceof TestAbortError ? EXIT.scriptAborted : EXIT.scriptError;
   }
-  // K6_* variables over the script's options, the command line over both (engine/env-config.ts).
-  const options = { ...((exports.options as Record<string, unknown> | undefined) ?? {}), ...opts.envOptions };
+  // A --config file under the script's options, K6_* variables over them, the command line over
+  // all (engine/env-config.ts).
+  const options = { ...underScript(opts.configOptions, (exports.options as Record<string, unknown> | undefined) ?? {}), ...opts.envOptions };
   if (opts.tags !== undefined) options.tags = { ...((options.tags as Record<string, unknown>) ?? {}), ...opts.tags };
   if (opts.summaryTrendStats !== undefined) options.summaryTrendStats = opts.summaryTrendStats;
   if (opts.insecureSkipTLSVerify) options.insecureSkipTLSVerify = true;

@@ -35,6 +35,7 @@ function workerOptions(run: ScenarioStageInput['run'], o: RunOptions): WorkerRun
     noThresholds: o.noThresholds,
     rps: o.rps,
     envOptions: o.envOptions,
+    configOptions: o.configOptions,
     insecureSkipTLSVerify: o.insecureSkipTLSVerify,
     verbose: o.verbose,
     httpDebug: o.httpDebug,

@@ -27,6 +27,7 @@ export type WorkerRunOptions = Pick<
   | 'noThresholds'
   | 'rps'
   | 'envOptions'
+  | 'configOptions'
   | 'insecureSkipTLSVerify'
   | 'verbose'
   | 'httpDebug'

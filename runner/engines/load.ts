@@ -27,7 +27,7 @@ export const MANAGED_VARS = [
   'TARGET', 'REQUESTS', 'CONCURRENCY', 'DURATION', 'RATE', 'MAX_VUS', 'WARMUP', 'NAME', 'OUTPUT', 'MODEL', 'API_KEY', 'HEADERS', 'ENDPOINT', 'MAX_TOKENS',
   // k6's own config variables that would replace the run's plan, limit its rate, move its summary or
   // keep the secret environment out of __ENV (both engines read them).
-  'K6_VUS', 'K6_DURATION', 'K6_ITERATIONS', 'K6_STAGES', 'K6_RPS', 'K6_OUT', 'K6_SUMMARY_EXPORT', 'K6_NO_THRESHOLDS', 'K6_THRESHOLDS', 'K6_INCLUDE_SYSTEM_ENV_VARS',
+  'K6_VUS', 'K6_DURATION', 'K6_ITERATIONS', 'K6_STAGES', 'K6_RPS', 'K6_OUT', 'K6_SUMMARY_EXPORT', 'K6_NO_THRESHOLDS', 'K6_THRESHOLDS', 'K6_INCLUDE_SYSTEM_ENV_VARS', 'K6_CONFIG',
 ];
 
 export interface RunLoadOptions {
