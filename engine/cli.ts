@@ -2,7 +2,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { parseCommandArgs, renderUsage, runCommand, UsageError, validateFlags, zDurationMs, zNumber, type CommandSpec } from '../lib/cli.ts';
-import { EnvConfigError, readEnvConfig, type EnvConfig } from './env-config.ts';
+import { EnvConfigError, readEnvConfig, stageOf, type EnvConfig } from './env-config.ts';
 import { logLateErrors } from './late-errors.ts';
 import { EXIT, runTest } from './run.ts';
 
@@ -131,12 +131,12 @@ const schema = z.object({
       if (list === undefined) return undefined;
       const stages: Array<{ duration: string; target: number }> = [];
       for (const text of list) {
-        const match = /^([^:]+):(\d+)$/.exec(text);
-        if (!match) {
+        const stage = stageOf(text);
+        if (stage === null) {
           ctx.addIssue({ code: 'custom', message: `expected DURATION:TARGET like 30s:10 (got ${JSON.stringify(text)})` });
           return z.NEVER;
         }
-        stages.push({ duration: match[1], target: Number(match[2]) });
+        stages.push(stage);
       }
       return stages;
     }),

@@ -39,6 +39,12 @@ function duration(key: string, text: string): number {
   return ms === null ? fail(key, 'a duration like "30s" or "1m30s"', text) : ms;
 }
 
+/** One `DURATION:TARGET` stage, as `--stage` and K6_STAGES write it (null when it is not one). */
+export function stageOf(text: string): { duration: string; target: number } | null {
+  const match = /^([^:]+):(\d+)$/.exec(text);
+  return match === null ? null : { duration: match[1], target: Number(match[2]) };
+}
+
 /** An envconfig list: comma-separated, blanks dropped. */
 const list = (text: string): string[] =>
   text
@@ -66,10 +72,10 @@ export function readEnvConfig(env: Record<string, string | undefined>): EnvConfi
   if ((text = get('K6_ITERATIONS')) !== undefined) config.iterations = int('K6_ITERATIONS', text);
   if ((text = get('K6_DURATION')) !== undefined) config.durationMs = duration('K6_DURATION', text);
   if ((text = get('K6_STAGES')) !== undefined) {
-    config.stages = list(text).map((stage) => {
-      const match = /^([^:]+):(\d+)$/.exec(stage);
-      if (match === null || parseDurationMs(match[1], 's') === null) return fail('K6_STAGES', 'DURATION:TARGET pairs like 30s:10,1m:0', text!);
-      return { duration: match[1], target: Number(match[2]) };
+    config.stages = list(text).map((item) => {
+      const stage = stageOf(item);
+      if (stage === null || parseDurationMs(stage.duration, 's') === null) return fail('K6_STAGES', 'DURATION:TARGET pairs like 30s:10,1m:0', text!);
+      return stage;
     });
   }
   if ((text = get('K6_SUMMARY_EXPORT')) !== undefined) config.summaryExport = text;
