@@ -11,7 +11,7 @@ import { estimateChatPromptTokens } from './content.ts';
 import type { RequestPlan } from './plan.ts';
 import { endsWithToolResult, estimateResponsesInputTokens, responseBody, responseEcho, responseStream, type ResponseAnswer, type ResponseEcho, type ResponsesRequest } from './responses.ts';
 import type { ChatCompletionRequest, MessagesRequest } from './schemas.ts';
-import { anthropicTools, chatFormat, chatTools, planOutput, responsesFormat, responsesTools, toolTokens, type Finish, type ModelOutput, type OutputFormat, type ToolRequest } from './tools.ts';
+import { anthropicTools, chatFormat, chatTools, compileSchemas, planOutput, responsesFormat, responsesTools, toolTokens, type Finish, type ModelOutput, type OutputFormat, type ToolRequest } from './tools.ts';
 
 /** Makes the request's plan (draws its sequence number): prompt tokens and the body's token limit. */
 export type MakePlan = (promptTokens: number, maxTokens: number | null | undefined) => RequestPlan;
@@ -74,8 +74,9 @@ class MessageToolRender {
 
 /**
  * What a request decides by its body alone: tools, output format, prompt tokens. Kept per body
- * object when the body is a cached one (body-cache.ts), which later requests share; a body that
- * was not cached is read each time (a WeakMap entry per request would cost more).
+ * object when the body is a cached one (body-cache.ts), which later requests share, with its
+ * schemas compiled; a body that was not cached is read each time (a WeakMap entry per request
+ * would cost more).
  */
 interface Analysis {
   tools: ToolRequest | null;
@@ -89,7 +90,11 @@ const analyses = new WeakMap<object, Analysis>();
 function analysed<R extends object>(req: R, analyse: (req: R) => Analysis): Analysis {
   if (!isSharedBody(req)) return analyse(req);
   let found = analyses.get(req);
-  if (found === undefined) analyses.set(req, (found = analyse(req)));
+  if (found === undefined) {
+    found = analyse(req);
+    compileSchemas(found.tools, found.format);
+    analyses.set(req, found);
+  }
   return found;
 }
 

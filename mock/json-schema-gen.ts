@@ -21,15 +21,15 @@ export class SchemaError extends Error {
 }
 
 /** Optional properties are dropped below this depth, so recursive schemas end. */
-const OPTIONAL_DEPTH = 6;
+export const OPTIONAL_DEPTH = 6;
 /** Deeper than this even required properties cannot be met: the schema recurses without end. */
-const MAX_DEPTH = 40;
-const DEFAULT_ITEMS = 2;
+export const MAX_DEPTH = 40;
+export const DEFAULT_ITEMS = 2;
 const EMPTY: Record<string, unknown> = {};
 const NONE: unknown[] = [];
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+export const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+export const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
 
 /** A value valid against `schema`, the same for the same schema and `seed`. */
 export function generateJson(schema: unknown, seed: number): unknown {
@@ -49,7 +49,7 @@ class Generator {
 
   value(schema: unknown, depth: number): unknown {
     if (depth > MAX_DEPTH) throw new SchemaError('the schema recurses without end (required properties nest deeper than 40 levels)');
-    if (schema === true || schema === undefined) return this.words(1, 3);
+    if (schema === true || schema === undefined) return words(this.rng, 1, 3);
     if (schema === false) throw new SchemaError('the schema is false: no value is valid');
     if (!isObject(schema)) throw new SchemaError('a schema must be an object or a boolean');
     let s = schema;
@@ -83,15 +83,15 @@ class Generator {
       case 'array':
         return this.array(s, depth);
       case 'integer':
-        return this.number(s, true);
+        return numberValue(s, true, this.rng);
       case 'number':
-        return this.number(s, false);
+        return numberValue(s, false, this.rng);
       case 'boolean':
         return this.rng.next() < 0.5;
       case 'null':
         return null;
       default:
-        return this.string(s);
+        return stringValue(s, this.rng);
     }
   }
 
@@ -168,98 +168,101 @@ class Generator {
     return out;
   }
 
-  private number(s: Record<string, unknown>, integer: boolean): number {
-    let lo = num(s.minimum) ?? -Infinity;
-    let hi = num(s.maximum) ?? Infinity;
-    const exLo = num(s.exclusiveMinimum);
-    const exHi = num(s.exclusiveMaximum);
-    // Draft-4 boolean exclusives ("exclusiveMinimum": true) tighten minimum/maximum.
-    const step = integer ? 1 : 0.01;
-    if (exLo !== undefined) lo = Math.max(lo, exLo + step);
-    else if (s.exclusiveMinimum === true) lo += step;
-    if (exHi !== undefined) hi = Math.min(hi, exHi - step);
-    else if (s.exclusiveMaximum === true) hi -= step;
-    if (lo === -Infinity && hi === Infinity) [lo, hi] = [0, 100];
-    else if (lo === -Infinity) lo = hi - 100;
-    else if (hi === Infinity) hi = lo + 100;
-    const multiple = num(s.multipleOf);
-    if (multiple !== undefined && multiple > 0) {
-      const first = Math.ceil(lo / multiple);
-      const last = Math.floor(hi / multiple);
-      const k = last >= first ? first + Math.floor(this.rng.next() * (last - first + 1)) : first;
-      // Round away float noise (0.1 * 3) while staying a multiple.
-      return Number((k * multiple).toPrecision(12));
-    }
-    if (integer) {
-      const a = Math.ceil(lo);
-      const b = Math.floor(hi);
-      return b >= a ? a + Math.floor(this.rng.next() * (b - a + 1)) : a;
-    }
-    const value = Math.round((lo + this.rng.next() * (hi - lo)) * 100) / 100;
-    return value >= lo && value <= hi ? value : lo;
-  }
+}
 
-  private string(s: Record<string, unknown>): string {
-    const min = num(s.minLength) ?? 0;
-    const max = num(s.maxLength) ?? Infinity;
-    const format = typeof s.format === 'string' ? s.format : undefined;
-    let text = format !== undefined ? this.formatted(format) : undefined;
-    if (text === undefined && typeof s.pattern === 'string') text = fromPattern(s.pattern, min, max);
-    text ??= this.words(1, 4);
-    if (min === 0 && max === Infinity) return text;
-    // Lengths count code points, as JSON Schema says.
-    const chars = Array.from(text);
-    if (chars.length >= min && chars.length <= max) return text;
-    while (chars.length < min) chars.push(...Array.from(' ' + this.words(1, 1)));
-    return chars.slice(0, Math.max(min, Math.min(max, chars.length))).join('');
+/** A number valid against `s` (minimum/maximum, exclusive bounds, multipleOf). */
+export function numberValue(s: Record<string, unknown>, integer: boolean, rng: Rng): number {
+  let lo = num(s.minimum) ?? -Infinity;
+  let hi = num(s.maximum) ?? Infinity;
+  const exLo = num(s.exclusiveMinimum);
+  const exHi = num(s.exclusiveMaximum);
+  // Draft-4 boolean exclusives ("exclusiveMinimum": true) tighten minimum/maximum.
+  const step = integer ? 1 : 0.01;
+  if (exLo !== undefined) lo = Math.max(lo, exLo + step);
+  else if (s.exclusiveMinimum === true) lo += step;
+  if (exHi !== undefined) hi = Math.min(hi, exHi - step);
+  else if (s.exclusiveMaximum === true) hi -= step;
+  if (lo === -Infinity && hi === Infinity) [lo, hi] = [0, 100];
+  else if (lo === -Infinity) lo = hi - 100;
+  else if (hi === Infinity) hi = lo + 100;
+  const multiple = num(s.multipleOf);
+  if (multiple !== undefined && multiple > 0) {
+    const first = Math.ceil(lo / multiple);
+    const last = Math.floor(hi / multiple);
+    const k = last >= first ? first + Math.floor(rng.next() * (last - first + 1)) : first;
+    // Round away float noise (0.1 * 3) while staying a multiple.
+    return Number((k * multiple).toPrecision(12));
   }
+  if (integer) {
+    const a = Math.ceil(lo);
+    const b = Math.floor(hi);
+    return b >= a ? a + Math.floor(rng.next() * (b - a + 1)) : a;
+  }
+  const value = Math.round((lo + rng.next() * (hi - lo)) * 100) / 100;
+  return value >= lo && value <= hi ? value : lo;
+}
 
-  private formatted(format: string): string | undefined {
-    const r = this.rng;
-    const pad = (n: number, w = 2) => String(n).padStart(w, '0');
-    const date = () => `20${pad(r.int(20, 29))}-${pad(r.int(1, 12))}-${pad(r.int(1, 28))}`;
-    const time = () => `${pad(r.int(0, 23))}:${pad(r.int(0, 59))}:${pad(r.int(0, 59))}Z`;
-    switch (format) {
-      case 'date-time':
-        return `${date()}T${time()}`;
-      case 'date':
-        return date();
-      case 'time':
-        return time();
-      case 'email':
-        return `user${r.int(1, 9999)}@example.com`;
-      case 'uri':
-      case 'url':
-      case 'iri':
-      case 'uri-reference':
-        return `https://example.com/${this.words(1, 1).toLowerCase()}/${r.int(1, 9999)}`;
-      case 'uuid': {
-        const hex = (n: number) => Array.from({ length: n }, () => r.int(0, 15).toString(16)).join('');
-        return `${hex(8)}-${hex(4)}-4${hex(3)}-${'89ab'[r.int(0, 3)]}${hex(3)}-${hex(12)}`;
-      }
-      case 'ipv4':
-        return `10.${r.int(0, 255)}.${r.int(0, 255)}.${r.int(1, 254)}`;
-      case 'ipv6':
-        return `2001:db8::${r.int(1, 65535).toString(16)}`;
-      case 'hostname':
-      case 'idn-hostname':
-        return `host${r.int(1, 999)}.example.com`;
-      case 'duration':
-        return `PT${r.int(1, 59)}M`;
-      default:
-        return undefined;
+/** A string valid against `s` (format, pattern, minLength/maxLength). */
+export function stringValue(s: Record<string, unknown>, rng: Rng): string {
+  const min = num(s.minLength) ?? 0;
+  const max = num(s.maxLength) ?? Infinity;
+  const format = typeof s.format === 'string' ? s.format : undefined;
+  let text = format !== undefined ? formatted(format, rng) : undefined;
+  if (text === undefined && typeof s.pattern === 'string') text = fromPattern(s.pattern, min, max);
+  text ??= words(rng, 1, 4);
+  if (min === 0 && max === Infinity) return text;
+  // Lengths count code points, as JSON Schema says.
+  const chars = Array.from(text);
+  if (chars.length >= min && chars.length <= max) return text;
+  while (chars.length < min) chars.push(...Array.from(' ' + words(rng, 1, 1)));
+  return chars.slice(0, Math.max(min, Math.min(max, chars.length))).join('');
+}
+
+function formatted(format: string, r: Rng): string | undefined {
+  const pad = (n: number, w = 2) => String(n).padStart(w, '0');
+  const date = () => `20${pad(r.int(20, 29))}-${pad(r.int(1, 12))}-${pad(r.int(1, 28))}`;
+  const time = () => `${pad(r.int(0, 23))}:${pad(r.int(0, 59))}:${pad(r.int(0, 59))}Z`;
+  switch (format) {
+    case 'date-time':
+      return `${date()}T${time()}`;
+    case 'date':
+      return date();
+    case 'time':
+      return time();
+    case 'email':
+      return `user${r.int(1, 9999)}@example.com`;
+    case 'uri':
+    case 'url':
+    case 'iri':
+    case 'uri-reference':
+      return `https://example.com/${words(r, 1, 1).toLowerCase()}/${r.int(1, 9999)}`;
+    case 'uuid': {
+      const hex = (n: number) => Array.from({ length: n }, () => r.int(0, 15).toString(16)).join('');
+      return `${hex(8)}-${hex(4)}-4${hex(3)}-${'89ab'[r.int(0, 3)]}${hex(3)}-${hex(12)}`;
     }
+    case 'ipv4':
+      return `10.${r.int(0, 255)}.${r.int(0, 255)}.${r.int(1, 254)}`;
+    case 'ipv6':
+      return `2001:db8::${r.int(1, 65535).toString(16)}`;
+    case 'hostname':
+    case 'idn-hostname':
+      return `host${r.int(1, 999)}.example.com`;
+    case 'duration':
+      return `PT${r.int(1, 59)}M`;
+    default:
+      return undefined;
   }
+}
 
-  private words(min: number, max: number): string {
-    return tokensText(Math.floor(this.rng.next() * 1_000_000), 0, this.rng.int(min, max));
-  }
+/** 1 to a few of the mock's words. */
+export function words(rng: Rng, min: number, max: number): string {
+  return tokensText(Math.floor(rng.next() * 1_000_000), 0, rng.int(min, max));
 }
 
 // Property names may be "constructor" or "__proto__": own-property checks, and a defined property
 // for "__proto__" (an assignment would set the prototype).
 const hasOwn = Object.prototype.hasOwnProperty;
-function own(o: object, key: string): boolean {
+export function own(o: object, key: string): boolean {
   return hasOwn.call(o, key);
 }
 function put(o: Record<string, unknown>, key: string, value: unknown): void {
@@ -267,7 +270,7 @@ function put(o: Record<string, unknown>, key: string, value: unknown): void {
   else o[key] = value;
 }
 
-function typeOf(s: Record<string, unknown>): string {
+export function typeOf(s: Record<string, unknown>): string {
   const t = s.type;
   if (typeof t === 'string') return t;
   if (Array.isArray(t) && t.length > 0) {
@@ -282,13 +285,13 @@ function typeOf(s: Record<string, unknown>): string {
 }
 
 /** Schema of properties not listed in `properties` (false = none allowed). */
-function additionalSchema(s: Record<string, unknown>): unknown {
+export function additionalSchema(s: Record<string, unknown>): unknown {
   const extra = s.additionalProperties;
   return extra === undefined ? true : extra;
 }
 
 /** allOf: properties and required merged, other keywords from the later schema. */
-function merge(a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> {
+export function merge(a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = { ...a, ...b };
   if (isObject(a.properties) || isObject(b.properties)) {
     out.properties = { ...(isObject(a.properties) ? a.properties : {}), ...(isObject(b.properties) ? b.properties : {}) };

@@ -7,6 +7,7 @@
 // which case it answers text, as a model does once it has what it asked for. How many tools a
 // call turn uses: one when parallel calls are off or one tool is offered, else 1 to 3 consecutive
 // tools; which ones and how many are drawn from the request's seed.
+import { compileJsonSchema, type SchemaWriter } from './json-schema-compile.ts';
 import { generateJsonText, SchemaError } from './json-schema-gen.ts';
 import { MockHttpError } from './errors.ts';
 import type { RequestPlan } from './plan.ts';
@@ -17,6 +18,8 @@ export interface ToolDef {
   name: string;
   /** JSON Schema of the arguments (undefined: any object). */
   schema: unknown;
+  /** The schema compiled (json-schema-compile.ts), for a tool read from a cached body. */
+  write?: SchemaWriter | null;
 }
 
 export type ToolMode = { kind: 'none' } | { kind: 'auto' } | { kind: 'required' } | { kind: 'named'; name: string };
@@ -30,13 +33,24 @@ export interface ToolRequest {
 }
 
 /** What the answer's format asks for: plain text, any JSON object, or JSON valid against a schema. */
-export type OutputFormat = { kind: 'text' } | { kind: 'json_object' } | { kind: 'json_schema'; schema: unknown };
+export type OutputFormat = { kind: 'text' } | { kind: 'json_object' } | { kind: 'json_schema'; schema: unknown; write?: SchemaWriter | null };
+
+/**
+ * Compiles the schemas of tools and format, for a request body that later requests share
+ * (body-cache.ts): compiling costs more than one generation and pays off from the second.
+ */
+export function compileSchemas(tools: ToolRequest | null, format: OutputFormat): void {
+  if (tools) for (const tool of tools.tools) tool.write = compileJsonSchema(tool.schema ?? { type: 'object' });
+  if (format.kind === 'json_schema') format.write = compileJsonSchema(format.schema);
+}
 
 /** A JSON text sent in pieces of about 4 characters, one piece per output token. */
 export interface Segment {
   text: string;
-  /** End offset of each piece in `text`. */
-  ends: number[];
+  /** How many pieces. */
+  pieces: number;
+  /** End offset of each piece in `text`; null when every piece is 4 characters (the last one up to 4). */
+  ends: number[] | null;
 }
 
 export interface ToolCallOut {
@@ -62,7 +76,11 @@ export interface PieceIndex {
 const PIECE_CHARS = 4;
 const MAX_PARALLEL = 3;
 
+const HIGH_SURROGATE = /[\ud800-\udbff]/;
+
 export function segment(text: string): Segment {
+  // Most texts have no surrogate pair: their pieces are plain arithmetic, no array.
+  if (!HIGH_SURROGATE.test(text)) return { text, pieces: Math.ceil(text.length / PIECE_CHARS), ends: null };
   const ends: number[] = [];
   let at = 0;
   while (at < text.length) {
@@ -73,57 +91,67 @@ export function segment(text: string): Segment {
     ends.push(end);
     at = end;
   }
-  return { text, ends };
+  return { text, pieces: ends.length, ends };
 }
 
-/** The segments of an output, in the order a stream sends them. */
-export function segmentsOf(output: ModelOutput): Segment[] {
-  return output.kind === 'json' ? [output.json] : output.calls.map((c) => c.args);
+/** End offset of piece `i` (0-based) of `s`. */
+function pieceEnd(s: Segment, i: number): number {
+  return s.ends === null ? Math.min(s.text.length, (i + 1) * PIECE_CHARS) : s.ends[i];
+}
+
+/** Segment `k` of an output, in the order a stream sends them. */
+function segmentAt(output: ModelOutput, k: number): Segment {
+  return output.kind === 'json' ? output.json : output.calls[k].args;
+}
+
+function segmentCount(output: ModelOutput): number {
+  return output.kind === 'json' ? 1 : output.calls.length;
 }
 
 export function totalPieces(output: ModelOutput): number {
   let n = 0;
-  for (const s of segmentsOf(output)) n += s.ends.length;
+  for (let k = 0; k < segmentCount(output); k++) n += segmentAt(output, k).pieces;
   return n;
 }
 
 export function pieceIndex(output: ModelOutput): PieceIndex {
-  const segments = segmentsOf(output);
   const total = totalPieces(output);
   const index: PieceIndex = { segment: new Int32Array(total), start: new Int32Array(total), end: new Int32Array(total), firstToken: [] };
   let t = 0;
-  segments.forEach((s, k) => {
+  for (let k = 0; k < segmentCount(output); k++) {
+    const s = segmentAt(output, k);
     index.firstToken.push(t);
     let from = 0;
-    for (const end of s.ends) {
+    for (let i = 0; i < s.pieces; i++) {
+      const end = pieceEnd(s, i);
       index.segment[t] = k;
       index.start[t] = from;
       index.end[t] = end;
       from = end;
       t++;
     }
-  });
+  }
   return index;
 }
 
 /** Text of segment `k` sent by the first `tokens` output tokens. */
 export function sentText(output: ModelOutput, k: number, tokens: number): string {
-  const segments = segmentsOf(output);
   let first = 0;
-  for (let i = 0; i < k; i++) first += segments[i].ends.length;
-  const s = segments[k];
-  const pieces = Math.max(0, Math.min(s.ends.length, tokens - first));
-  return pieces === 0 ? '' : s.text.slice(0, s.ends[pieces - 1]);
+  for (let i = 0; i < k; i++) first += segmentAt(output, i).pieces;
+  const s = segmentAt(output, k);
+  const pieces = Math.max(0, Math.min(s.pieces, tokens - first));
+  if (pieces === s.pieces) return s.text;
+  return pieces === 0 ? '' : s.text.slice(0, pieceEnd(s, pieces - 1));
 }
 
 /** Segments (calls) that got their first token within `tokens` (a cut answer drops the rest; at least one). */
 export function segmentsSent(output: ModelOutput, tokens: number): number {
   let first = 0;
   let n = 0;
-  for (const s of segmentsOf(output)) {
+  for (let k = 0; k < segmentCount(output); k++) {
     if (first >= tokens && n > 0) break;
     n++;
-    first += s.ends.length;
+    first += segmentAt(output, k).pieces;
   }
   return n;
 }
@@ -149,7 +177,8 @@ export function planOutput(plan: RequestPlan, tools: ToolRequest | null, format:
   } else if (format.kind === 'json_object') {
     output = { kind: 'json', json: segment(JSON.stringify({ answer: tokensText(plan.contentSeed, 0, plan.outputTokens) })) };
   } else if (format.kind === 'json_schema') {
-    output = { kind: 'json', json: segment(generateOrRefuse(format.schema, Math.floor(rng.next() * 2 ** 32), 'response_format')) };
+    const seed = Math.floor(rng.next() * 2 ** 32);
+    output = { kind: 'json', json: segment(format.write ? format.write(seed) : generateOrRefuse(format.schema, seed, 'response_format')) };
   }
   if (output === null) return { output, finish: plan.finishReason };
   const pieces = totalPieces(output);
@@ -183,7 +212,7 @@ function chooseTools(req: ToolRequest, rng: Rng): ToolDef[] {
 }
 
 function generateArgs(tool: ToolDef, seed: number): string {
-  const text = generateOrRefuse(tool.schema ?? { type: 'object' }, seed, `tool '${tool.name}'`);
+  const text = tool.write ? tool.write(seed) : generateOrRefuse(tool.schema ?? { type: 'object' }, seed, `tool '${tool.name}'`);
   // Arguments are always an object, whatever a loose schema allows.
   return text.startsWith('{') ? text : JSON.stringify({ value: JSON.parse(text) });
 }
