@@ -9,8 +9,12 @@
 // --distinct makes every request body different (a fresh id in the prompt), so the mock's cache of
 // request bodies never hits: what a test that never repeats a body gets. --baseline DIR adds the
 // mock of another checkout (e.g. the previous commit) to each round, for an A/B of a change.
+// --together loads the servers at the same time instead of one after another: they share core 0
+// for the whole round, so a change in the machine's speed within a round hits them alike (on a VM
+// whose speed drifts within seconds the sequential rounds swing widely); each gets the share of
+// the core the scheduler gives it, so its req/s follows its CPU time per request.
 //
-//   node --import tsx bench/mock-throughput.ts [--rounds 5] [--duration 5] [--connections 100] [--routes chat,responses,tools] [--distinct] [--baseline DIR]
+//   node --import tsx bench/mock-throughput.ts [--rounds 5] [--duration 5] [--connections 100] [--routes chat,responses,tools] [--distinct] [--baseline DIR] [--together]
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { flagValue, machine, median, pin, pinSelf, processCpuMs, startChild, startMockChild, type Child } from './mock-common.ts';
@@ -21,6 +25,7 @@ const DURATION = Number(flagValue(argv, 'duration', '5'));
 const CONNECTIONS = Number(flagValue(argv, 'connections', '100'));
 const DISTINCT = argv.includes('--distinct');
 const BASELINE = flagValue(argv, 'baseline', '');
+const TOGETHER = argv.includes('--together');
 // autocannon replaces [<id>] with a fresh id in each request.
 const PROMPT = DISTINCT ? 'Say twenty words about benchmarks. [<id>]' : 'Say twenty words about benchmarks.';
 const TOOLS = [
@@ -98,13 +103,19 @@ async function run(): Promise<void> {
       try {
         console.log(`\n${route}: POST ${path}`);
         for (const name of SERVERS) await load(servers[name], route, 2); // warm-up (JIT)
+        if (TOGETHER) await Promise.all(SERVERS.map((name) => load(servers[name], route, 1)));
         for (let r = 0; r < ROUNDS; r++) {
           const row = {} as Record<Server, Load>;
-          // Each round starts with the next server: a fixed order biased the ratios by ~8% (a
-          // run against an identical copy of the mock read 1.09x).
-          for (let i = 0; i < SERVERS.length; i++) {
-            const name = SERVERS[(i + r) % SERVERS.length];
-            row[name] = await load(servers[name], route, DURATION);
+          if (TOGETHER) {
+            const loads = await Promise.all(SERVERS.map((name) => load(servers[name], route, DURATION)));
+            SERVERS.forEach((name, i) => (row[name] = loads[i]));
+          } else {
+            // Each round starts with the next server: a fixed order biased the ratios by ~8% (a
+            // run against an identical copy of the mock read 1.09x).
+            for (let i = 0; i < SERVERS.length; i++) {
+              const name = SERVERS[(i + r) % SERVERS.length];
+              row[name] = await load(servers[name], route, DURATION);
+            }
           }
           rows.push(row);
           const parts = SERVERS.map((n) => `${n} ${row[n].rps.toFixed(0)} req/s (cpu ${pct(row[n].cpu)}, ${us(row[n].cpuPerReqUs)}/req)`);
@@ -139,7 +150,7 @@ async function run(): Promise<void> {
     await base?.stop();
   }
   console.log(`\nmachine: ${machine()}; servers pinned to core 0${pinned ? ', autocannon to core 1' : ' (load generator not pinned)'}`);
-  console.log(`${ROUNDS} rounds of ${DURATION} s per route, ${CONNECTIONS} connections, no pipelining, mock --latency 0${DISTINCT ? ', every request body distinct' : ', the same body in every request'}${BASELINE ? `, baseline mock from ${BASELINE}` : ''}`);
+  console.log(`${ROUNDS} rounds of ${DURATION} s per route${TOGETHER ? ', the servers loaded at the same time' : ''}, ${CONNECTIONS} connections, no pipelining, mock --latency 0${DISTINCT ? ', every request body distinct' : ', the same body in every request'}${BASELINE ? `, baseline mock from ${BASELINE}` : ''}`);
   for (const line of summary) console.log(line);
 }
 

@@ -43,16 +43,15 @@ class ChatOutputRender {
 class ResponseRender {
   constructor(
     private readonly plan: RequestPlan,
-    private readonly model: string,
     private readonly inputTokens: number,
     private readonly echo: ResponseEcho,
     private readonly answer: ResponseAnswer,
   ) {}
   whole(): string {
-    return responseBody(this.plan, this.model, this.inputTokens, this.echo, this.answer);
+    return responseBody(this.plan, this.inputTokens, this.echo, this.answer);
   }
   stream(): StreamProtocol {
-    return responseStream(this.plan, this.model, this.inputTokens, this.echo, this.answer);
+    return responseStream(this.plan, this.inputTokens, this.echo, this.answer);
   }
 }
 
@@ -144,7 +143,7 @@ export function responsesRoute(req: ResponsesRequest, makePlan: MakePlan): Plann
       model: req.model,
       promptTokens: inputTokens,
       includeUsage: true,
-      render: new ResponseRender(plan, req.model, inputTokens, echo!, answer),
+      render: new ResponseRender(plan, inputTokens, echo!, answer),
     },
   };
 }

@@ -81,19 +81,17 @@ export function endsWithToolResult(req: ResponsesRequest): boolean {
   return last.type === 'function_call_output' || last.type === 'custom_tool_call_output';
 }
 
-/** The request fields a Response echoes, as JSON literals (constants for the common request). */
+/**
+ * The request fields a Response echoes, written once per request body (kept with a cached body):
+ * the Response JSON around its id, status, output and usage.
+ */
 export interface ResponseEcho {
-  instructions: string;
-  maxOutputTokens: string;
-  parallelToolCalls: string;
-  previousResponseId: string;
-  store: string;
-  temperature: string;
-  text: string;
-  toolChoice: string;
-  tools: string;
-  topP: string;
-  metadata: string;
+  /** From "instructions" to "output": (after the status fields). */
+  head: string;
+  /** From "parallel_tool_calls" to "usage":. */
+  middle: string;
+  /** From "user" to the end. */
+  tail: string;
 }
 
 const TEXT_FORMAT = '{"format":{"type":"text"},"verbosity":"medium"}';
@@ -101,18 +99,17 @@ const TEXT_FORMAT = '{"format":{"type":"text"},"verbosity":"medium"}';
 const json = (v: unknown, fallback: string): string => (absent(v) ? fallback : JSON.stringify(v));
 
 export function responseEcho(req: ResponsesRequest): ResponseEcho {
+  const text = isObject(req.text) ? JSON.stringify({ format: { type: 'text' }, verbosity: 'medium', ...req.text }) : TEXT_FORMAT;
   return {
-    instructions: json(req.instructions, 'null'),
-    maxOutputTokens: json(req.max_output_tokens, 'null'),
-    parallelToolCalls: json(req.parallel_tool_calls, 'true'),
-    previousResponseId: json(req.previous_response_id, 'null'),
-    store: json(req.store, 'true'),
-    temperature: json(req.temperature, '1.0'),
-    text: isObject(req.text) ? JSON.stringify({ format: { type: 'text' }, verbosity: 'medium', ...req.text }) : TEXT_FORMAT,
-    toolChoice: json(req.tool_choice, '"auto"'),
-    tools: json(req.tools, '[]'),
-    topP: json(req.top_p, '1.0'),
-    metadata: json(req.metadata, '{}'),
+    head:
+      `"instructions":${json(req.instructions, 'null')},"max_output_tokens":${json(req.max_output_tokens, 'null')},"max_tool_calls":null,` +
+      `"model":${modelJson(req.model)},"output":`,
+    middle:
+      `,"parallel_tool_calls":${json(req.parallel_tool_calls, 'true')},"previous_response_id":${json(req.previous_response_id, 'null')},"prompt_cache_key":null,` +
+      `"reasoning":{"effort":null,"summary":null},"safety_identifier":null,"service_tier":"default","store":${json(req.store, 'true')},` +
+      `"temperature":${json(req.temperature, '1.0')},"text":${text},"tool_choice":${json(req.tool_choice, '"auto"')},"tools":${json(req.tools, '[]')},"top_logprobs":0,"top_p":${json(req.top_p, '1.0')},` +
+      `"truncation":"disabled","usage":`,
+    tail: `,"user":null,"metadata":${json(req.metadata, '{}')}}`,
   };
 }
 
@@ -124,7 +121,6 @@ export interface ResponseAnswer {
 
 interface Ctx {
   plan: RequestPlan;
-  model: string;
   inputTokens: number;
   echo: ResponseEcho;
   answer: ResponseAnswer;
@@ -145,11 +141,7 @@ function responseJson(c: Ctx, status: 'in_progress' | 'completed' | 'incomplete'
     `{"id":"resp_${c.plan.id}","object":"response","created_at":${c.createdAt},"status":"${status}","background":false,` +
     `"completed_at":${status === 'completed' ? nowSeconds() : 'null'},"error":null,` +
     `"incomplete_details":${done && status === 'incomplete' ? '{"reason":"max_output_tokens"}' : 'null'},` +
-    `"instructions":${e.instructions},"max_output_tokens":${e.maxOutputTokens},"max_tool_calls":null,"model":${modelJson(c.model)},` +
-    `"output":${output},"parallel_tool_calls":${e.parallelToolCalls},"previous_response_id":${e.previousResponseId},"prompt_cache_key":null,` +
-    `"reasoning":{"effort":null,"summary":null},"safety_identifier":null,"service_tier":"default","store":${e.store},` +
-    `"temperature":${e.temperature},"text":${e.text},"tool_choice":${e.toolChoice},"tools":${e.tools},"top_logprobs":0,"top_p":${e.topP},` +
-    `"truncation":"disabled","usage":${usage},"user":null,"metadata":${e.metadata}}`
+    e.head + output + e.middle + usage + e.tail
   );
 }
 
@@ -186,13 +178,13 @@ function outputItems(c: Ctx): string {
   return `[${messageItem(c, itemStatus, `[${textPart(fullTextJson(c))}]`)}]`;
 }
 
-export function responseBody(plan: RequestPlan, model: string, inputTokens: number, echo: ResponseEcho, answer: ResponseAnswer): string {
-  const c: Ctx = { plan, model, inputTokens, echo, answer, createdAt: nowSeconds() };
+export function responseBody(plan: RequestPlan, inputTokens: number, echo: ResponseEcho, answer: ResponseAnswer): string {
+  const c: Ctx = { plan, inputTokens, echo, answer, createdAt: nowSeconds() };
   return responseJson(c, incomplete(c) ? 'incomplete' : 'completed', outputItems(c), usageJson(c));
 }
 
-export function responseStream(plan: RequestPlan, model: string, inputTokens: number, echo: ResponseEcho, answer: ResponseAnswer): StreamProtocol {
-  const c: Ctx = { plan, model, inputTokens, echo, answer, createdAt: nowSeconds() };
+export function responseStream(plan: RequestPlan, inputTokens: number, echo: ResponseEcho, answer: ResponseAnswer): StreamProtocol {
+  const c: Ctx = { plan, inputTokens, echo, answer, createdAt: nowSeconds() };
   const out = answer.output;
   // The stream writes the first delta before it asks for the preamble (stream.ts), so the
   // preamble's events are numbered from 0 on their own and the rest start after them.
