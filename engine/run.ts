@@ -35,6 +35,7 @@ import { underScript } from './env-config.ts';
 import { rpsLimitOf } from './rps-limit.ts';
 import { describeScenario, initialVus, maxScenarioMs, OptionsError, resolveScenarios, type ScenarioConfig, type ShortcutOverrides } from './scenario.ts';
 import { instanceShare, parseSegment, parseSequence, type Share } from './segments.ts';
+import { forVu } from './coroutines.ts';
 import { vuStorage, type Vu } from './vu.ts';
 import { runOnWorkers } from './workers/main.ts';
 
@@ -205,7 +206,7 @@ export async function prepareRun(run: TestRun, path: string, opts: RunOptions, e
   let exports: ScriptExports;
   let loaded: LoadedScript;
   try {
-    loaded = await loadScript(path, run);
+    loaded = await loadScript(path, run, { syncVus: process.env.LLMUX_SYNC_VUS === 'loop' ? 'loop' : 'threads' });
     exports = loaded.exports;
   } catch (e) {
     err(`script error: ${errorText(e)}\n`);
@@ -389,7 +390,7 @@ async function lifeCycle(
         setupJson = (await withTimeout('setup()', timeout, () => worker.call('setup').then(unwrapWorkerResult))) as string | undefined;
         setupData = setupJson === undefined ? undefined : JSON.parse(setupJson);
       } else {
-        const setupFn = lifeCycleExports(loaded, run).setup as () => unknown;
+        const setupFn = forVu(lifeCycleExports(loaded, run).setup as () => unknown, run.setupVu);
         setupData = jsonSafe(await withTimeout('setup()', timeout, () => vuStorage.run(run.setupVu.rootStore, setupFn)));
         setupJson = setupData === undefined ? undefined : JSON.stringify(setupData);
       }
@@ -421,7 +422,7 @@ async function lifeCycle(
         const worker = await pool!.lifeCycle(run.setupVu);
         await withTimeout('teardown()', timeout, () => worker.call('teardown', setupJson).then(unwrapWorkerResult));
       } else {
-        const teardownFn = lifeCycleExports(loaded, run).teardown as (data: unknown) => unknown;
+        const teardownFn = forVu(lifeCycleExports(loaded, run).teardown as (data: unknown) => unknown, run.setupVu);
         await withTimeout('teardown()', timeout, () => vuStorage.run(run.setupVu.rootStore, () => teardownFn(setupData)));
       }
     } catch (e) {
@@ -462,7 +463,7 @@ async function lifeCycle(
         const worker = await pool!.lifeCycle(run.setupVu);
         result = await worker.call('handleSummary', JSON.stringify(data)).then(unwrapWorkerResult);
       } else {
-        const handle = lifeCycleExports(loaded, run).handleSummary as (data: unknown) => unknown;
+        const handle = forVu(lifeCycleExports(loaded, run).handleSummary as (data: unknown) => unknown, run.setupVu);
         result = await vuStorage.run(run.setupVu.rootStore, () => handle(jsonSafe(data)));
       }
       if (result !== null && typeof result === 'object') {

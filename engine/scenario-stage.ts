@@ -2,6 +2,7 @@
 // watch the run (VU samples, progress lines, abortOnFail thresholds). The whole run uses it in
 // one process; with --workers each worker thread runs it for its part (engine/workers/).
 import { performance } from 'node:perf_hooks';
+import { forVu } from './coroutines.ts';
 import { createExecutor, type ExecutorContext } from './executors.ts';
 import { EXIT } from './exit-codes.ts';
 import { errorText } from './error-text.ts';
@@ -285,7 +286,8 @@ export async function runScenarios(input: ScenarioStageInput): Promise<ScenarioS
       prepareVu(vu);
       vu.scenario = scenario;
       vu.env = scenario.env;
-      vu.fn = (vu.exports?.[scenario.config.exec] as ((data: unknown) => unknown) | undefined) ?? vu.fn;
+      const fn = vu.exports?.[scenario.config.exec] as ((data: unknown) => unknown) | undefined;
+      if (fn !== undefined) vu.fn = forVu(fn, vu);
       if (!vu.hasData) {
         vu.data = setupJson === undefined ? undefined : JSON.parse(setupJson);
         vu.hasData = true;
@@ -335,6 +337,7 @@ export async function runScenarios(input: ScenarioStageInput): Promise<ScenarioS
     interrupt: (vu) => {
       if (!vu.busy || vu.interrupted) return;
       vu.interrupted = true;
+      vu.wake?.();
       run.iterationsInterrupted++;
       // The interrupted iteration may still be unwinding (its requests fail fast, its samples are
       // dropped); the VU's id is free again at once, as in k6, through a fresh VU object.

@@ -51,6 +51,8 @@ export class Vu {
   pendingTimers = 0;
   /** Wakes the iteration waiting for its timers. */
   idleWaiter: (() => void) | null = null;
+  /** Ends the sleep() this VU's rewritten script waits in (engine/coroutines.ts), if any. */
+  wake: (() => void) | null = null;
   /** The worker thread running this VU's code (worker VUs only). */
   worker: { terminate(): void } | null = null;
 

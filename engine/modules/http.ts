@@ -5,6 +5,7 @@
 import { performance } from 'node:perf_hooks';
 import { parseDurationMs } from '../../lib/duration.ts';
 import { url } from './pure.ts';
+import { GEN, waiting } from '../coroutines.ts';
 import { InterruptedError } from '../http-errors.ts';
 import { currentRun, type TestRun } from '../runtime.ts';
 import { send, VuConnections, type TransportRequest, type TransportResult } from '../transport.ts';
@@ -627,15 +628,30 @@ function onlyOnWorkers(name: string): () => never {
   };
 }
 
-export const request = onlyOnWorkers('request');
-export const get = onlyOnWorkers('get');
-export const post = onlyOnWorkers('post');
-export const put = onlyOnWorkers('put');
-export const patch = onlyOnWorkers('patch');
-export const del = onlyOnWorkers('del');
-export const head = onlyOnWorkers('head');
-export const options = onlyOnWorkers('options');
-export const batch = onlyOnWorkers('batch');
+// Called from a script rewritten for event-loop VUs (engine/coroutines.ts), they wait through their generator.
+type Waiting = (() => never) & { [GEN]?: unknown };
+function withBody(name: string, method: string): Waiting {
+  const f: Waiting = onlyOnWorkers(name);
+  f[GEN] = waiting((url: unknown, body?: Body, params?: Params) => requestFor(currentStore(), method, url, body ?? null, params));
+  return f;
+}
+function withoutBody(name: string, method: string): Waiting {
+  const f: Waiting = onlyOnWorkers(name);
+  f[GEN] = waiting((url: unknown, params?: Params) => requestFor(currentStore(), method, url, null, params));
+  return f;
+}
+
+export const request: Waiting = onlyOnWorkers('request');
+request[GEN] = waiting((method: unknown, url: unknown, body?: Body, params?: Params) => requestFor(currentStore(), String(method), url, body ?? null, params));
+export const get = withoutBody('get', 'GET');
+export const post = withBody('post', 'POST');
+export const put = withBody('put', 'PUT');
+export const patch = withBody('patch', 'PATCH');
+export const del = withBody('del', 'DELETE');
+export const head = withoutBody('head', 'HEAD');
+export const options = withBody('options', 'OPTIONS');
+export const batch: Waiting = onlyOnWorkers('batch');
+batch[GEN] = waiting((requests: BatchItem[] | Record<string, BatchItem>) => batchFor(currentStore(), requests));
 
 /** http.cookieJar(): the VU's own jar. */
 export function cookieJar(): CookieJar {

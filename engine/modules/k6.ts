@@ -2,6 +2,7 @@
 // that call it run on worker VUs, whose own k6 module records through recordCheck() and
 // recordGroupDuration() here.
 import { performance } from 'node:perf_hooks';
+import { coroutineRuntime, GEN } from '../coroutines.ts';
 import { currentRun, type TestRun } from '../runtime.ts';
 import { isAsyncFunction } from '../script/compiled.ts';
 import { fail, randomSeed } from './pure.ts';
@@ -119,6 +120,40 @@ export function group<T>(name: string, fn: () => T): T {
 export function sleep(seconds?: number): never {
   throw new Error(`sleep(${seconds ?? ''}) is synchronous: the engine runs scripts that call it on worker VUs, and this call was not recognised ahead of the run`);
 }
+
+// Called from a script rewritten for event-loop VUs (engine/coroutines.ts).
+(sleep as { [GEN]?: unknown })[GEN] = function* (seconds?: number) {
+  const ms = Number(seconds) * 1000;
+  if (!(ms > 0)) return;
+  const vu = currentStore()?.vu;
+  yield new Promise<void>((resolve) => {
+    const timer = setTimeout(wake, ms);
+    function wake() {
+      clearTimeout(timer);
+      if (vu !== undefined && vu.wake === wake) vu.wake = null;
+      resolve();
+    }
+    if (vu !== undefined) vu.wake = wake;
+  });
+};
+
+// A group whose function waits: the group's store stays current across the waits.
+(group as { [GEN]?: unknown })[GEN] = function* (name: string, fn: unknown) {
+  const run = currentRun();
+  const store = currentStore();
+  if (typeof fn !== 'function') throw new TypeError(`group "${name}": the second argument must be a function`);
+  if (isAsyncFunction(fn)) throw new Error(GROUP_ASYNC_MESSAGE);
+  const child = run.groups.ensureGroup(store?.group ?? '', name);
+  const inner = { vu: store?.vu ?? run.setupVu, group: child.path };
+  const start = performance.now();
+  vuStorage.enterWith(inner);
+  try {
+    return yield* coroutineRuntime.call(fn, undefined, []);
+  } finally {
+    vuStorage.enterWith(store as VuStore);
+    run.add(run.m.group_duration, performance.now() - start, run.tagsFor(inner), inner);
+  }
+};
 
 export { fail, randomSeed };
 

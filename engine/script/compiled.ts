@@ -4,6 +4,9 @@
 import { pathToFileURL } from 'node:url';
 import { Script } from 'node:vm';
 
+/** The parameter under which rewritten code (coroutines.ts) finds its runtime. */
+export const CO = '__llmux_co';
+
 /** The name a bundle's frames carry: the entry script's file URL, as k6 names it. */
 export const bundleUrl = (scriptPath: string): string => pathToFileURL(scriptPath).href;
 
@@ -23,6 +26,8 @@ export interface InitScope {
   clearTimeout: (...args: never[]) => unknown;
   setInterval: (...args: never[]) => unknown;
   clearInterval: (...args: never[]) => unknown;
+  /** The runtime of code rewritten for event-loop VUs in synchronous style (engine/coroutines.ts). */
+  co: unknown;
 }
 
 type Factory = (require: InitScope['require'], module: { exports: ScriptExports }, exports: ScriptExports, ...rest: unknown[]) => void;
@@ -39,7 +44,7 @@ export class CompiledScript {
   ) {
     // One line of wrapper before the code: stack traces keep the bundle's line numbers, under the
     // script's file URL (source-map.ts turns them into the source's).
-    const source = `(function (require, module, exports, open, setTimeout, clearTimeout, setInterval, clearInterval) {\n${code}\n})`;
+    const source = `(function (require, module, exports, open, setTimeout, clearTimeout, setInterval, clearInterval, ${CO}) {\n${code}\n})`;
     this.script = new Script(source, { filename: bundleUrl(path), lineOffset: -1, cachedData });
     this.factory = this.script.runInThisContext() as Factory;
   }
@@ -52,7 +57,7 @@ export class CompiledScript {
   /** Runs the init code once more and returns this evaluation's exports. */
   instantiate(scope: InitScope): ScriptExports {
     const module = { exports: {} as ScriptExports };
-    this.factory.call(undefined, scope.require, module, module.exports, scope.open, scope.setTimeout, scope.clearTimeout, scope.setInterval, scope.clearInterval);
+    this.factory.call(undefined, scope.require, module, module.exports, scope.open, scope.setTimeout, scope.clearTimeout, scope.setInterval, scope.clearInterval, scope.co);
     return module.exports;
   }
 }

@@ -10,6 +10,8 @@ import { K6_MODULES } from '../modules/index.ts';
 import { currentRun, maybeCurrentRun, type TestRun } from '../runtime.ts';
 import { currentStore, vuStorage, type Vu } from '../vu.ts';
 import { bundleScript, type ScriptBundle } from './bundle.ts';
+import { toCoroutines } from './coroutines.ts';
+import { coroutineRuntime } from '../coroutines.ts';
 import { CompiledScript, isAsyncFunction, moduleRequire, type InitScope, type ScriptExports } from './compiled.ts';
 import { deepStack } from '../modules/pure.ts';
 import { outermostScriptFile, rememberSourceMap } from './source-map.ts';
@@ -21,6 +23,8 @@ export interface LoadedScript {
   compiled: CompiledScript;
   /** The main thread's own evaluation (options, setup, teardown, handleSummary). */
   exports: ScriptExports;
+  /** The script calls synchronous k6 APIs and was rewritten to run them on event-loop VUs (coroutines.ts). */
+  coroutines: boolean;
 }
 
 /**
@@ -95,20 +99,24 @@ const scope: InitScope = {
   require: moduleRequire(K6_MODULES),
   open,
   ...trackedTimers,
+  co: coroutineRuntime,
 } as unknown as InitScope;
 
 /** Bundles and evaluates the script's init code once (errors propagate as script errors). */
-export async function loadScript(path: string, run: TestRun, opts: { insecureRemote?: boolean } = {}): Promise<LoadedScript> {
+export async function loadScript(path: string, run: TestRun, opts: { insecureRemote?: boolean; syncVus?: 'threads' | 'loop' } = {}): Promise<LoadedScript> {
   installGlobals();
   const bundle = await bundleScript(path, opts);
   rememberSourceMap(bundle.path, bundle.sourceMap);
-  const compiled = new CompiledScript(bundle.path, bundle.code);
+  const rewritten = bundle.callsSyncApis && opts.syncVus === 'loop' ? toCoroutines(bundle.code) : null;
+  const coroutines = rewritten !== null && 'code' in rewritten;
+  const compiled = new CompiledScript(bundle.path, coroutines ? rewritten.code : bundle.code);
   const exports = vuStorage.run(run.setupVu.rootStore, () => compiled.instantiate(scope));
-  return { bundle, compiled, exports };
+  return { bundle, compiled, exports, coroutines };
 }
 
 /** Where the script's VUs run: the event loop when every scenario function is async and no sync API is called. */
 export function vuKind(loaded: LoadedScript, execs: string[]): VuKind {
+  if (loaded.coroutines) return 'event-loop';
   if (loaded.bundle.callsSyncApis) return 'worker';
   return execs.every((name) => isAsyncFunction(loaded.exports[name])) ? 'event-loop' : 'worker';
 }
