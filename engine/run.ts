@@ -68,6 +68,8 @@ export interface RunOptions extends ShortcutOverrides {
   envOptions?: Record<string, unknown>;
   /** `--rps N`: options.rps. */
   rps?: number;
+  /** `--sync-vus`: how the VUs of a synchronous-style script wait (default 'loop'). */
+  syncVus?: 'loop' | 'threads';
   /** `--insecure-skip-tls-verify`. */
   insecureSkipTLSVerify?: boolean;
   /** `-v`: console.debug lines too. */
@@ -206,7 +208,7 @@ export async function prepareRun(run: TestRun, path: string, opts: RunOptions, e
   let exports: ScriptExports;
   let loaded: LoadedScript;
   try {
-    loaded = await loadScript(path, run, { syncVus: process.env.LLMUX_SYNC_VUS === 'loop' ? 'loop' : 'threads' });
+    loaded = await loadScript(path, run, { syncVus: opts.syncVus ?? 'loop' });
     exports = loaded.exports;
   } catch (e) {
     err(`script error: ${errorText(e)}\n`);

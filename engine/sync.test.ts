@@ -1,12 +1,13 @@
-// Scripts in k6's synchronous style (worker VUs) through the real CLI, against the real mock and a
-// small local server for redirects, cookies, compression, auth, multipart, HTML and remote modules.
+// Scripts in k6's synchronous style through the real CLI, both ways their VUs can wait (--sync-vus
+// loop, the default, and threads), against the real mock and a small local server for redirects,
+// cookies, compression, auth, multipart, HTML and remote modules.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFeaturesServer, type FeaturesServer } from './testdata/sync/features-server.ts';
-import { mockFixture, ROOT, runEngine } from './test-helpers.ts';
+import { mockFixture, ROOT, runEngine as runEngineIn } from './test-helpers.ts';
 
 const fx = mockFixture();
 const SYNC = join(ROOT, 'engine', 'testdata', 'sync');
@@ -22,7 +23,9 @@ afterAll(async () => {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 const summaryOf = (file: string): any => JSON.parse(readFileSync(file, 'utf8'));
 
-describe('engine run: synchronous scripts on worker VUs', () => {
+describe.each(['loop', 'threads'])('engine run: synchronous scripts, --sync-vus %s', (mode) => {
+  const runEngine: typeof runEngineIn = (args, o) => runEngineIn([args[0], '--sync-vus', mode, ...args.slice(1)], o);
+
   it('runs http, check, group, sleep, batch, SharedArray with per-VU init and per-VU setup data', async () => {
     const file = fx.out();
     const r = await runEngine(['run', '-q', '-e', `TARGET=${fx.mock.url}`, '--summary-export', file, join(SYNC, 'basic.js')], { timeoutMs: 120_000 });
@@ -62,6 +65,7 @@ describe('engine run: synchronous scripts on worker VUs', () => {
 
   it("follows k6's HTTP client: redirects, cookies, compression, basic and digest auth, multipart, userAgent, res.html()", async () => {
     const file = fx.out();
+    const seenBefore = server.seen.length;
     const r = await runEngine(['run', '-q', '-e', `TARGET=${server.url}`, '--summary-export', file, join(SYNC, 'http-client.js')], { timeoutMs: 120_000 });
     expect(r.stderr).not.toContain('ERRO');
     expect(r.code).toBe(0);
@@ -69,7 +73,7 @@ describe('engine run: synchronous scripts on worker VUs', () => {
     expect(m.checks).toMatchObject({ passes: 22, fails: 0 });
     // The global limit warns once (maxRedirects 3); an explicit `redirects: 0` does not.
     expect(r.stderr.match(/Stopped after 3 redirects/g)).toHaveLength(1);
-    const digest = server.seen.filter((s) => s.url === '/digest');
+    const digest = server.seen.slice(seenBefore).filter((s) => s.url === '/digest');
     expect(digest.map((s) => (s.headers.authorization ?? '').split(' ')[0])).toEqual(['', 'Digest']);
   });
 
@@ -249,7 +253,7 @@ describe('engine run: synchronous scripts on worker VUs', () => {
   });
 
   it('--no-summary, --tag, --stage, --out csv and --summary-trend-stats, as k6', async () => {
-    const csv = join(fx.dir, 'points.csv');
+    const csv = join(fx.dir, `points-${mode}.csv`);
     const r = await runEngine(['run', '--no-summary', '--tag', 'team=llmux', '--stage', '1s:2', '--out', `csv=${csv}`, '-e', `TARGET=${fx.mock.url}`, join(SYNC, 'stage.js')], { timeoutMs: 60_000 });
     expect(r.code).toBe(0);
     expect(r.stdout).toBe('');

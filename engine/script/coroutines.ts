@@ -9,6 +9,7 @@
 // arrows that read `arguments`, and parameter defaults.
 import { parse, type Node } from 'acorn';
 import { CO } from './compiled.ts';
+import type { ColumnMap } from './column-map.ts';
 
 
 interface AnyNode extends Node {
@@ -21,6 +22,8 @@ interface Edit {
   text: string;
   /** Order among edits at the same position (lower first). */
   order: number;
+  /** Where every position inside `text` points in the bundle (default: where the edit is, in step). */
+  origin?: number;
 }
 
 interface Fn {
@@ -30,7 +33,7 @@ interface Fn {
 }
 
 /** The rewritten code, or the reason the script cannot run this way. */
-export type CoroutineCode = { code: string } | { unsupported: string };
+export type CoroutineCode = { code: string; columns: ColumnMap } | { unsupported: string };
 
 const isNode = (v: unknown): v is AnyNode => typeof v === 'object' && v !== null && typeof (v as Node).type === 'string';
 
@@ -169,7 +172,8 @@ export function toCoroutines(code: string): CoroutineCode {
       if (callee.optional === true || (callee.object as AnyNode).type === 'Super') return;
       const object = callee.object as AnyNode;
       const property = callee.property as AnyNode;
-      insert(call.start, `(yield* ${CO}.method(`);
+      // A caller waiting in `yield*` reports the runtime call's position: the call's start, as a plain call does.
+      edits.push({ at: call.start, end: call.start, text: `(yield* ${CO}.method(`, order: order++, origin: call.start });
       if (callee.computed === true) {
         replace(object.end, property.start, ', ');
         replace(property.end, open + 1, ', [');
@@ -177,7 +181,7 @@ export function toCoroutines(code: string): CoroutineCode {
         replace(object.end, open + 1, `, ${JSON.stringify(property.name)}, [`);
       }
     } else {
-      insert(call.start, `(yield* ${CO}.call(`);
+      edits.push({ at: call.start, end: call.start, text: `(yield* ${CO}.call(`, order: order++, origin: call.start });
       replace(open, open + 1, ', void 0, [');
     }
     replace(close, call.end, ']))');
@@ -240,7 +244,7 @@ export function toCoroutines(code: string): CoroutineCode {
   walk(program, null, { rewrite: false, async: false }, bodyStart(program), false);
   if (unsupported !== null) return { unsupported };
   for (const [at, lines] of hoisted) insert(at, lines.join(''));
-  return { code: apply(code, edits) };
+  return apply(code, edits);
 }
 
 function children(n: AnyNode, visit: (c: AnyNode) => void): void {
@@ -253,14 +257,56 @@ function children(n: AnyNode, visit: (c: AnyNode) => void): void {
   }
 }
 
-function apply(code: string, edits: Edit[]): string {
+function apply(code: string, edits: Edit[]): { code: string; columns: ColumnMap } {
   edits.sort((a, b) => a.at - b.at || a.end - b.end || a.order - b.order);
+  const columns: ColumnMap = new Map();
   let out = '';
   let pos = 0;
+  // Line and column of the end of `out` and of `pos` in the bundle.
+  let line = 0;
+  let outColumn = 0;
+  let inColumn = 0;
+  const advance = (text: string, inBundle: boolean) => {
+    const lastBreak = text.lastIndexOf('\n');
+    if (lastBreak === -1) {
+      outColumn += text.length;
+      if (inBundle) inColumn += text.length;
+      return;
+    }
+    for (let i = 0; i < text.length; i++) if (text[i] === '\n') line++;
+    outColumn = text.length - lastBreak - 1;
+    inColumn = inBundle ? outColumn : 0;
+  };
+  const mark = () => {
+    let points = columns.get(line);
+    if (points === undefined) columns.set(line, (points = []));
+    points.push([outColumn, inColumn]);
+  };
   for (const e of edits) {
     if (e.at < pos) throw new Error(`overlapping rewrite at ${e.at}`);
-    out += code.slice(pos, e.at) + e.text;
+    const kept = code.slice(pos, e.at);
+    out += kept;
+    advance(kept, true);
+    // Replaced text keeps its line breaks, so lines stay where they were.
+    const removed = code.slice(e.at, e.end);
+    const breaks = removed.split('\n').length - 1;
+    if (e.origin !== undefined && !code.slice(e.origin, e.at).includes('\n')) {
+      let points = columns.get(line);
+      if (points === undefined) columns.set(line, (points = []));
+      points.push([outColumn, inColumn - (e.at - e.origin), true]);
+    }
+    out += e.text + '\n'.repeat(breaks);
+    if (breaks === 0) {
+      outColumn += e.text.length;
+      inColumn += removed.length;
+    } else {
+      line += breaks;
+      outColumn = 0;
+      inColumn = removed.length - removed.lastIndexOf('\n') - 1;
+    }
+    mark();
     pos = e.end;
   }
-  return out + code.slice(pos);
+  out += code.slice(pos);
+  return { code: out, columns };
 }

@@ -106,9 +106,10 @@ const scope: InitScope = {
 export async function loadScript(path: string, run: TestRun, opts: { insecureRemote?: boolean; syncVus?: 'threads' | 'loop' } = {}): Promise<LoadedScript> {
   installGlobals();
   const bundle = await bundleScript(path, opts);
-  rememberSourceMap(bundle.path, bundle.sourceMap);
-  const rewritten = bundle.callsSyncApis && opts.syncVus === 'loop' ? toCoroutines(bundle.code) : null;
+  // A blocking sse.open runs its handlers from the socket, where a rewritten script could not wait: threads.
+  const rewritten = bundle.callsSyncApis && opts.syncVus === 'loop' && !bundle.code.includes('require("k6/x/sse")') ? toCoroutines(bundle.code) : null;
   const coroutines = rewritten !== null && 'code' in rewritten;
+  rememberSourceMap(bundle.path, bundle.sourceMap, coroutines ? rewritten.columns : null);
   const compiled = new CompiledScript(bundle.path, coroutines ? rewritten.code : bundle.code);
   const exports = vuStorage.run(run.setupVu.rootStore, () => compiled.instantiate(scope));
   return { bundle, compiled, exports, coroutines };

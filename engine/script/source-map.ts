@@ -7,10 +7,13 @@ import { SourceMap, type SourceMapPayload } from 'node:module';
 import { dirname } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { bundleUrl } from './compiled.ts';
+import { bundleColumn, type ColumnMap } from './column-map.ts';
 
 interface BundleMap {
   payload: SourceMapPayload;
   map: SourceMap | null;
+  /** The bundle was rewritten for event-loop VUs (coroutines.ts): where its columns went. */
+  columns: ColumnMap | null;
 }
 
 // By the bundle's URL (the name its frames carry). Errors outlive the run (late errors), so the
@@ -22,14 +25,16 @@ const maps = new Map<string, BundleMap>();
  * an output file beside the script: its sources are relative to the script's directory, or
  * `remote:<url>` for remote modules.
  */
-export function rememberSourceMap(scriptPath: string, mapJson: string): void {
+export function rememberSourceMap(scriptPath: string, mapJson: string, columns: ColumnMap | null = null): void {
   const payload = JSON.parse(mapJson) as SourceMapPayload;
   const base = pathToFileURL(`${dirname(scriptPath)}/`);
   payload.sources = payload.sources.map((s) => (s.startsWith('remote:') ? s.slice('remote:'.length) : new URL(s, base).href));
-  maps.set(bundleUrl(scriptPath), { payload, map: null });
+  maps.set(bundleUrl(scriptPath), { payload, map: null, columns });
 }
 
 const FRAME_AT = /^\s+at /;
+/** A generator's resume frame (`at f.next (<anonymous>)`): rewritten scripts run as generators, k6 shows no such frame. */
+const RESUME_FRAME = /^\s+at (?:[\w$.]+\.)?next \(<anonymous>\)$/;
 
 /**
  * The stack text with every position in a known bundle replaced by its place in the source, and
@@ -55,13 +60,14 @@ export function mapStack(text: string): string {
     }
   });
   if (!mapped) return text;
-  return lines.filter((line, i) => i <= lastScriptFrame || !FRAME_AT.test(line)).join('\n');
+  return lines.filter((line, i) => (i <= lastScriptFrame || !FRAME_AT.test(line)) && !RESUME_FRAME.test(line)).join('\n');
 }
 
 /** "file:///dir/lib.js:3:9" for a 1-based line and column of the bundle, or null when unmapped. */
 function originalPosition(entry: BundleMap, line: number, column: number): string | null {
   entry.map ??= new SourceMap(entry.payload);
-  const found = entry.map.findEntry(line - 1, column - 1) as Partial<{ generatedLine: number; originalSource: string; originalLine: number; originalColumn: number }>;
+  const bundleColumn0 = entry.columns === null ? column - 1 : bundleColumn(entry.columns, line - 1, column - 1);
+  const found = entry.map.findEntry(line - 1, bundleColumn0) as Partial<{ generatedLine: number; originalSource: string; originalLine: number; originalColumn: number }>;
   // An entry from an earlier line belongs to other code (esbuild's helpers have no mapping).
   if (found.originalSource === undefined || found.generatedLine !== line - 1) return null;
   return `${found.originalSource}:${found.originalLine! + 1}:${found.originalColumn! + 1}`;

@@ -34,6 +34,7 @@ function workerOptions(run: ScenarioStageInput['run'], o: RunOptions): WorkerRun
     summaryTrendStats: o.summaryTrendStats,
     noThresholds: o.noThresholds,
     rps: o.rps,
+    syncVus: o.syncVus,
     envOptions: o.envOptions,
     configOptions: o.configOptions,
     insecureSkipTLSVerify: o.insecureSkipTLSVerify,

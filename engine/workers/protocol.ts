@@ -26,6 +26,7 @@ export type WorkerRunOptions = Pick<
   | 'summaryTrendStats'
   | 'noThresholds'
   | 'rps'
+  | 'syncVus'
   | 'envOptions'
   | 'configOptions'
   | 'insecureSkipTLSVerify'
