@@ -1,13 +1,15 @@
-// Worker VUs (synchronous k6 style: http.post, check) against event-loop VUs (async style:
-// await http.asyncRequest) on the same chat request to the mock (0 latency), side by side in
-// alternating rounds, the engine pinned to one core. Target: sync >= 50% of async req/s.
+// A synchronous-style script (http.post, check; its VUs wait on the event loop, --sync-vus loop,
+// the default) against the async style (await http.asyncRequest) on the same chat request to the
+// mock (0 latency), side by side in alternating rounds, the engine pinned to one core. Target:
+// sync >= 50% of async req/s. --compare-threads adds the sync script on worker threads
+// (--sync-vus threads) to each round.
 // Prints req/s and CPU time per request (user + system of the whole engine process, all threads,
 // minus the CPU of a run where each VU makes one request: start-up, VU init and exit).
 // With --threads, it instead reads each thread's CPU from /proc over the middle of one run per kind
 // (start-up and exit left out) and prints it per request: where the sync path's extra CPU goes.
 // --baseline DIR adds the sync script run by another checkout's engine to each round (e.g. the
 // previous commit), and the median of per-round ratios of their CPU per request.
-//   node --import tsx bench/engine-sync-vs-async.ts [--rounds 5] [--seconds 10] [--vus 50] [--threads] [--baseline DIR]
+//   node --import tsx bench/engine-sync-vs-async.ts [--rounds 5] [--seconds 10] [--vus 50] [--threads] [--compare-threads] [--baseline DIR]
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,6 +22,7 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '10' },
     vus: { type: 'string', default: '50' },
     threads: { type: 'boolean', default: false },
+    'compare-threads': { type: 'boolean', default: false },
     baseline: { type: 'string' },
   },
 });
@@ -113,22 +116,23 @@ if (values.threads) {
   process.exit(0);
 }
 try {
-  type Kind = 'async' | 'sync' | 'baseline';
-  const kinds: Kind[] = values.baseline ? ['async', 'sync', 'baseline'] : ['async', 'sync'];
-  const scriptOf = (kind: Kind) => (kind === 'baseline' ? scripts.sync : scripts[kind]);
+  type Kind = 'async' | 'sync' | 'threads' | 'baseline';
+  const kinds: Kind[] = ['async', 'sync', ...(values['compare-threads'] ? (['threads'] as const) : []), ...(values.baseline ? (['baseline'] as const) : [])];
+  const scriptOf = (kind: Kind) => (kind === 'async' ? scripts.async : scripts.sync);
+  const flagsOf = (kind: Kind) => (kind === 'threads' ? ['--sync-vus', 'threads'] : []);
   const binOf = (kind: Kind) => (kind === 'baseline' ? join(values.baseline!, 'bin', 'llmux-bench.mjs') : BIN);
-  const fixed = { async: 0, sync: 0, baseline: 0 };
+  const fixed = { async: 0, sync: 0, threads: 0, baseline: 0 };
   for (const kind of kinds) {
-    const one = await runEngineProcess(['-e', `TARGET=${mock.url}`, '--vus', String(vus), '--iterations', String(vus), scriptOf(kind)], join(tmp.dir, `fixed-${kind}.json`), undefined, true, binOf(kind));
+    const one = await runEngineProcess([...flagsOf(kind), '-e', `TARGET=${mock.url}`, '--vus', String(vus), '--iterations', String(vus), scriptOf(kind)], join(tmp.dir, `fixed-${kind}.json`), undefined, true, binOf(kind));
     fixed[kind] = one.cpuMs ?? 0;
   }
   const ratios: number[] = [];
-  const cpu = { async: [] as number[], sync: [] as number[], baseline: [] as number[] };
-  const rps = { async: [] as number[], sync: [] as number[], baseline: [] as number[] };
+  const cpu = { async: [] as number[], sync: [] as number[], threads: [] as number[], baseline: [] as number[] };
+  const rps = { async: [] as number[], sync: [] as number[], threads: [] as number[], baseline: [] as number[] };
   for (let round = 1; round <= rounds; round++) {
     const line: string[] = [];
     for (const kind of kinds) {
-      const run = await runEngineProcess(['-e', `TARGET=${mock.url}`, '--vus', String(vus), '--duration', `${seconds}s`, scriptOf(kind)], join(tmp.dir, `${kind}-${round}.json`), undefined, true, binOf(kind));
+      const run = await runEngineProcess([...flagsOf(kind), '-e', `TARGET=${mock.url}`, '--vus', String(vus), '--duration', `${seconds}s`, scriptOf(kind)], join(tmp.dir, `${kind}-${round}.json`), undefined, true, binOf(kind));
       if (run.code !== 0 || !run.summary) throw new Error(`${kind} run failed (exit ${run.code}): ${run.stderr.slice(-500)}`);
       const m = run.summary.metrics;
       if ((m.checks?.fails ?? 0) > 0) console.error(`${kind}: ${m.checks.fails} failed checks`);
@@ -146,6 +150,10 @@ try {
   console.log(`median async ${median(rps.async).toFixed(0)} req/s (${median(cpu.async).toFixed(1)} µs CPU/req), sync ${median(rps.sync).toFixed(0)} req/s (${median(cpu.sync).toFixed(1)} µs CPU/req)`);
   const ratio = median(ratios);
   console.log(`median of per-round ratios sync/async: ${(ratio * 100).toFixed(1)}% (target >= 50%: ${ratio >= 0.5 ? 'met' : 'NOT met'})`);
+  if (values['compare-threads']) {
+    const perRound = rps.threads.map((r, i) => r / rps.async[i]);
+    console.log(`sync on worker threads (--sync-vus threads): median ${median(rps.threads).toFixed(0)} req/s (${median(cpu.threads).toFixed(1)} µs CPU/req), threads/async ${(median(perRound) * 100).toFixed(1)}% (median of per-round ratios)`);
+  }
   if (values.baseline) {
     const perRound = cpu.sync.map((c, i) => c / cpu.baseline[i]);
     console.log(

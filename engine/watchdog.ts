@@ -18,8 +18,8 @@ setInterval(() => {
   if (now !== last) { last = now; since = Date.now(); return; }
   if (Date.now() - since < workerData.staleMs || Date.now() < workerData.deadline) return;
   writeSync(2, '\\nERRO the script has blocked the event loop for ' + Math.round((Date.now() - since) / 1000) + ' s, past the end of the test and its gracefulStop ' +
-    '(a synchronous loop in an async function?); the engine cannot interrupt it there and stops the process (no summary). ' +
-    'Scripts in synchronous style run on worker VUs, which are interrupted cleanly.\\n');
+    '(a loop that never waits?); the engine cannot interrupt it there and stops the process (no summary). ' +
+    'With --sync-vus threads a synchronous-style script runs on worker VUs, which are interrupted cleanly.\\n');
   process.kill(process.pid, 'SIGKILL');
 }, 250);
 `;

@@ -17,7 +17,7 @@ const FOREIGN: Record<string, string[]> = {
   node: ['--import', '--cpu-prof', '--cpu-prof-interval'],
   tsc: ['--noEmit'],
   'build.mjs': ['--watch', '--outdir'],
-  'bench/ scripts': ['--server', '--streams', '--rounds', '--bare', '--gzip', '--routes', '--skip-memory', '--seconds', '--script', '--vus', '--other', '--bench', '--threads', '--distinct', '--duration', '--baseline', '--together'],
+  'bench/ scripts': ['--server', '--streams', '--rounds', '--bare', '--gzip', '--routes', '--skip-memory', '--seconds', '--script', '--vus', '--other', '--bench', '--threads', '--distinct', '--duration', '--baseline', '--together', '--compare-threads'],
   k6: ['--token', '--stack', '--config', '--local-execution', '--summary-mode'],
   kubectl: ['--from-literal'],
   xk6: ['--with'],
