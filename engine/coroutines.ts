@@ -3,6 +3,7 @@
 // callee's generator (`[GEN]`), or call it as written and hand back its value. A k6 call that must
 // wait (http.get, sleep) has a `[GEN]` too, which yields the promise of the event-loop VUs' own
 // implementation; the VU's driver awaits it and resumes the script with its value.
+import { InterruptedError } from './http-errors.ts';
 import type { Vu } from './vu.ts';
 
 /** The generator behind a rewritten function or a waiting k6 call. */
@@ -60,6 +61,8 @@ function wrap(gen: GenFn): Fn {
     return runToEnd(Reflect.apply(gen, this, args));
   } as Fn;
   f[GEN] = gen;
+  // A named function expression calls itself by its inner name, which is the generator.
+  (gen as Fn)[GEN] = gen;
   return f;
 }
 
@@ -68,11 +71,6 @@ function wrapAsync(gen: GenFn): Fn {
   return function (this: unknown, ...args: unknown[]) {
     return drive(Reflect.apply(gen, this, args), null);
   } as Fn;
-}
-
-/** Raised in a VU whose iteration was interrupted while it waited. */
-class Interrupted extends Error {
-  override name = 'InterruptedError';
 }
 
 /** Resumes `it` with each awaited value until it returns; stops when `vu`'s iteration is interrupted. */
@@ -92,7 +90,7 @@ async function drive(it: Iterator<unknown>, vu: Vu | null): Promise<unknown> {
   }
   if (r.done === true) return r.value;
   it.return?.();
-  throw new Interrupted('the iteration was interrupted');
+  throw new InterruptedError('iteration interrupted');
 }
 
 /** Runs a script function for `vu`: through its generator when the script was rewritten. */

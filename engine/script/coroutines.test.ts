@@ -51,11 +51,12 @@ describe('toCoroutines: a rewritten function that does not wait returns what it 
     const tagged = (s, ...v) => s.raw.join('|') + v.join(',');
     async function later(x) { const y = await Promise.resolve(x); return y + 1; }
     const nested = (n) => { function inner(m) { return m <= 0 ? 0 : m + inner(m - 1); } return inner(n); };
+    const named = function fact(n) { return n <= 1 ? 1 : n * fact(n - 1); };
     module.exports = {
       method: () => obj.add(5), computed: () => obj.computed(2), getter: () => obj.g,
       klass: () => Counter.of().inc(), outer: () => outer(1, 2, 3), arrowThis: () => arrowThis.call({ k: 100 }),
       objectBody: () => objectBody(7), chained, spread: () => spread(4, 9), optional: () => [optional({ f: (x) => x * 5 }), optional({})],
-      args: () => args(1, 2, 3), tagged: () => tagged\`a\${1}b\${2}\`, later: () => later(1), nested: () => nested(4),
+      args: () => args(1, 2, 3), tagged: () => tagged\`a\${1}b\${2}\`, later: () => later(1), nested: () => nested(4), named: () => named(5),
     };
   `;
   const { plain, rewritten, code } = load(source);
