@@ -68,7 +68,8 @@ function wrap(gen: GenFn): Fn {
 
 /** An async function of the script: its awaits are yields, and it may wait on k6 calls too. */
 function wrapAsync(gen: GenFn): Fn {
-  return function (this: unknown, ...args: unknown[]) {
+  // An async function, so k6's checks on callbacks (check, group, SharedArray refuse them) still see one.
+  return async function (this: unknown, ...args: unknown[]) {
     return drive(Reflect.apply(gen, this, args), null);
   } as Fn;
 }

@@ -252,6 +252,26 @@ describe.each(['loop', 'threads'])('engine run: synchronous scripts, --sync-vus 
     expect(r.stderr).toContain('invalid options: batch: expected a whole number of at least 1, got 0');
   });
 
+  it("refuses async callbacks of check() and group() with k6's messages", async () => {
+    const file = join(fx.dir, `async-callbacks-${mode}.js`);
+    writeFileSync(
+      file,
+      [
+        "import http from 'k6/http';",
+        "import { check, group } from 'k6';",
+        'export const options = { iterations: 2 };',
+        'export default function () {',
+        '  http.get(`${__ENV.TARGET}/health`);',
+        "  if (__ITER === 0) check(1, { 'async': async () => true });",
+        "  else group('g', async () => {});",
+        '}',
+      ].join('\n'),
+    );
+    const r = await runEngine(['run', '-q', '--no-summary', '-e', `TARGET=${fx.mock.url}`, file], { timeoutMs: 60_000 });
+    expect(r.stderr).toContain('the built-in check() does not support async functions as arguments.');
+    expect(r.stderr).toContain('group() does not support async functions as arguments');
+  });
+
   it('--no-summary, --tag, --stage, --out csv and --summary-trend-stats, as k6', async () => {
     const csv = join(fx.dir, `points-${mode}.csv`);
     const r = await runEngine(['run', '--no-summary', '--tag', 'team=llmux', '--stage', '1s:2', '--out', `csv=${csv}`, '-e', `TARGET=${fx.mock.url}`, join(SYNC, 'stage.js')], { timeoutMs: 60_000 });

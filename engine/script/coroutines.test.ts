@@ -52,11 +52,12 @@ describe('toCoroutines: a rewritten function that does not wait returns what it 
     async function later(x) { const y = await Promise.resolve(x); return y + 1; }
     const nested = (n) => { function inner(m) { return m <= 0 ? 0 : m + inner(m - 1); } return inner(n); };
     const named = function fact(n) { return n <= 1 ? 1 : n * fact(n - 1); };
+    const inSwitch = (k) => { switch (k) { case 1: function one() { return 'one'; } return one(); default: return 'other'; } };
     module.exports = {
       method: () => obj.add(5), computed: () => obj.computed(2), getter: () => obj.g,
       klass: () => Counter.of().inc(), outer: () => outer(1, 2, 3), arrowThis: () => arrowThis.call({ k: 100 }),
       objectBody: () => objectBody(7), chained, spread: () => spread(4, 9), optional: () => [optional({ f: (x) => x * 5 }), optional({})],
-      args: () => args(1, 2, 3), tagged: () => tagged\`a\${1}b\${2}\`, later: () => later(1), nested: () => nested(4), named: () => named(5),
+      args: () => args(1, 2, 3), tagged: () => tagged\`a\${1}b\${2}\`, later: () => later(1), nested: () => nested(4), named: () => named(5), inSwitch: () => [inSwitch(1), inSwitch(2)],
     };
   `;
   const { plain, rewritten, code } = load(source);
@@ -104,6 +105,11 @@ describe('toCoroutines: waiting calls', () => {
     expect(await run(rewritten.main)).toBe(5);
     // Called as written it returns a promise, as an async function does.
     expect(await rewritten.main()).toBe(5);
+  });
+
+  it('an async function stays one for k6 calls that refuse async callbacks', () => {
+    const { rewritten } = load(`module.exports.main = () => async () => 1;`);
+    expect((rewritten.main() as () => unknown).constructor.name).toBe('AsyncFunction');
   });
 
   it('a wait inside a callback JavaScript calls itself fails with a clear message', async () => {

@@ -112,6 +112,8 @@ export function toCoroutines(code: string): CoroutineCode {
     const params = fn.params as AnyNode[];
     const wrap = isAsync ? `${CO}.wrapAsync` : `${CO}.wrap`;
     if (fn.type === 'FunctionDeclaration') {
+      // Only where its scope has a first statement to wrap it in (not in a switch case, a label, an if).
+      if (parent === null || (parent.type !== 'Program' && parent.type !== 'BlockStatement')) return false;
       const name = (fn.id as AnyNode).name as string;
       // `async function f` / `function f` -> `function* f`; the binding is wrapped at the top of its scope.
       replace(fn.start, (fn.id as AnyNode).start, 'function* ');
