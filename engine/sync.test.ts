@@ -272,6 +272,16 @@ describe.each(['loop', 'threads'])('engine run: synchronous scripts, --sync-vus 
     expect(r.stderr).toContain('group() does not support async functions as arguments');
   });
 
+  it('refuses a request from the init context, made in a helper function, before sending it', async () => {
+    const file = join(fx.dir, `init-request-${mode}.js`);
+    writeFileSync(file, ["import http from 'k6/http';", 'function fetchToken() { return http.get(`${__ENV.TARGET}/health`).status; }', 'const token = fetchToken();', 'export default function () {}'].join('\n'));
+    const before = server.seen.length;
+    const r = await runEngine(['run', '-q', '--no-summary', '-e', `TARGET=${server.url}`, file], { timeoutMs: 60_000 });
+    expect(r.code).toBe(107);
+    expect(r.stderr).toContain('making HTTP requests in the init context is not supported; move the request into default(), setup() or teardown()');
+    expect(server.seen.length).toBe(before);
+  });
+
   it('--no-summary, --tag, --stage, --out csv and --summary-trend-stats, as k6', async () => {
     const csv = join(fx.dir, `points-${mode}.csv`);
     const r = await runEngine(['run', '--no-summary', '--tag', 'team=llmux', '--stage', '1s:2', '--out', `csv=${csv}`, '-e', `TARGET=${fx.mock.url}`, join(SYNC, 'stage.js')], { timeoutMs: 60_000 });

@@ -5,7 +5,7 @@
 import { performance } from 'node:perf_hooks';
 import { parseDurationMs } from '../../lib/duration.ts';
 import { url } from './pure.ts';
-import { GEN, waiting } from '../coroutines.ts';
+import { GEN, WAIT_HERE_MESSAGE, waiting } from '../coroutines.ts';
 import { InterruptedError } from '../http-errors.ts';
 import { currentRun, type TestRun } from '../runtime.ts';
 import { send, VuConnections, type TransportRequest, type TransportResult } from '../transport.ts';
@@ -457,7 +457,7 @@ function addCookies(req: PendingRequest, url: string): void {
 /** Builds the request for `store`'s VU (throws on bad arguments). */
 function prepare(store: VuStore | undefined, method: string, url: unknown, body: Body, params: Params | null | undefined): { req: PendingRequest; connections: VuConnections } {
   const run = currentRun();
-  if (run.phase === 'init') throw new Error('making HTTP requests in the init context is not supported; move the request into default(), setup() or teardown()');
+  if (run.phase === 'init') throw new Error(INIT_REQUEST_MESSAGE);
   const vu = store?.vu ?? run.setupVu;
   if (vu.interrupted) throw new InterruptedError('iteration interrupted');
   const urlText = typeof url === 'string' ? url : String((url as { url?: unknown } | null)?.url);
@@ -622,9 +622,25 @@ async function inBatches<T>(items: BatchItem[], limit: number, perHost: number, 
   return results;
 }
 
+const INIT_REQUEST_MESSAGE = 'making HTTP requests in the init context is not supported; move the request into default(), setup() or teardown()';
+
+/**
+ * A synchronous call made as written: in the init context, or, in a script rewritten for the event
+ * loop, from a function JavaScript itself calls (worker VUs have their own module).
+ */
 function onlyOnWorkers(name: string): () => never {
   return () => {
-    throw new Error(`http.${name}() is synchronous: the engine runs scripts that call it on worker VUs, and this call was not recognised ahead of the run (the module was passed around as a value?)`);
+    if (currentRun().phase === 'init') throw new Error(INIT_REQUEST_MESSAGE);
+    throw new Error(`http.${name}(): ${WAIT_HERE_MESSAGE}`);
+  };
+}
+
+/** The generator of a waiting call: refused in the init context before anything is sent. */
+function waitingRequest<A extends unknown[], T>(start: (...args: A) => Promise<T>): unknown {
+  const gen = waiting(start);
+  return function* (this: unknown, ...args: unknown[]) {
+    if (currentRun().phase === 'init') throw new Error(INIT_REQUEST_MESSAGE);
+    return yield* gen.apply(this, args);
   };
 }
 
@@ -632,17 +648,17 @@ function onlyOnWorkers(name: string): () => never {
 type Waiting = (() => never) & { [GEN]?: unknown };
 function withBody(name: string, method: string): Waiting {
   const f: Waiting = onlyOnWorkers(name);
-  f[GEN] = waiting((url: unknown, body?: Body, params?: Params) => requestFor(currentStore(), method, url, body ?? null, params));
+  f[GEN] = waitingRequest((url: unknown, body?: Body, params?: Params) => requestFor(currentStore(), method, url, body ?? null, params));
   return f;
 }
 function withoutBody(name: string, method: string): Waiting {
   const f: Waiting = onlyOnWorkers(name);
-  f[GEN] = waiting((url: unknown, params?: Params) => requestFor(currentStore(), method, url, null, params));
+  f[GEN] = waitingRequest((url: unknown, params?: Params) => requestFor(currentStore(), method, url, null, params));
   return f;
 }
 
 export const request: Waiting = onlyOnWorkers('request');
-request[GEN] = waiting((method: unknown, url: unknown, body?: Body, params?: Params) => requestFor(currentStore(), String(method), url, body ?? null, params));
+request[GEN] = waitingRequest((method: unknown, url: unknown, body?: Body, params?: Params) => requestFor(currentStore(), String(method), url, body ?? null, params));
 export const get = withoutBody('get', 'GET');
 export const post = withBody('post', 'POST');
 export const put = withBody('put', 'PUT');
@@ -651,7 +667,7 @@ export const del = withBody('del', 'DELETE');
 export const head = withoutBody('head', 'HEAD');
 export const options = withBody('options', 'OPTIONS');
 export const batch: Waiting = onlyOnWorkers('batch');
-batch[GEN] = waiting((requests: BatchItem[] | Record<string, BatchItem>) => batchFor(currentStore(), requests));
+batch[GEN] = waitingRequest((requests: BatchItem[] | Record<string, BatchItem>) => batchFor(currentStore(), requests));
 
 /** http.cookieJar(): the VU's own jar. */
 export function cookieJar(): CookieJar {

@@ -2,7 +2,7 @@
 // that call it run on worker VUs, whose own k6 module records through recordCheck() and
 // recordGroupDuration() here.
 import { performance } from 'node:perf_hooks';
-import { coroutineRuntime, GEN } from '../coroutines.ts';
+import { coroutineRuntime, GEN, WAIT_HERE_MESSAGE } from '../coroutines.ts';
 import { currentRun, type TestRun } from '../runtime.ts';
 import { isAsyncFunction } from '../script/compiled.ts';
 import { fail, randomSeed } from './pure.ts';
@@ -118,7 +118,7 @@ export function group<T>(name: string, fn: () => T): T {
 }
 
 export function sleep(seconds?: number): never {
-  throw new Error(`sleep(${seconds ?? ''}) is synchronous: the engine runs scripts that call it on worker VUs, and this call was not recognised ahead of the run`);
+  throw new Error(`sleep(${seconds ?? ''}): ${WAIT_HERE_MESSAGE}`);
 }
 
 // Called from a script rewritten for event-loop VUs (engine/coroutines.ts).
