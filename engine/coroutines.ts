@@ -45,7 +45,7 @@ const describe = (v: unknown): string => (typeof v === 'function' ? `function ${
 
 export const WAIT_HERE_MESSAGE =
   'a k6 call that waits (http.get, http.batch, sleep, ...) ran inside a function that JavaScript itself calls ' +
-  '(a callback of a built-in such as Array.prototype.sort, a getter, a class method or constructor): the engine cannot pause there; ' +
+  '(a callback of a built-in such as Array.prototype.sort, a promise callback or timer, a getter or a constructor): the engine cannot pause there; ' +
   'run the script with --sync-vus threads';
 
 /** Runs a rewritten function called as written (by a built-in, a getter...): it must not wait. */
@@ -176,5 +176,13 @@ function installArrayMethods(): void {
 
 installArrayMethods();
 
+/** Wraps a class's generator methods, [name, 1 when async], on its prototype and on the class itself. */
+function methods(cls: Record<string, unknown> & { prototype: Record<string, unknown> }, proto: Array<[string, number]>, statics: Array<[string, number]>): void {
+  const put = (target: Record<string, unknown>, [name, isAsync]: [string, number]) =>
+    Object.defineProperty(target, name, { value: (isAsync === 1 ? wrapAsync : wrap)(target[name] as GenFn), writable: true, configurable: true, enumerable: false });
+  for (const m of proto) put(cls.prototype, m);
+  for (const m of statics) put(cls, m);
+}
+
 /** What rewritten code calls (engine/script/coroutines.ts names it). */
-export const coroutineRuntime = { call, method, wrap, wrapAsync };
+export const coroutineRuntime = { call, method, wrap, wrapAsync, methods };

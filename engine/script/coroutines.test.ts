@@ -95,6 +95,28 @@ describe('toCoroutines: waiting calls', () => {
     expect(calls).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16]);
   });
 
+  it('class methods wait: on the prototype, static, async, through super, and a getter still reads', async () => {
+    const { rewritten, calls } = load(`
+      class Client {
+        constructor(base) { this.base = base; }
+        get doubled() { return this.base * 2; }
+        request(v) { return wait(this.base + v); }
+        get2(v) { return this.request(v); }
+        static make() { return new Client(wait(1)); }
+        async later(v) { const x = await Promise.resolve(v); return wait(x); }
+      }
+      class Retry extends Client {
+        request(v) { const first = super.request(v); return first + 1; }
+      }
+      module.exports.main = async () => {
+        const c = Client.make();
+        return [c.base, c.doubled, c.get2(3), new Retry(10).get2(5), await c.later(4)];
+      };
+    `);
+    expect(await run(rewritten.main)).toEqual([2, 4, 10, 31, 8]);
+    expect(calls).toEqual([1, 5, 15, 4]);
+  });
+
   it('a rejected wait throws where it was called, catchable there', async () => {
     const { rewritten } = load(`module.exports.main = () => { try { wait('fail'); return 'no'; } catch (e) { return 'caught ' + e.message; } };`);
     expect(await run(rewritten.main)).toBe('caught wait failed');

@@ -5,8 +5,8 @@
 // driver awaits each promise and resumes the generator with its value, so thousands of VUs in
 // synchronous style share the main event loop, as async scripts do.
 // What is left as written (its calls are plain calls, and a k6 call that must wait there throws):
-// class methods, getters and setters, generator functions, async functions with `for await`,
-// arrows that read `arguments`, and parameter defaults.
+// constructors, getters and setters, private and computed class members, generator functions,
+// async functions with `for await`, arrows that read `arguments`, and parameter defaults.
 import { parse, type Node } from 'acorn';
 import { CO } from './compiled.ts';
 import type { ColumnMap } from './column-map.ts';
@@ -170,8 +170,13 @@ export function toCoroutines(code: string): CoroutineCode {
     const parenthesized = call.start < callee.start;
     const open = find(parenthesized ? find(callee.end, ')') + 1 : callee.end, '(');
     const close = args.length > 0 ? args[args.length - 1].end : open + 1;
-    if (callee.type === 'MemberExpression' && !parenthesized) {
-      if (callee.optional === true || (callee.object as AnyNode).type === 'Super') return;
+    if (callee.type === 'MemberExpression' && !parenthesized && (callee.object as AnyNode).type === 'Super') {
+      // super.m(x) -> call(super.m, this, [x]): a method of the base class may wait too.
+      if (callee.optional === true) return;
+      edits.push({ at: call.start, end: call.start, text: `(yield* ${CO}.call(`, order: order++, origin: call.start });
+      replace(callee.end, open + 1, ', this, [');
+    } else if (callee.type === 'MemberExpression' && !parenthesized) {
+      if (callee.optional === true) return;
       const object = callee.object as AnyNode;
       const property = callee.property as AnyNode;
       // A caller waiting in `yield*` reports the runtime call's position: the call's start, as a plain call does.
@@ -203,18 +208,32 @@ export function toCoroutines(code: string): CoroutineCode {
         walk(body, n, inner, body.type === 'BlockStatement' ? bodyStart(body) : scopeStart, skip);
         return;
       }
-      case 'ClassBody':
-        // Class members run as written (their functions are methods); their bodies are walked for nested functions.
+      case 'ClassBody': {
+        // Plain and async methods with a plain name become generator methods, wrapped by a static
+        // block the class runs when it is defined. Constructors, getters, setters, private and
+        // computed members run as written; their bodies are walked for nested functions.
+        const proto: string[] = [];
+        const statics: string[] = [];
         for (const member of n.body as AnyNode[]) {
           if (member.computed === true) walk(member.key as AnyNode, member, fn, scopeStart, skip);
           const value = member.value as AnyNode | null;
+          const key = member.key as AnyNode | undefined;
+          const name = key?.type === 'Identifier' ? (key.name as string) : key?.type === 'Literal' && typeof key.value === 'string' ? key.value : null;
+          const rewrite =
+            !skip && member.type === 'MethodDefinition' && member.kind === 'method' && member.computed !== true && name !== null && value?.generator !== true && !usesOwn(value!, new Set(['new.target']));
+          if (rewrite) {
+            replace(member.start, key!.start, `${member.static === true ? 'static ' : ''}*`);
+            (member.static === true ? statics : proto).push(`[${JSON.stringify(name)},${value!.async === true ? 1 : 0}]`);
+          }
           if (value?.type === 'FunctionExpression') {
             for (const p of value.params as AnyNode[]) walk(p, value, { rewrite: false, async: false }, scopeStart, skip);
-            walk(value.body as AnyNode, value, { rewrite: false, async: false }, bodyStart(value.body as AnyNode), skip);
+            walk(value.body as AnyNode, value, { rewrite, async: value.async === true }, bodyStart(value.body as AnyNode), skip);
           } else if (value) walk(value, member, { rewrite: false, async: false }, scopeStart, skip);
           else if (member.type === 'StaticBlock') children(member, (c) => walk(c, member, { rewrite: false, async: false }, scopeStart, skip));
         }
+        if (proto.length > 0 || statics.length > 0) insert(n.end - 1, ` static { ${CO}.methods(this, [${proto.join(',')}], [${statics.join(',')}]); }`);
         return;
+      }
       case 'BlockStatement':
         if (parent !== null && parent.type !== 'FunctionDeclaration' && parent.type !== 'FunctionExpression' && parent.type !== 'ArrowFunctionExpression') {
           children(n, (c) => walk(c, n, fn, bodyStart(n), skip));
