@@ -48,6 +48,17 @@ describe('engine: error positions name the source, not the bundle', () => {
     expect(stack).not.toMatch(/executors\.ts|run\.ts|node:/);
   });
 
+  it('a wait where a rewritten script cannot pause: the message, the script frames, none of the runtime', async () => {
+    const lines = ["import http from 'k6/http';", 'export const options = { iterations: 1 };', 'export default function () {', '  [2, 1].sort((a, b) => http.get(`http://127.0.0.1:1/${a}`).status - b);', '}'];
+    const file = script('sort-wait.js', lines);
+    const r = await runEngine(['run', '-q', '--no-summary', file]);
+    const stack = erroStack(r.stderr);
+    expect(stack).toContain('the engine cannot pause there; run the script with --sync-vus threads');
+    // As V8 places a method call: at the method's name.
+    expect(stack).toContain(`at sort_wait_default (${at('sort-wait.js', lines, 'sort((a, b)')})`);
+    expect(stack).not.toMatch(/coroutines\.ts/);
+  });
+
   it('an iteration error on a worker VU, from a .ts entry script and an imported module', async () => {
     const lines = [
       "import http from 'k6/http';",

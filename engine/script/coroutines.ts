@@ -173,14 +173,15 @@ export function toCoroutines(code: string): CoroutineCode {
     if (callee.type === 'MemberExpression' && !parenthesized && (callee.object as AnyNode).type === 'Super') {
       // super.m(x) -> call(super.m, this, [x]): a method of the base class may wait too.
       if (callee.optional === true) return;
-      edits.push({ at: call.start, end: call.start, text: `(yield* ${CO}.call(`, order: order++, origin: call.start });
+      edits.push({ at: call.start, end: call.start, text: `(yield* ${CO}.call(`, order: order++, origin: (callee.property as AnyNode).start });
       replace(callee.end, open + 1, ', this, [');
     } else if (callee.type === 'MemberExpression' && !parenthesized) {
       if (callee.optional === true) return;
       const object = callee.object as AnyNode;
       const property = callee.property as AnyNode;
-      // A caller waiting in `yield*` reports the runtime call's position: the call's start, as a plain call does.
-      edits.push({ at: call.start, end: call.start, text: `(yield* ${CO}.method(`, order: order++, origin: call.start });
+      // A caller waiting in `yield*` reports the runtime call's position: where V8 puts a plain
+      // call (the callee's start; the property's name for a method call).
+      edits.push({ at: call.start, end: call.start, text: `(yield* ${CO}.method(`, order: order++, origin: property.start });
       if (callee.computed === true) {
         replace(object.end, property.start, ', ');
         replace(property.end, open + 1, ', [');
@@ -311,7 +312,7 @@ function apply(code: string, edits: Edit[]): { code: string; columns: ColumnMap 
     // Replaced text keeps its line breaks, so lines stay where they were.
     const removed = code.slice(e.at, e.end);
     const breaks = removed.split('\n').length - 1;
-    if (e.origin !== undefined && !code.slice(e.origin, e.at).includes('\n')) {
+    if (e.origin !== undefined && !code.slice(Math.min(e.origin, e.at), Math.max(e.origin, e.at)).includes('\n')) {
       let points = columns.get(line);
       if (points === undefined) columns.set(line, (points = []));
       points.push([outColumn, inColumn - (e.at - e.origin), true]);

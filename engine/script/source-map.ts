@@ -33,8 +33,11 @@ export function rememberSourceMap(scriptPath: string, mapJson: string, columns: 
 }
 
 const FRAME_AT = /^\s+at /;
-/** A generator's resume frame (`at f.next (<anonymous>)`): rewritten scripts run as generators, k6 shows no such frame. */
-const RESUME_FRAME = /^\s+at (?:[\w$.]+\.)?next \(<anonymous>\)$/;
+/**
+ * Frames of a rewritten script's machinery: a generator's resume (`at f.next (<anonymous>)`) and the
+ * runtime that steps through them (engine/coroutines.ts). k6 shows no such frames.
+ */
+const RESUME_FRAME = /^\s+at (?:(?:[\w$.]+\.)?next \(<anonymous>\)|.*[/\\]engine[/\\]coroutines\.ts:\d+:\d+\)?)$/;
 
 /**
  * The stack text with every position in a known bundle replaced by its place in the source, and
