@@ -115,12 +115,36 @@ export function watchFamily(mark: string, needle?: string) {
   };
 }
 
+/**
+ * A port free now, for a server a test starts later. Taken below the OS's ephemeral range: a port
+ * the OS handed out for `listen(0)` and took back could be handed out again to the mock the run
+ * starts on port 0 (or to an outgoing connection) before the test's server binds it.
+ */
 export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
+  const ephemeralStart = ephemeralPortStart();
+  const low = Math.max(1024, ephemeralStart - 12_000);
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = low + Math.floor(Math.random() * (ephemeralStart - low));
+    const server = createServer();
+    const bound = await new Promise<boolean>((resolve) => {
+      server.once('error', () => resolve(false));
+      server.listen(port, '127.0.0.1', () => resolve(true));
+    });
+    if (!bound) continue;
+    await new Promise((resolve) => server.close(resolve));
+    return port;
+  }
+  throw new Error(`no free port found in ${low}..${ephemeralStart - 1}`);
+}
+
+/** The first port of the OS's ephemeral range (Linux); 32768 where it cannot be read. */
+function ephemeralPortStart(): number {
+  try {
+    const first = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+    return Number.isInteger(first) && first > 2048 ? first : 32768;
+  } catch {
+    return 32768;
+  }
 }
 
 /**
