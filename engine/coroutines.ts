@@ -103,8 +103,7 @@ export function runFunction(fn: unknown, self: unknown, args: unknown[], vu: Vu 
 
 /** `fn` as a VU runs it: through its generator when the script was rewritten. */
 export function forVu<F extends (...args: never[]) => unknown>(fn: F, vu: Vu): F {
-  const gen = (fn as unknown as Fn)[GEN];
-  return gen === undefined ? fn : (((...args: unknown[]) => drive(Reflect.apply(gen, undefined, args), vu)) as unknown as F);
+  return (fn as unknown as Fn)[GEN] === undefined ? fn : (((...args: unknown[]) => runFunction(fn, undefined, args, vu)) as unknown as F);
 }
 
 /** A waiting k6 call: its generator yields the promise and returns what it resolves with. */

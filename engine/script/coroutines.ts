@@ -50,7 +50,6 @@ export function toCoroutines(code: string): CoroutineCode {
   const replace = (at: number, end: number, text: string) => edits.push({ at, end, text, order: order++ });
   /** Statements `name = wrap(name)` for the generator declarations of each scope, by the scope's start. */
   const hoisted = new Map<number, string[]>();
-  let unsupported: string | null = null;
 
   /** Position of the first `ch` at or after `from`, outside comments. */
   const find = (from: number, ch: string): number => {
@@ -196,7 +195,6 @@ export function toCoroutines(code: string): CoroutineCode {
   };
 
   const walk = (n: AnyNode, parent: AnyNode | null, fn: Fn, scopeStart: number, skip: boolean): void => {
-    if (unsupported !== null) return;
     switch (n.type) {
       case 'FunctionDeclaration':
       case 'FunctionExpression':
@@ -264,7 +262,6 @@ export function toCoroutines(code: string): CoroutineCode {
   };
 
   walk(program, null, { rewrite: false, async: false }, bodyStart(program), false);
-  if (unsupported !== null) return { unsupported };
   for (const [at, lines] of hoisted) insert(at, lines.join(''));
   return apply(code, edits);
 }
