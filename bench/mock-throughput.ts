@@ -1,6 +1,7 @@
 // Non-streaming throughput of the mock against a bare node:http server that parses the same JSON
-// body and returns the same bytes, and a minimal Hono app doing the same on the route's path (the
-// framework's own share: the mock cannot be cheaper than it).
+// body and returns the same bytes, and a minimal Hono app doing the same on the route's path,
+// served the way the mock is (bench/mock-hono-floor.ts): the framework's own share, which the mock
+// cannot be cheaper than; what the mock costs beyond it is its own work.
 // Routes: chat (plain chat completion), responses (POST /v1/responses) and tools (chat with two
 // function tools and tool_choice "required": the mock generates schema-valid arguments per
 // request). Each server runs as a child pinned to core 0 (taskset, when present); autocannon (100

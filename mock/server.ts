@@ -77,7 +77,7 @@ const PENDING = Symbol('pending body');
  * and the app's own limits and 413s apply. A client gone mid-body counts as a disconnect. The listeners are shared functions (`this` is the
  * request): closures made per request would each cost a defineProperty under tsx (keepNames).
  */
-function withBufferedBody(limit: number, listener: RequestListener, onCut: () => void): RequestListener {
+export function withBufferedBody(limit: number, listener: RequestListener, onCut: () => void): RequestListener {
   return (req: Buffering, res) => {
     const length = req.headers['content-length'];
     if (req.method !== 'POST' || length === undefined || req.headers['transfer-encoding'] !== undefined || !(Number(length) <= limit)) {
