@@ -28,7 +28,7 @@ describe.each(['loop', 'threads'])('engine run: synchronous scripts, --sync-vus 
 
   it('runs http, check, group, sleep, batch, SharedArray with per-VU init and per-VU setup data', async () => {
     const file = fx.out();
-    const r = await runEngine(['run', '-q', '-e', `TARGET=${fx.mock.url}`, '--summary-export', file, join(SYNC, 'basic.js')], { timeoutMs: 120_000 });
+    const r = await runEngine(['run', '-q', '-e', `TARGET=${fx.mock.url}`, '--summary-trend-stats', 'min,max,count', '--summary-export', file, join(SYNC, 'basic.js')], { timeoutMs: 120_000 });
     expect(r.stderr).not.toContain('ERRO');
     expect(r.code).toBe(0);
     const m = summaryOf(file).metrics;
@@ -40,6 +40,9 @@ describe.each(['loop', 'threads'])('engine run: synchronous scripts, --sync-vus 
     expect(m['http_req_failed'].value).toBe(0);
     const groups = summaryOf(file).root_group.groups;
     expect(groups.chat.checks['chat 200']).toMatchObject({ passes: 6, fails: 0 });
+    // One group_duration sample per iteration, in both modes.
+    expect(m.group_duration.count).toBe(6);
+    expect(m.group_duration.min).toBeGreaterThan(0);
   });
 
   it('counts what a VU did before it sleeps while it sleeps, with the tags it had then', async () => {

@@ -93,28 +93,31 @@ export function check(value: unknown, sets: Record<string, Checker>, tags?: Reco
  * an async `fn` stays in the group until its promise settles; group_duration covers all of it.
  */
 export function group<T>(name: string, fn: () => T): T {
-  const run = currentRun();
-  const store = currentStore();
-  if (typeof fn !== 'function') throw new TypeError(`group "${name}": the second argument must be a function`);
-  if (isAsyncFunction(fn)) throw new Error(GROUP_ASYNC_MESSAGE);
-  const parentPath = store?.group ?? '';
-  const child = run.groups.ensureGroup(parentPath, name);
-  const vu = store?.vu ?? run.setupVu;
-  const inner = { vu, group: child.path };
-  const start = performance.now();
-  const emit = (): void => run.add(run.m.group_duration, performance.now() - start, run.tagsFor(inner), inner);
-  const result: unknown = vuStorage.run(inner, fn);
+  const g = openGroup(name, fn);
+  const result: unknown = vuStorage.run(g.inner, fn);
   if (result !== null && typeof result === 'object' && typeof (result as Promise<unknown>).then === 'function') {
     return (result as Promise<unknown>).then(
-      (v) => (emit(), v),
+      (v) => (g.close(), v),
       (e) => {
-        emit();
+        g.close();
         throw e;
       },
     ) as T;
   }
-  emit();
+  g.close();
   return result as T;
+}
+
+/** Checks a group's arguments and starts it: the store its function runs in, and close() to record its duration. */
+function openGroup(name: string, fn: unknown): { store: VuStore | undefined; inner: VuStore; close(): void } {
+  const run = currentRun();
+  const store = currentStore();
+  if (typeof fn !== 'function') throw new TypeError(`group "${name}": the second argument must be a function`);
+  if (isAsyncFunction(fn)) throw new Error(GROUP_ASYNC_MESSAGE);
+  const child = run.groups.ensureGroup(store?.group ?? '', name);
+  const inner = { vu: store?.vu ?? run.setupVu, group: child.path };
+  const start = performance.now();
+  return { store, inner, close: () => run.add(run.m.group_duration, performance.now() - start, run.tagsFor(inner), inner) };
 }
 
 export function sleep(seconds?: number): never {
@@ -139,19 +142,13 @@ export function sleep(seconds?: number): never {
 
 // A group whose function waits: the group's store stays current across the waits.
 (group as { [GEN]?: unknown })[GEN] = function* (name: string, fn: unknown) {
-  const run = currentRun();
-  const store = currentStore();
-  if (typeof fn !== 'function') throw new TypeError(`group "${name}": the second argument must be a function`);
-  if (isAsyncFunction(fn)) throw new Error(GROUP_ASYNC_MESSAGE);
-  const child = run.groups.ensureGroup(store?.group ?? '', name);
-  const inner = { vu: store?.vu ?? run.setupVu, group: child.path };
-  const start = performance.now();
-  vuStorage.enterWith(inner);
+  const g = openGroup(name, fn);
+  vuStorage.enterWith(g.inner);
   try {
     return yield* coroutineRuntime.call(fn, undefined, []);
   } finally {
-    vuStorage.enterWith(store as VuStore);
-    run.add(run.m.group_duration, performance.now() - start, run.tagsFor(inner), inner);
+    vuStorage.enterWith(g.store as VuStore);
+    g.close();
   }
 };
 
