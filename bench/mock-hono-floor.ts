@@ -6,6 +6,7 @@ import { getRequestListener } from '@hono/node-server';
 import { Hono } from 'hono';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { DEFAULT_MOCK_OPTIONS } from '../mock/options.ts';
 import { withBufferedBody } from '../mock/server.ts';
 
 const body = process.env.MOCK_BARE_BODY ?? '{}';
@@ -22,7 +23,7 @@ app.post(process.env.MOCK_FLOOR_PATH ?? '/v1/chat/completions', (c): Response | 
   const raw = c.env.incoming.rawBody;
   return raw ? answer(raw.toString('utf8')) : c.req.text().then(answer);
 });
-const server = createServer(withBufferedBody(1 << 20, getRequestListener(app.fetch), () => {}));
+const server = createServer(withBufferedBody(DEFAULT_MOCK_OPTIONS.bodyLimitBytes, getRequestListener(app.fetch), () => {}));
 server.keepAliveTimeout = 65_000;
 server.headersTimeout = 66_000;
 server.listen({ host: '127.0.0.1', port: 0, backlog: 4096 }, () => {
