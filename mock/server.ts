@@ -74,8 +74,11 @@ const PENDING = Symbol('pending body');
  * request, and hands it over as `rawBody` (which @hono/node-server honours). The route can then
  * answer synchronously, which the adapter writes straight out: no promise chain, no close handler
  * per request. Everything else (chunked or oversized bodies, other methods) passes through as is,
- * and the app's own limits and 413s apply. A client gone mid-body counts as a disconnect. The listeners are shared functions (`this` is the
- * request): closures made per request would each cost a defineProperty under tsx (keepNames).
+ * and the app's own limits and 413s apply. A client gone mid-body counts as a disconnect.
+ * The listeners are shared functions (`this` is the request): closures made per request would each
+ * cost a defineProperty under tsx (keepNames). They stay on the request, which lives for this
+ * exchange only: after `end` no `data` comes, and `close` then finds nothing pending. No `error`
+ * listener: without one, a request cut short only closes (Node emits its error to listeners only).
  */
 export function withBufferedBody(limit: number, listener: RequestListener, onCut: () => void): RequestListener {
   return (req: Buffering, res) => {
@@ -87,12 +90,12 @@ export function withBufferedBody(limit: number, listener: RequestListener, onCut
     req.on('data', onBodyData);
     req.on('end', onBodyEnd);
     req.on('close', onBodyCut);
-    req.on('error', onBodyCut);
   };
 }
 
 function onBodyData(this: Buffering, chunk: Buffer): void {
-  const p = this[PENDING]!;
+  const p = this[PENDING];
+  if (p === undefined) return;
   if (p.first === undefined) p.first = chunk;
   else (p.rest ??= [p.first]).push(chunk);
 }
@@ -109,10 +112,6 @@ function handOver(req: Buffering, complete: boolean): void {
   const p = req[PENDING];
   if (!p) return;
   req[PENDING] = undefined;
-  req.off('data', onBodyData);
-  req.off('end', onBodyEnd);
-  req.off('close', onBodyCut);
-  req.off('error', onBodyCut);
   if (complete) {
     req.rawBody = p.rest ? Buffer.concat(p.rest) : (p.first ?? Buffer.alloc(0));
     p.listener(req, p.res);
