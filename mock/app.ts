@@ -305,7 +305,8 @@ export function createMockApp(options: Partial<MockOptions> = {}): MockApp {
   function answer(c: Context<Env>, plan: RequestPlan, spec: AnswerSpec): Response | Promise<Response> {
     stats.inFlight++;
     const queued = opts.maxConcurrency > 0;
-    if (!queued) return admitted(c, plan, spec, scheduler.now(), false);
+    // Admitted now: the clock is read only if a delay or a stream needs it.
+    if (!queued) return admitted(c, plan, spec, null, false);
     return Promise.resolve(admit(c)).then((at) => {
       if (at !== null) return admitted(c, plan, spec, at, true);
       stats.clientDisconnects++;
@@ -314,12 +315,14 @@ export function createMockApp(options: Partial<MockOptions> = {}): MockApp {
     });
   }
 
-  function admitted(c: Context<Env>, plan: RequestPlan, spec: AnswerSpec, at: number, queued: boolean): Response | Promise<Response> {
-    if (spec.stream && plan.errorStatus === null) return startStream(c, plan, spec, at, queued);
+  /** `admittedAt` null: just now. */
+  function admitted(c: Context<Env>, plan: RequestPlan, spec: AnswerSpec, admittedAt: number | null, queued: boolean): Response | Promise<Response> {
+    if (spec.stream && plan.errorStatus === null) return startStream(c, plan, spec, admittedAt ?? scheduler.now(), queued);
     const delay = plan.firstTokenDelayMs + (plan.stallAt !== null ? plan.stallMs : 0);
     if (plan.stallAt !== null && plan.errorStatus === null) stats.stallsInjected++;
     // No delay (throughput benchmarks): answer synchronously, no timer, no close listener.
     if (delay <= 0) return whole(c, plan, spec, queued);
+    const at = admittedAt ?? scheduler.now();
     return waitUntil(c, at + delay).then((ok) => {
       if (ok) return whole(c, plan, spec, queued, at + delay);
       stats.clientDisconnects++;

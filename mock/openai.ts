@@ -26,7 +26,20 @@ export function usage(promptTokens: number, completionTokens: number, chat: bool
   return base;
 }
 
-export const nowSeconds = () => Math.floor(Date.now() / 1000);
+// The wall clock in whole seconds, read once a second (as Node keeps its Date header): `created`
+// fields need no finer clock, and reading it cost more than building the rest of a short answer.
+let currentSecond: number | null = null;
+const nextSecond = () => {
+  currentSecond = null;
+};
+export function nowSeconds(): number {
+  if (currentSecond === null) {
+    const ms = Date.now();
+    currentSecond = Math.floor(ms / 1000);
+    setTimeout(nextSecond, 1000 - (ms % 1000)).unref();
+  }
+  return currentSecond;
+}
 
 export const CHAT_USAGE_DETAILS =
   '"prompt_tokens_details":{"cached_tokens":0,"audio_tokens":0},' +
