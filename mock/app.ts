@@ -176,11 +176,23 @@ export function createMockApp(options: Partial<MockOptions> = {}): MockApp {
     for (const path of paths) {
       const { done, rescue } = outcome('POST', path, flavor);
       const bodies = new BodyCache<z.infer<S>>();
-      const answerBody = (c: Context<Env>, text: string): Response | Promise<Response> => {
+      const answerBody = (c: Context<Env>, text: string, raw?: Buffer): Response | Promise<Response> => {
         noteCanary(c, text, stats);
         try {
-          const out = handler(c, bodies.get(text) ?? bodies.set(text, parseBody(text, schema, quickCheck)));
-          return out instanceof Promise ? out.then(done, rescue) : done(out);
+          return run(c, bodies.get(text, raw) ?? bodies.set(text, parseBody(text, schema, quickCheck)));
+        } catch (error) {
+          return rescue(error);
+        }
+      };
+      const run = (c: Context<Env>, body: z.infer<S>): Response | Promise<Response> => {
+        const out = handler(c, body);
+        return out instanceof Promise ? out.then(done, rescue) : done(out);
+      };
+      /** The same bytes as the body found last: no decoding, no lookup by text. */
+      const answerKnown = (c: Context<Env>, raw: Buffer, body: z.infer<S>): Response | Promise<Response> => {
+        if (header(c, CANARY_HEADER) !== undefined || raw.indexOf(CANARY_MARK_BYTES) >= 0) noteCanary(c, utf8(raw), stats);
+        try {
+          return run(c, body);
         } catch (error) {
           return rescue(error);
         }
@@ -189,7 +201,11 @@ export function createMockApp(options: Partial<MockOptions> = {}): MockApp {
         stats.requestsTotal++;
         // Body already read by the server (server.ts): the whole answer can be synchronous.
         const raw = bufferedBody(c);
-        if (raw !== undefined) return raw.length > opts.bodyLimitBytes ? rescue(tooLarge()) : answerBody(c, utf8(raw));
+        if (raw !== undefined) {
+          if (raw.length > opts.bodyLimitBytes) return rescue(tooLarge());
+          const known = bodies.getBytes(raw);
+          return known !== undefined ? answerKnown(c, raw, known) : answerBody(c, utf8(raw), raw);
+        }
         return bodyText(c).then(
           (text) => answerBody(c, text),
           // A client gone mid-body (a chunked upload cut short) is a disconnect, not the mock's failure.
@@ -521,6 +537,9 @@ export function createMockApp(options: Partial<MockOptions> = {}): MockApp {
 
   return app;
 }
+
+/** CANARY_MARK as bytes: searching a Buffer for a string encodes the string every time. */
+const CANARY_MARK_BYTES = Buffer.from(CANARY_MARK);
 
 const NOT_A_MODEL_ID = /[\u0000-\u001f\u007f\u2028\u2029]/;
 

@@ -18,6 +18,21 @@ describe('BodyCache', () => {
     expect(isSharedBody({ a: 1 })).toBe(false);
   });
 
+  it('hands the body found last back for the same bytes, and nothing for other bytes', () => {
+    const cache = new BodyCache<object>(limits);
+    const bytes = Buffer.from('{"a":"é"}');
+    expect(cache.getBytes(bytes)).toBeUndefined();
+    expect(cache.get('{"a":"é"}', bytes)).toBeUndefined();
+    const body = cache.set('{"a":"é"}', { a: 'é' });
+    // Kept, but not yet found: the bytes are unknown until a get() finds the body.
+    expect(cache.getBytes(bytes)).toBeUndefined();
+    expect(cache.get('{"a":"é"}', bytes)).toBe(body);
+    expect(cache.getBytes(Buffer.from('{"a":"é"}'))).toBe(body);
+    expect(cache.getBytes(Buffer.from('{"a":"e"}'))).toBeUndefined();
+    expect(cache.getBytes(Buffer.from('{"a":"é"} '))).toBeUndefined();
+    expect([cache.hits, cache.misses]).toEqual([2, 1]);
+  });
+
   it('keeps only what the get() before missed', () => {
     const cache = new BodyCache<object>(limits);
     cache.set('{"a":1}', { a: 1 });

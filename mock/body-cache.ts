@@ -5,6 +5,8 @@
 // change a body (app.test.ts checks each route). Not frozen: freezing cost the requests whose
 // bodies never repeat about 9% of the mock's CPU time on the tools route.
 // Bounded in entries and characters; the oldest entry goes first.
+// In front of the map sits the body most recently found, by its bytes: a test that sends one body
+// over and over gets it back for a byte comparison, without decoding or hashing its text.
 // When bodies never repeat, a lookup (hashing the text) and keeping the body (freezing it) cost
 // more than they save: while fewer than a quarter of lookups hit, only every 16th body is looked up
 // and kept, so a test that does repeat its bodies still gets them cached.
@@ -43,6 +45,9 @@ export class BodyCache<T> {
   private skipped = 0;
   /** The last get() looked in the cache (and missed): set() keeps the body. */
   private keep = false;
+  /** The bytes of the body get() found last, and that body. */
+  private lastBytes: Buffer | null = null;
+  private lastBody: T | undefined = undefined;
 
   constructor(private readonly limits: BodyCacheLimits = DEFAULT_BODY_CACHE_LIMITS) {}
 
@@ -50,7 +55,15 @@ export class BodyCache<T> {
     return this.entries.size;
   }
 
-  get(text: string): T | undefined {
+  /** The body get() found last, if `bytes` are what its text came from; else undefined (then call get). */
+  getBytes(bytes: Buffer): T | undefined {
+    if (this.lastBytes === null || !bytes.equals(this.lastBytes)) return undefined;
+    this.hits++;
+    return this.lastBody;
+  }
+
+  /** `bytes`: the UTF-8 bytes `text` was decoded from, for getBytes() after a hit. Never changed by anyone. */
+  get(text: string, bytes?: Buffer): T | undefined {
     this.keep = false;
     if (text.length > this.limits.maxBodyChars) return undefined;
     if (this.sampling && ++this.skipped % SAMPLE_EVERY !== 0) return undefined;
@@ -61,6 +74,10 @@ export class BodyCache<T> {
     } else {
       this.hits++;
       this.windowHits++;
+      if (bytes !== undefined) {
+        this.lastBytes = bytes;
+        this.lastBody = found;
+      }
     }
     if (++this.lookups === WINDOW) {
       this.sampling = this.windowHits * 4 < WINDOW;

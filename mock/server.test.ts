@@ -342,6 +342,22 @@ describe('the body read before routing', () => {
     expect(await counters(a)).toEqual(await counters(b));
   });
 
+  it('a body sent again is answered from its bytes: a fresh answer each time, canaries counted, a bad body refused', async () => {
+    const mock = await start({ latencyMs: 0 });
+    const marked = chatBody({ messages: [{ role: 'user', content: 'Say hi. [llmux-canary:run-z]' }] });
+    const answers: Answer[] = [];
+    for (let i = 0; i < 4; i++) answers.push(await send(mock, '/v1/chat/completions', marked, false));
+    answers.push(await send(mock, '/v1/chat/completions', marked, false, { 'x-llmux-canary': 'run-z' }));
+    answers.push(await send(mock, '/v1/chat/completions', chatBody(), false, { 'x-llmux-canary': 'run-y' }));
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200, 200, 200]);
+    expect(new Set(answers.map((a) => (JSON.parse(a.body) as { id: string }).id)).size).toBe(6);
+    const s = (await (await fetch(`${mock.url}/stats`)).json()) as { canaries: unknown };
+    expect(s.canaries).toEqual({ 'run-z': { requests: 5, header: 1, body: 5 }, 'run-y': { requests: 1, header: 1, body: 0 } });
+    const bad = '{"model": "gpt-4o", "messages": [';
+    const refused = [await send(mock, '/v1/chat/completions', bad, false), await send(mock, '/v1/chat/completions', bad, false)];
+    expect(refused.map((a) => a.status)).toEqual([400, 400]);
+  });
+
   it('a client that stops mid-body is counted as gone, and no route runs', async () => {
     const mock = await start();
     await new Promise<void>((resolve, reject) => {
