@@ -8,6 +8,7 @@ import type { StreamProtocol } from './stream.ts';
 import { messageToolBody, messageToolStream, type CountTokensRequest } from './anthropic.ts';
 import { chatOutputBody, chatOutputStream } from './chat-output.ts';
 import { estimateChatPromptTokens } from './content.ts';
+import { modelJsonExtraBytes } from './openai.ts';
 import type { RequestPlan } from './plan.ts';
 import { endsWithToolResult, estimateResponsesInputTokens, responseBody, responseEcho, responseStream, type ResponseAnswer, type ResponseEcho, type ResponsesRequest } from './responses.ts';
 import type { ChatCompletionRequest, MessagesRequest } from './schemas.ts';
@@ -124,7 +125,8 @@ export function extendedChat(req: ChatCompletionRequest, makePlan: MakePlan): Pl
   const { output, finish } = planOutput(plan, tools, format, maxTokens, 'call_');
   const includeUsage = req.stream_options?.include_usage === true;
   const spec: AnswerSpec = { kind: 'chat', stream: req.stream === true, model: req.model, promptTokens, includeUsage };
-  if (output !== null) {
+  if (output === null) spec.wholeExtraBytes = modelJsonExtraBytes(req.model);
+  else {
     spec.render = new ChatOutputRender(plan, req.model, promptTokens, includeUsage, output, finish);
   }
   return { plan, spec };
@@ -144,6 +146,7 @@ export function responsesRoute(req: ResponsesRequest, makePlan: MakePlan): Plann
       promptTokens: inputTokens,
       includeUsage: true,
       render: new ResponseRender(plan, inputTokens, echo!, answer),
+      wholeExtraBytes: answer.output === null ? echo!.extraBytes : undefined,
     },
   };
 }

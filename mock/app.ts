@@ -19,6 +19,7 @@ import {
   completionBody,
   completionStream,
   embeddingsBody,
+  modelJsonExtraBytes,
   modelObject,
   modelsBody,
 } from './openai.ts';
@@ -76,6 +77,11 @@ export interface AnswerSpec {
   embedding?: { inputs: unknown[]; dimensions: number; base64: boolean };
   /** Answers beyond the plain words (Responses API, tool calls, structured output): api-routes.ts. */
   render?: { whole(): string; stream(): StreamProtocol };
+  /**
+   * When known: the whole answer's UTF-8 length is its length plus this. It is sent as the
+   * Content-Length, which spares measuring the freshly built string (a pass over every piece).
+   */
+  wholeExtraBytes?: number;
 }
 
 /** The request-id header of an API: Anthropic's `request-id`, OpenAI's `x-request-id`. */
@@ -361,7 +367,11 @@ export function createMockApp(options: Partial<MockOptions> = {}): MockApp {
     }
     const body = renderWhole(spec, plan, opts.seed);
     stats.tokensSent += plan.outputTokens;
-    const headers: Record<string, string> = spec.kind === 'message' ? { 'content-type': 'application/json', 'request-id': `req_${plan.id}` } : { 'content-type': 'application/json', 'x-request-id': `req_${plan.id}` };
+    const id = `req_${plan.id}`;
+    let headers: Record<string, string>;
+    if (spec.kind === 'message') headers = { 'content-type': 'application/json', 'request-id': id };
+    else if (spec.wholeExtraBytes === undefined) headers = { 'content-type': 'application/json', 'x-request-id': id };
+    else headers = { 'content-type': 'application/json', 'x-request-id': id, 'content-length': String(body.length + spec.wholeExtraBytes) };
     return new Response(body, { status: 200, headers });
   }
 
@@ -421,6 +431,7 @@ export function createMockApp(options: Partial<MockOptions> = {}): MockApp {
       model: req.model,
       promptTokens,
       includeUsage: req.stream_options?.include_usage === true,
+      wholeExtraBytes: modelJsonExtraBytes(req.model),
     });
   }, isSimpleChatRequest);
 

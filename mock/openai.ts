@@ -56,7 +56,25 @@ export function modelJson(model: string): string {
   return json;
 }
 
-/** The whole answer, written as a template: this is the hot path of non-streaming benchmarks. */
+/** UTF-8 bytes of `text` beyond one per character (0 for ASCII). */
+export const extraUtf8Bytes = (text: string): number => Buffer.byteLength(text) - text.length;
+
+const modelExtraCache = new Map<string, number>();
+/** extraUtf8Bytes(modelJson(model)), cached like it. */
+export function modelJsonExtraBytes(model: string): number {
+  let extra = modelExtraCache.get(model);
+  if (extra === undefined) {
+    extra = extraUtf8Bytes(modelJson(model));
+    if (modelExtraCache.size < 1000) modelExtraCache.set(model, extra);
+  }
+  return extra;
+}
+
+/**
+ * The whole answer, written as a template: this is the hot path of non-streaming benchmarks. Every
+ * piece but the model name is ASCII, so its UTF-8 length is its length plus
+ * modelJsonExtraBytes(model) (the app sends that as Content-Length rather than measuring).
+ */
 export function chatCompletionBody(plan: RequestPlan, model: string, promptTokens: number): string {
   const content = answerJson(plan.contentSeed, plan.outputTokens);
   const completion = plan.outputTokens;

@@ -9,7 +9,7 @@
 // delta (as chat's role chunk does), so the first byte is the first token.
 import { z } from 'zod';
 import { answerJson, estimateContentTokens, estimateTextTokens, tokenJson, tokensText } from './content.ts';
-import { modelJson, nowSeconds } from './openai.ts';
+import { extraUtf8Bytes, modelJson, nowSeconds } from './openai.ts';
 import type { RequestPlan } from './plan.ts';
 import type { StreamProtocol } from './stream.ts';
 import { pieceIndex, segmentsSent, sentText, type Finish, type ModelOutput } from './tools.ts';
@@ -92,6 +92,8 @@ export interface ResponseEcho {
   middle: string;
   /** From "user" to the end. */
   tail: string;
+  /** UTF-8 bytes of head, middle and tail beyond one per character (they echo the request's text). */
+  extraBytes: number;
 }
 
 const TEXT_FORMAT = '{"format":{"type":"text"},"verbosity":"medium"}';
@@ -100,7 +102,7 @@ const json = (v: unknown, fallback: string): string => (absent(v) ? fallback : J
 
 export function responseEcho(req: ResponsesRequest): ResponseEcho {
   const text = isObject(req.text) ? JSON.stringify({ format: { type: 'text' }, verbosity: 'medium', ...req.text }) : TEXT_FORMAT;
-  return {
+  const echo = {
     head:
       `"instructions":${json(req.instructions, 'null')},"max_output_tokens":${json(req.max_output_tokens, 'null')},"max_tool_calls":null,` +
       `"model":${modelJson(req.model)},"output":`,
@@ -110,7 +112,10 @@ export function responseEcho(req: ResponsesRequest): ResponseEcho {
       `"temperature":${json(req.temperature, '1.0')},"text":${text},"tool_choice":${json(req.tool_choice, '"auto"')},"tools":${json(req.tools, '[]')},"top_logprobs":0,"top_p":${json(req.top_p, '1.0')},` +
       `"truncation":"disabled","usage":`,
     tail: `,"user":null,"metadata":${json(req.metadata, '{}')}}`,
+    extraBytes: 0,
   };
+  echo.extraBytes = extraUtf8Bytes(echo.head) + extraUtf8Bytes(echo.middle) + extraUtf8Bytes(echo.tail);
+  return echo;
 }
 
 /** The answer a Response carries: the mock's words, or JSON / function calls (tools.ts). */
@@ -178,6 +183,10 @@ function outputItems(c: Ctx): string {
   return `[${messageItem(c, itemStatus, `[${textPart(fullTextJson(c))}]`)}]`;
 }
 
+/**
+ * The whole Response. With the mock's own words (no tool calls or JSON output) every piece but the
+ * echo is ASCII: its UTF-8 length is its length plus echo.extraBytes.
+ */
 export function responseBody(plan: RequestPlan, inputTokens: number, echo: ResponseEcho, answer: ResponseAnswer): string {
   const c: Ctx = { plan, inputTokens, echo, answer, createdAt: nowSeconds() };
   return responseJson(c, incomplete(c) ? 'incomplete' : 'completed', outputItems(c), usageJson(c));

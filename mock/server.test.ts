@@ -1,5 +1,6 @@
 import Anthropic from '@anthropic-ai/sdk';
 import http from 'node:http';
+import net from 'node:net';
 import OpenAI from 'openai';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { MockOptions } from './options.ts';
@@ -340,6 +341,46 @@ describe('the body read before routing', () => {
       return rest;
     };
     expect(await counters(a)).toEqual(await counters(b));
+  });
+
+  /** One POST on a connection of its own, read to its end: the raw header block and body bytes. */
+  function sendRaw(mock: RunningMock, path: string, body: string): Promise<{ head: string; body: Buffer }> {
+    const bytes = Buffer.from(body);
+    return new Promise((resolve, reject) => {
+      const socket = net.connect(mock.port, '127.0.0.1');
+      const chunks: Buffer[] = [];
+      socket.on('data', (c: Buffer) => chunks.push(c));
+      socket.on('error', reject);
+      socket.on('end', () => {
+        const all = Buffer.concat(chunks);
+        const split = all.indexOf('\r\n\r\n');
+        resolve({ head: all.subarray(0, split).toString('latin1'), body: all.subarray(split + 4) });
+      });
+      socket.end(
+        Buffer.concat([
+          Buffer.from(`POST ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${bytes.length}\r\nConnection: close\r\n\r\n`),
+          bytes,
+        ]),
+      );
+    });
+  }
+
+  it('states Content-Length in bytes, with non-ASCII text in the model name and in what a Response echoes', async () => {
+    const mock = await start({ latencyMs: 0 });
+    const cases: [string, Record<string, unknown>][] = [
+      ['/v1/chat/completions', { model: 'gpt-4o', messages: [{ role: 'user', content: 'Hi' }] }],
+      ['/v1/chat/completions', { model: 'modèle-ü ✓', messages: [{ role: 'user', content: 'Hi' }] }],
+      ['/v1/chat/completions', { model: 'modèle-ü ✓', messages: [{ role: 'user', content: 'Hi' }], response_format: { type: 'text' } }],
+      ['/v1/responses', { model: 'gpt-4o', input: 'Hi' }],
+      ['/v1/responses', { model: 'gpt-ö', input: 'Hi', instructions: 'Réponds en français ✓', metadata: { clé: '✓ 🚀' }, max_output_tokens: 5 }],
+    ];
+    for (const [path, body] of cases) {
+      const answer = await sendRaw(mock, path, JSON.stringify(body));
+      expect(answer.head).toMatch(/^HTTP\/1\.1 200 /);
+      const length = /\r\ncontent-length: (\d+)/i.exec(answer.head)?.[1];
+      expect([path, body.model, Number(length)]).toEqual([path, body.model, answer.body.length]);
+      expect((JSON.parse(answer.body.toString('utf8')) as { model: string }).model).toBe(body.model);
+    }
   });
 
   it('a body sent again is answered from its bytes: a fresh answer each time, canaries counted, a bad body refused', async () => {
