@@ -195,8 +195,8 @@ export function createMockApp(options: Partial<MockOptions> = {}): MockApp {
         return out instanceof Promise ? out.then(done, rescue) : done(out);
       };
       /** The same bytes as the body found last: no decoding, no lookup by text. */
-      const answerKnown = (c: Context<Env>, raw: Buffer, body: z.infer<S>): Response | Promise<Response> => {
-        if (header(c, CANARY_HEADER) !== undefined || raw.indexOf(CANARY_MARK_BYTES) >= 0) noteCanary(c, utf8(raw), stats);
+      const answerKnown = (c: Context<Env>, body: z.infer<S>): Response | Promise<Response> => {
+        noteCanary(c, bodies.lastText, stats);
         try {
           return run(c, body);
         } catch (error) {
@@ -210,7 +210,7 @@ export function createMockApp(options: Partial<MockOptions> = {}): MockApp {
         if (raw !== undefined) {
           if (raw.length > opts.bodyLimitBytes) return rescue(tooLarge());
           const known = bodies.getBytes(raw);
-          return known !== undefined ? answerKnown(c, raw, known) : answerBody(c, utf8(raw), raw);
+          return known !== undefined ? answerKnown(c, known) : answerBody(c, utf8(raw), raw);
         }
         return bodyText(c).then(
           (text) => answerBody(c, text),
@@ -548,9 +548,6 @@ export function createMockApp(options: Partial<MockOptions> = {}): MockApp {
 
   return app;
 }
-
-/** CANARY_MARK as bytes: searching a Buffer for a string encodes the string every time. */
-const CANARY_MARK_BYTES = Buffer.from(CANARY_MARK);
 
 const NOT_A_MODEL_ID = /[\u0000-\u001f\u007f\u2028\u2029]/;
 

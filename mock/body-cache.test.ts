@@ -28,6 +28,7 @@ describe('BodyCache', () => {
     expect(cache.getBytes(bytes)).toBeUndefined();
     expect(cache.get('{"a":"é"}', bytes)).toBe(body);
     expect(cache.getBytes(Buffer.from('{"a":"é"}'))).toBe(body);
+    expect(cache.lastText).toBe('{"a":"é"}');
     expect(cache.getBytes(Buffer.from('{"a":"e"}'))).toBeUndefined();
     expect(cache.getBytes(Buffer.from('{"a":"é"} '))).toBeUndefined();
     expect([cache.hits, cache.misses]).toEqual([2, 1]);

@@ -45,9 +45,10 @@ export class BodyCache<T> {
   private skipped = 0;
   /** The last get() looked in the cache (and missed): set() keeps the body. */
   private keep = false;
-  /** The bytes of the body get() found last, and that body. */
+  /** The bytes of the body get() found last, that body, and its text. */
   private lastBytes: Buffer | null = null;
   private lastBody: T | undefined = undefined;
+  lastText = '';
 
   constructor(private readonly limits: BodyCacheLimits = DEFAULT_BODY_CACHE_LIMITS) {}
 
@@ -55,7 +56,7 @@ export class BodyCache<T> {
     return this.entries.size;
   }
 
-  /** The body get() found last, if `bytes` are what its text came from; else undefined (then call get). */
+  /** The body get() found last, if `bytes` are what its text (`lastText`) came from; else undefined (then call get). */
   getBytes(bytes: Buffer): T | undefined {
     if (this.lastBytes === null || !bytes.equals(this.lastBytes)) return undefined;
     this.hits++;
@@ -77,6 +78,7 @@ export class BodyCache<T> {
       if (bytes !== undefined) {
         this.lastBytes = bytes;
         this.lastBody = found;
+        this.lastText = text;
       }
     }
     if (++this.lookups === WINDOW) {
