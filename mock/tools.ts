@@ -163,6 +163,8 @@ export type Finish = 'stop' | 'length' | 'tool_calls';
  * one output token per piece, cut at the request's token limit (finish "length").
  */
 export function planOutput(plan: RequestPlan, tools: ToolRequest | null, format: OutputFormat, maxTokens: number | null | undefined, idPrefix: 'call_' | 'toolu_'): { output: ModelOutput | null; finish: Finish } {
+  // Plain text, the usual case: nothing to draw.
+  if (tools === null && format.kind === 'text') return { output: null, finish: plan.finishReason };
   const rng = new Rng(mix32(plan.contentSeed, 0x7001));
   let output: ModelOutput | null = null;
   const chosen = tools ? chooseTools(tools, rng) : [];
