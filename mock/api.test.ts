@@ -168,6 +168,14 @@ describe('Responses API', () => {
     expect(err.headers.get('x-request-id')).toMatch(/^req_/);
   });
 
+  it('the same body answered again states its own usage (the echo keeps only the last one built)', async () => {
+    const app = createMockApp(fast);
+    const usage = async (tokens: string) => (await json(await post(app, { input: 'abcdefgh' }, { 'x-mock-tokens': tokens }))).usage;
+    const counts = [];
+    for (const tokens of ['3', '3', '5', '3']) counts.push(await usage(tokens));
+    expect(counts.map((u) => [u.input_tokens, u.output_tokens, u.total_tokens])).toEqual([[9, 3, 12], [9, 3, 12], [9, 5, 14], [9, 3, 12]]);
+  });
+
   it('prompt tokens count instructions, every input item and the tools', async () => {
     const app = createMockApp(fast);
     const plain = await json(await post(app, { input: 'abcdefgh' }));

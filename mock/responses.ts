@@ -94,6 +94,8 @@ export interface ResponseEcho {
   tail: string;
   /** UTF-8 bytes of head, middle and tail beyond one per character (they echo the request's text). */
   extraBytes: number;
+  /** The last middle + usage + tail built (answers to one body repeat it), and its token counts. */
+  lastSuffix: { inputTokens: number; outputTokens: number; text: string } | null;
 }
 
 const TEXT_FORMAT = '{"format":{"type":"text"},"verbosity":"medium"}';
@@ -102,7 +104,7 @@ const json = (v: unknown, fallback: string): string => (absent(v) ? fallback : J
 
 export function responseEcho(req: ResponsesRequest): ResponseEcho {
   const text = isObject(req.text) ? JSON.stringify({ format: { type: 'text' }, verbosity: 'medium', ...req.text }) : TEXT_FORMAT;
-  const echo = {
+  const echo: ResponseEcho = {
     head:
       `"instructions":${json(req.instructions, 'null')},"max_output_tokens":${json(req.max_output_tokens, 'null')},"max_tool_calls":null,` +
       `"model":${modelJson(req.model)},"output":`,
@@ -113,6 +115,7 @@ export function responseEcho(req: ResponsesRequest): ResponseEcho {
       `"truncation":"disabled","usage":`,
     tail: `,"user":null,"metadata":${json(req.metadata, '{}')}}`,
     extraBytes: 0,
+    lastSuffix: null,
   };
   echo.extraBytes = extraUtf8Bytes(echo.head) + extraUtf8Bytes(echo.middle) + extraUtf8Bytes(echo.tail);
   return echo;
@@ -139,14 +142,24 @@ function usageJson(c: Ctx): string {
   return `{"input_tokens":${c.inputTokens},"input_tokens_details":{"cached_tokens":0},"output_tokens":${out},"output_tokens_details":{"reasoning_tokens":0},"total_tokens":${c.inputTokens + out}}`;
 }
 
-function responseJson(c: Ctx, status: 'in_progress' | 'completed' | 'incomplete', output: string, usage: string): string {
+/** The echo's middle, the usage and the echo's tail. */
+function usageSuffix(c: Ctx): string {
   const e = c.echo;
+  const last = e.lastSuffix;
+  if (last !== null && last.inputTokens === c.inputTokens && last.outputTokens === c.plan.outputTokens) return last.text;
+  const text = e.middle + usageJson(c) + e.tail;
+  e.lastSuffix = { inputTokens: c.inputTokens, outputTokens: c.plan.outputTokens, text };
+  return text;
+}
+
+/** `suffix`: the echo's middle, the usage (or null) and the echo's tail. */
+function responseJson(c: Ctx, status: 'in_progress' | 'completed' | 'incomplete', output: string, suffix: string): string {
   const done = status !== 'in_progress';
   return (
     `{"id":"resp_${c.plan.id}","object":"response","created_at":${c.createdAt},"status":"${status}","background":false,` +
     `"completed_at":${status === 'completed' ? nowSeconds() : 'null'},"error":null,` +
     `"incomplete_details":${done && status === 'incomplete' ? '{"reason":"max_output_tokens"}' : 'null'},` +
-    e.head + output + e.middle + usage + e.tail
+    c.echo.head + output + suffix
   );
 }
 
@@ -189,7 +202,7 @@ function outputItems(c: Ctx): string {
  */
 export function responseBody(plan: RequestPlan, inputTokens: number, echo: ResponseEcho, answer: ResponseAnswer): string {
   const c: Ctx = { plan, inputTokens, echo, answer, createdAt: nowSeconds() };
-  return responseJson(c, incomplete(c) ? 'incomplete' : 'completed', outputItems(c), usageJson(c));
+  return responseJson(c, incomplete(c) ? 'incomplete' : 'completed', outputItems(c), usageSuffix(c));
 }
 
 export function responseStream(plan: RequestPlan, inputTokens: number, echo: ResponseEcho, answer: ResponseAnswer): StreamProtocol {
@@ -206,7 +219,7 @@ export function responseStream(plan: RequestPlan, inputTokens: number, echo: Res
   const index = out ? pieceIndex(out) : null;
 
   const preamble = () => {
-    const inProgress = responseJson(c, 'in_progress', '[]', 'null');
+    const inProgress = responseJson(c, 'in_progress', '[]', `${echo.middle}null${echo.tail}`);
     return event('response.created', `,"response":${inProgress}`, true) + event('response.in_progress', `,"response":${inProgress}`, true);
   };
   const callAdded = (k: number, head = false) => event('response.output_item.added', `,"output_index":${k},"item":${callItem(c, k, 'in_progress', '')}`, head);
@@ -220,7 +233,7 @@ export function responseStream(plan: RequestPlan, inputTokens: number, echo: Res
   };
   const finalEvent = () => {
     const status = incomplete(c) ? 'incomplete' : 'completed';
-    return event(`response.${status}`, `,"response":${responseJson(c, status, outputItems(c), usageJson(c))}`);
+    return event(`response.${status}`, `,"response":${responseJson(c, status, outputItems(c), usageSuffix(c))}`);
   };
 
   if (out?.kind === 'calls') {
