@@ -68,3 +68,14 @@ describe('sampleDelay', () => {
     expect(sampleDelay(10, 'none', 0.5, rng)).toBe(10);
   });
 });
+
+describe('Rng.id', () => {
+  it('spells the usual 24-character id as any other length does, draw for draw', () => {
+    for (const seed of [1, 7, 0xdeadbeef]) {
+      const usual = new Rng(seed).id(24);
+      expect(usual).toMatch(/^[A-Za-z0-9]{24}$/);
+      expect(usual).toBe(new Rng(seed).id(25).slice(0, 24));
+      expect(new Rng(seed).id(8)).toBe(usual.slice(0, 8));
+    }
+  });
+});

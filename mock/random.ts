@@ -65,6 +65,12 @@ export class Rng {
     // Char codes into a reused array, one string at the end: half the cost of appending characters.
     const codes = length === ID_CODES.length ? ID_CODES : new Array<number>(length);
     for (let i = 0; i < length; i++) codes[i] = ID_ALPHABET[Math.floor(this.next() * ID_ALPHABET.length)];
-    return String.fromCharCode.apply(null, codes);
+    if (codes !== ID_CODES) return String.fromCharCode.apply(null, codes);
+    // The usual id, with its codes passed one by one: a third cheaper than spreading an array.
+    const c = codes;
+    return String.fromCharCode(
+      c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8], c[9], c[10], c[11],
+      c[12], c[13], c[14], c[15], c[16], c[17], c[18], c[19], c[20], c[21], c[22], c[23],
+    );
   }
 }
