@@ -182,23 +182,12 @@ export function createMockApp(options: Partial<MockOptions> = {}): MockApp {
     for (const path of paths) {
       const { done, rescue } = outcome('POST', path, flavor);
       const bodies = new BodyCache<z.infer<S>>();
-      const answerBody = (c: Context<Env>, text: string, raw?: Buffer): Response | Promise<Response> => {
+      /** `raw`: the bytes `text` came from, if read before routing. `known`: the body, if getBytes knew them. */
+      const answerBody = (c: Context<Env>, text: string, raw?: Buffer, known?: z.infer<S>): Response | Promise<Response> => {
         noteCanary(c, text, stats);
         try {
-          return run(c, bodies.get(text, raw) ?? bodies.set(text, parseBody(text, schema, quickCheck)));
-        } catch (error) {
-          return rescue(error);
-        }
-      };
-      const run = (c: Context<Env>, body: z.infer<S>): Response | Promise<Response> => {
-        const out = handler(c, body);
-        return out instanceof Promise ? out.then(done, rescue) : done(out);
-      };
-      /** The same bytes as the body found last: no decoding, no lookup by text. */
-      const answerKnown = (c: Context<Env>, body: z.infer<S>): Response | Promise<Response> => {
-        noteCanary(c, bodies.lastText, stats);
-        try {
-          return run(c, body);
+          const out = handler(c, known ?? bodies.get(text, raw) ?? bodies.set(text, parseBody(text, schema, quickCheck)));
+          return out instanceof Promise ? out.then(done, rescue) : done(out);
         } catch (error) {
           return rescue(error);
         }
@@ -209,8 +198,9 @@ export function createMockApp(options: Partial<MockOptions> = {}): MockApp {
         const raw = bufferedBody(c);
         if (raw !== undefined) {
           if (raw.length > opts.bodyLimitBytes) return rescue(tooLarge());
+          // The same bytes as the body found last: no decoding, no lookup by text.
           const known = bodies.getBytes(raw);
-          return known !== undefined ? answerKnown(c, known) : answerBody(c, utf8(raw), raw);
+          return known !== undefined ? answerBody(c, bodies.lastText, raw, known) : answerBody(c, utf8(raw), raw);
         }
         return bodyText(c).then(
           (text) => answerBody(c, text),
