@@ -45,29 +45,27 @@ export const CHAT_USAGE_DETAILS =
   '"prompt_tokens_details":{"cached_tokens":0,"audio_tokens":0},' +
   '"completion_tokens_details":{"reasoning_tokens":0,"audio_tokens":0,"accepted_prediction_tokens":0,"rejected_prediction_tokens":0}';
 
-// Model names repeat; their JSON literal is cached (bounded, so odd clients cannot grow it forever).
-const modelJsonCache = new Map<string, string>();
-export function modelJson(model: string): string {
-  let json = modelJsonCache.get(model);
-  if (json === undefined) {
-    json = JSON.stringify(model);
-    if (modelJsonCache.size < 1000) modelJsonCache.set(model, json);
+// Model names repeat; their JSON literal and its non-ASCII bytes are cached (bounded, so odd
+// clients cannot grow it forever).
+const modelLiterals = new Map<string, { json: string; extraBytes: number }>();
+function modelLiteral(model: string): { json: string; extraBytes: number } {
+  let literal = modelLiterals.get(model);
+  if (literal === undefined) {
+    const json = JSON.stringify(model);
+    literal = { json, extraBytes: extraUtf8Bytes(json) };
+    if (modelLiterals.size < 1000) modelLiterals.set(model, literal);
   }
-  return json;
+  return literal;
 }
 
-/** UTF-8 bytes of `text` beyond one per character (0 for ASCII). */
-export const extraUtf8Bytes = (text: string): number => Buffer.byteLength(text) - text.length;
+export const modelJson = (model: string): string => modelLiteral(model).json;
 
-const modelExtraCache = new Map<string, number>();
-/** extraUtf8Bytes(modelJson(model)), cached like it. */
-export function modelJsonExtraBytes(model: string): number {
-  let extra = modelExtraCache.get(model);
-  if (extra === undefined) {
-    extra = extraUtf8Bytes(modelJson(model));
-    if (modelExtraCache.size < 1000) modelExtraCache.set(model, extra);
-  }
-  return extra;
+/** extraUtf8Bytes(modelJson(model)). */
+export const modelJsonExtraBytes = (model: string): number => modelLiteral(model).extraBytes;
+
+/** UTF-8 bytes of `text` beyond one per character (0 for ASCII). */
+export function extraUtf8Bytes(text: string): number {
+  return Buffer.byteLength(text) - text.length;
 }
 
 /**
